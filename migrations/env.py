@@ -1,0 +1,50 @@
+"""Alembic environment: runs migrations on the app's own engine and metadata."""
+
+from __future__ import annotations
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+log = logging.getLogger("alembic.env")
+config = context.config
+
+
+def _db():
+    return current_app.extensions["migrate"].db
+
+
+def run_offline() -> None:
+    context.configure(
+        url=str(_db().engine.url).replace("%", "%%"),
+        target_metadata=_db().metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    def skip_empty(ctx, revision, directives):  # noqa: ANN001 - alembic's callback signature
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            log.info("No changes in schema detected.")
+
+    with _db().engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=_db().metadata,
+            process_revision_directives=skip_empty,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

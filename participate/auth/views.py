@@ -1,0 +1,162 @@
+"""Registration, verification, login and password reset: parse, call the rule, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from participate.auth import rules
+from participate.auth.forms import ForgotForm, LoginForm, RegisterForm, ResendForm, ResetForm
+from participate.extensions import db, limiter
+from participate.models import User
+from participate.tokens import read_reset_token, read_verify_token
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def load_user(user_id: str) -> User | None:
+    """Session ids are ``id:version``; a bumped version logs the old cookie out."""
+    try:
+        uid, version = (int(part) for part in user_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            if not target.startswith("//"):
+                return target
+    return url_for("main.index")
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = rules.register_user(form.email.data, form.display_name.data, form.password.data)
+        except rules.RuleError as err:
+            getattr(form, err.field or "email").errors.append(err.message)
+        else:
+            login_user(user)
+            flash(
+                _(
+                    "Welcome! We sent a link to %(email)s to confirm your address.",
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.unverified"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/verify/<token>")
+def verify(token: str) -> Response:
+    user = read_verify_token(token)
+    if user is None:
+        flash(_("This confirmation link is invalid or has expired."), "error")
+        return redirect(
+            url_for("auth.unverified" if current_user.is_authenticated else "auth.login")
+        )
+    rules.verify_email(user)
+    flash(_("Your email address is confirmed. Thank you!"), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/unverified", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per hour", methods=["POST"])
+def unverified() -> str | Response:
+    if current_user.is_verified:
+        return redirect(url_for("main.index"))
+    form = ResendForm()
+    if form.validate_on_submit():
+        rules.send_verification(current_user)
+        db.session.commit()
+        flash(_("We sent the confirmation link again."), "success")
+        return redirect(url_for("auth.unverified"))
+    return render_template("auth/unverified.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = rules.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The email or password is not correct."))
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot() -> str | Response:
+    form = ForgotForm()
+    if form.validate_on_submit():
+        rules.request_password_reset(form.email.data)
+        flash(
+            _("If an account uses that address, we sent it a link to reset the password."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset(token: str) -> str | Response:
+    user = read_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, used or expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        rules.set_password(user, form.password.data)
+        if user.email_verified_at is None:  # the link proved the address
+            rules.verify_email(user)
+        flash(_("Your password has been changed. Please log in."), "success")
+        logout_user()
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

@@ -1,0 +1,83 @@
+"""Flask CLI commands: ``create-admin``, ``seed-demo`` and each area's own commands."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from participate.extensions import db
+from participate.models import Role, User
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="管理員", help="Display name.")
+@click.password_option(
+    envvar="PARTICIPATE_ADMIN_PASSWORD", help="Password (or PARTICIPATE_ADMIN_PASSWORD)."
+)
+@with_appcontext
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create the first administrator, or promote an existing account to administrator."""
+    from participate import audit
+    from participate.auth.rules import hash_password, normalise_email
+    from participate.timeutil import utcnow
+
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    email = normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(password),
+            email_verified_at=utcnow(),
+            privacy_accepted_at=utcnow(),
+        )
+        db.session.add(user)
+        db.session.flush()
+    before = user.role.value if user.role else None
+    user.role = Role.ADMIN
+    user.agency_id = None
+    audit.record(
+        None,
+        "role.change",
+        "user",
+        user.id,
+        before={"role": before},
+        after={"role": "admin"},
+        via="cli",
+    )
+    db.session.commit()
+    click.echo(f"{email} is now an administrator.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo data (idempotent)."""
+    from participate.demo import seed
+
+    seed(click.echo)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+    for module in (
+        "participate.proposals.cli",
+        "participate.discussion.cli",
+        "participate.reports.cli",
+        "participate.moderation.cli",
+    ):
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        mod.register(app)

@@ -1,0 +1,115 @@
+"""Configuration, read from ``PARTICIPATE_*`` environment variables in this one place.
+
+Defaults are safe for a laptop (SQLite, Huey's SQLite storage, mail to the log); production
+is selected with ``PARTICIPATE_ENV=production`` and then refuses to start without a real
+secret key, so a forgotten variable cannot ship a guessable session signer.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PARTICIPATE_INSTANCE_PATH", ROOT / "instance"))
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"PARTICIPATE_{name}", default)
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _date(name: str) -> date | None:
+    raw = _env(name)
+    return date.fromisoformat(raw) if raw else None
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE / 'participate.db'}"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot make a safe app."""
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment, then apply ``overrides``.
+
+    A function rather than classes so tests can build many apps with different settings
+    in one process without import-time state.
+    """
+    env = _env("ENV", "development")
+    redis_url = _env("REDIS_URL")
+    cfg: dict[str, Any] = {
+        "ENV_NAME": env,
+        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database_url()),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "REGISTER_RATE_LIMIT": _env("REGISTER_RATE_LIMIT", "10 per hour"),
+        "WRITE_RATE_LIMIT": _env("WRITE_RATE_LIMIT", "60 per minute"),
+        "VOTE_RATE_LIMIT": _env("VOTE_RATE_LIMIT", "600 per minute"),
+        "MAIL_SERVER": _env("MAIL_SERVER"),
+        "MAIL_PORT": _int("MAIL_PORT", 587),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_SENDER": _env("MAIL_SENDER", "participate <no-reply@localhost>"),
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "DEV_OUTBOX": _bool("DEV_OUTBOX", env != "production"),
+        "BABEL_DEFAULT_LOCALE": "zh_Hant_TW",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Taipei",
+        "LANGUAGES": ["zh_Hant_TW", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "TOKEN_MAX_AGE_VERIFY": _int("TOKEN_MAX_AGE_VERIFY", 60 * 60 * 48),
+        "TOKEN_MAX_AGE_RESET": _int("TOKEN_MAX_AGE_RESET", 60 * 60),
+        "PASSWORD_MIN_LENGTH": 10,
+        "HUEY_IMMEDIATE": _bool("HUEY_IMMEDIATE", False),
+        "HEARTBEAT_STALE_SECONDS": _int("HEARTBEAT_STALE_SECONDS", 180),
+        # The proposal lifecycle (join.gov.tw defaults), overridable per site.
+        "ENDORSEMENT_DAYS": _int("ENDORSEMENT_DAYS", 60),
+        "ENDORSEMENT_THRESHOLD": _int("ENDORSEMENT_THRESHOLD", 5000),
+        "RESPONSE_DAYS": _int("RESPONSE_DAYS", 60),
+        "REVIEW_WORKING_DAYS": _int("REVIEW_WORKING_DAYS", 5),
+        "REACTION_DAYS_AFTER_RESPONSE": _int("REACTION_DAYS_AFTER_RESPONSE", 3),
+        "CONSULTATION_DAYS": _int("CONSULTATION_DAYS", 60),
+        "MAX_PROPOSAL_AGENCIES": _int("MAX_PROPOSAL_AGENCIES", 3),
+        "ELECTION_FREEZE_START": _date("ELECTION_FREEZE_START"),
+        "ELECTION_FREEZE_END": _date("ELECTION_FREEZE_END"),
+        "ANALYSIS_DEBOUNCE_SECONDS": _int("ANALYSIS_DEBOUNCE_SECONDS", 30),
+        "TESTING": False,
+    }
+    if overrides:
+        cfg.update(overrides)
+    if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEV_SECRET):
+        raise ConfigError("PARTICIPATE_SECRET_KEY must be set to a long random value in production")
+    if cfg["ENV_NAME"] == "production" and len(str(cfg["SECRET_KEY"])) < 32:
+        raise ConfigError("PARTICIPATE_SECRET_KEY must be at least 32 characters in production")
+    return cfg

@@ -1,0 +1,77 @@
+"""Demo data for ``make run``: agencies, one account per role, then each area's content.
+
+Idempotent: every row is looked up by a natural key before it is created, so running
+``flask seed-demo`` twice leaves the database as after the first run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from participate import hooks
+from participate.auth.rules import hash_password
+from participate.extensions import db
+from participate.models import Agency, Role, User
+from participate.timeutil import utcnow
+
+AGENCIES = [
+    ("motc", "交通部", "Ministry of Transportation and Communications"),
+    ("mohw", "衛生福利部", "Ministry of Health and Welfare"),
+    ("moda", "數位發展部", "Ministry of Digital Affairs"),
+    ("moenv", "環境部", "Ministry of Environment"),
+    ("moe", "教育部", "Ministry of Education"),
+    ("moi", "內政部", "Ministry of the Interior"),
+]
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public demo credentials, printed and documented
+DEMO_USERS = [
+    ("admin@demo.participate.tw", "管理員小安", Role.ADMIN, None),
+    ("moderator@demo.participate.tw", "審核員阿明", Role.MODERATOR, None),
+    ("staff@demo.participate.tw", "交通部承辦人", Role.AGENCY_STAFF, "motc"),
+    ("staff-mohw@demo.participate.tw", "衛福部承辦人", Role.AGENCY_STAFF, "mohw"),
+    ("citizen@demo.participate.tw", "熱心市民小林", Role.CITIZEN, None),
+]
+
+
+def get_or_create_agency(slug: str, name_zh: str, name_en: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        agency = Agency(slug=slug, name_zh=name_zh, name_en=name_en)
+        db.session.add(agency)
+        db.session.flush()
+    return agency
+
+
+def get_or_create_user(
+    email: str, name: str, role: Role, agency: Agency | None = None, password: str | None = None
+) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        now = utcnow()
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(password or DEMO_PASSWORD),
+            role=role,
+            agency_id=agency.id if agency else None,
+            email_verified_at=now,
+            privacy_accepted_at=now,
+        )
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def seed(echo: Callable[[str], None] = print) -> None:
+    agencies = {slug: get_or_create_agency(slug, zh, en) for slug, zh, en in AGENCIES}
+    for email, name, role, slug in DEMO_USERS:
+        get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
+    db.session.commit()
+    for seeder in hooks.demo_seeders:
+        seeder(echo)
+        db.session.commit()
+    echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for email, _name, role, slug in DEMO_USERS:
+        echo(f"  {role.value:13} {email}" + (f"  ({slug})" if slug else ""))

@@ -1,0 +1,100 @@
+"""Error pages in both languages, and JSON errors for the API and for fetch() callers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, retry_after: int | None = None
+) -> Response:
+    """The one shape of every error: JSON ``{"error": {...}}`` or the bilingual error page."""
+    if wants_json():
+        resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    else:
+        resp = Response(
+            render_template(
+                "errors/error.html", status=status, message=message, retry_after=retry_after
+            )
+        )
+    resp.status_code = status
+    if retry_after is not None:
+        resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: ("bad_request", _("The request could not be understood.")),
+        403: ("forbidden", _("You do not have permission to do that.")),
+        404: ("not_found", _("We could not find that page.")),
+        405: ("method_not_allowed", _("That action is not allowed here.")),
+        409: ("conflict", _("That conflicts with the current state; reload and try again.")),
+        413: ("too_large", _("What you sent is too large.")),
+        429: ("rate_limited", _("Too many requests. Please wait and try again.")),
+        500: ("server_error", _("Something went wrong on our side. It has been logged.")),
+    }
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Response:
+        return error_response(
+            400, "csrf", _("Your form expired or was not sent from this site. Please try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code, message = _messages().get(status, ("error", exc.description or ""))
+        retry_after = None
+        if status == 429:
+            limit = getattr(exc, "limit", None)
+            retry_after = _retry_after(limit)
+            if retry_after:
+                message = _(
+                    "Too many requests. Please try again in %(seconds)d seconds.",
+                    seconds=retry_after,
+                )
+        custom = getattr(exc, "user_message", None)
+        return error_response(status, code, custom or message, retry_after=retry_after)
+
+    @app.errorhandler(Exception)
+    def _unhandled(exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.path)
+        from participate.extensions import db
+
+        db.session.rollback()
+        code, message = _messages()[500]
+        return error_response(500, code, message)
+
+
+def _retry_after(limit: object) -> int | None:
+    try:
+        from flask_limiter import current_limiter
+
+        window = current_limiter.current_limit
+        if window is not None:
+            import time
+
+            return max(1, int(window.reset_at - time.time()))
+    except Exception:  # noqa: BLE001, S110 - the page still works without the number
+        pass
+    return 60 if limit is not None else None

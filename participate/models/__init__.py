@@ -1,0 +1,12 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from participate.models.core import (  # noqa: F401
+    Agency,
+    AuditLog,
+    MailMessage,
+    Role,
+    User,
+    WorkerHeartbeat,
+)
+from participate.models.discussion import Discussion  # noqa: F401
+from participate.models.proposals import Proposal, ProposalKind, ProposalStatus  # noqa: F401

@@ -1,0 +1,73 @@
+"""Template filters and globals shared by every area."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime, get_locale
+from markupsafe import Markup, escape
+
+from participate import hooks
+from participate.timeutil import days_left, to_taipei
+
+
+def _taipei(dt: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    if dt is None:
+        return ""
+    return format_datetime(to_taipei(dt), fmt)
+
+
+def _taipei_date(dt: datetime | None) -> str:
+    return _taipei(dt, "yyyy-MM-dd")
+
+
+def _url_with(**params: object) -> str:
+    """The current URL with some query parameters replaced (filters, pagination)."""
+    args = request.args.to_dict()
+    for key, value in params.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
+def _nav_items() -> list[tuple[str, object]]:
+    return [
+        (endpoint, label) for endpoint, label in hooks.nav if endpoint in current_app.view_functions
+    ]
+
+
+def _site_banners() -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for source in hooks.banners:
+        found.extend(source())
+    return found
+
+
+def _urlize_plain(text: str) -> Markup:
+    """Link bare http(s) URLs in trusted plain text (mail bodies): escape first, then link."""
+    escaped = str(escape(text))
+    return Markup(  # noqa: S704 - input escaped on the line above
+        re.sub(r"(https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+)", r'<a href="\1">\1</a>', escaped)
+    )
+
+
+def _home_sections() -> list[str]:
+    return list(hooks.home_sections)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["urlize_plain"] = _urlize_plain
+    app.jinja_env.globals["home_sections"] = _home_sections
+    app.jinja_env.globals["nav_items"] = _nav_items
+    app.jinja_env.globals["site_banners"] = _site_banners
+    app.jinja_env.filters["taipei"] = _taipei
+    app.jinja_env.filters["taipei_date"] = _taipei_date
+    app.jinja_env.globals["days_left"] = days_left
+    app.jinja_env.globals["url_with"] = _url_with
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
