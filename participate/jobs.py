@@ -129,7 +129,12 @@ def register_area_tasks() -> None:
     """Import each area's tasks so the consumer knows them by name."""
     from importlib import import_module
 
-    for module in ("participate.proposals.tasks", "participate.reports.tasks"):
+    for module in (
+        "participate.proposals.tasks",
+        "participate.discussion.tasks",
+        "participate.reports.tasks",
+        "participate.moderation.tasks",
+    ):
         try:
             import_module(module)
         except ModuleNotFoundError as exc:

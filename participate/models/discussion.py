@@ -20,3 +20,13 @@ class Discussion(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(backref=db.backref("discussion", uselist=False))
+
+
+def get_or_create_discussion(proposal: Proposal) -> Discussion:
+    """Every proposal and consultation has exactly one discussion, made on first need."""
+    found = db.session.scalar(db.select(Discussion).where(Discussion.proposal_id == proposal.id))
+    if found is None:
+        found = Discussion(proposal_id=proposal.id)
+        db.session.add(found)
+        db.session.flush()
+    return found
