@@ -1,0 +1,493 @@
+"""Single entry point :func:`analyze`: votes in, :class:`AnalysisResult` out.
+
+The result's :meth:`AnalysisResult.to_json_dict` is the JSON printed by
+``python -m nlp analyze`` and stored by the web app. Every key except ``timings`` is
+byte-identical for the same input and seed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from nlp import repness as rp
+from nlp.opinion import (
+    Grouping,
+    align_labels,
+    build_matrix,
+    choose_groups,
+    finite,
+    min_votes_threshold,
+    pca,
+    project,
+)
+
+__all__ = [
+    "Counts",
+    "RepStatement",
+    "Group",
+    "Scored",
+    "Topic",
+    "Sentence",
+    "AnalysisResult",
+    "analyze",
+]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Vote counts on one statement (overall or within one group)."""
+
+    agree: int
+    disagree: int
+    passes: int
+
+    @property
+    def seen(self) -> int:
+        return self.agree + self.disagree + self.passes
+
+    def as_list(self) -> list[int]:
+        """[agree, disagree, pass, seen] — the JSON form."""
+        return [self.agree, self.disagree, self.passes, self.seen]
+
+
+@dataclass(frozen=True)
+class RepStatement:
+    """A representative statement of a group, with the Pol.is numbers behind it."""
+
+    statement: Any
+    direction: str
+    p: float
+    ratio: float
+    z: float
+    z_rest: float
+    significant: bool
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Group:
+    """An opinion group: its stable id, members (input participant ids), description."""
+
+    id: int
+    members: list[Any]
+    representative: list[RepStatement]
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A statement with a score (consensus share, divisiveness, pass share...)."""
+
+    statement: Any
+    score: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Statements grouped by content, labelled by keywords."""
+
+    keywords: list[str]
+    statements: list[Any]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A summary sentence and the statement ids it rests on."""
+
+    text: str
+    statements: list[Any]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything the report needs. Statement-indexed mappings are keyed by input ids."""
+
+    participants: int
+    statements: int
+    votes: int
+    clustered: int
+    k: int
+    groups: list[Group]
+    consensus_agree: list[Scored]
+    consensus_disagree: list[Scored]
+    group_informed_consensus: dict[Any, float]
+    group_informed_disagreement: dict[Any, float]
+    divisive: list[Scored]
+    uncertain: list[Scored]
+    priority: dict[Any, float]
+    counts: dict[Any, Counts]
+    group_counts: dict[Any, dict[int, Counts]]
+    projection: dict[Any, tuple[float, float]]
+    pca_statements: list[Any]
+    pca_center: list[float]
+    pca_components: list[list[float]]
+    pca_explained_variance: list[float]
+    silhouette: dict[int, float]
+    params: dict[str, Any]
+    vote_events: int = 0
+    topics: list[Topic] = field(default_factory=list)
+    summary: dict[str, list[Sentence]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json_dict(self, include_timings: bool = True) -> dict[str, Any]:
+        """The JSON object of the command line (plus extra keys), ready for ``json.dumps``.
+
+        Statement ids become strings where they are object keys. Floats are rounded to 4
+        decimals (coordinates too) so that output is stable and compact.
+        """
+
+        def rep(r: RepStatement) -> dict[str, Any]:
+            return {
+                "statement": r.statement,
+                "direction": r.direction,
+                "p": finite(r.p),
+                "ratio": finite(r.ratio),
+                "z": finite(r.z),
+                "z_rest": finite(r.z_rest),
+                "significant": r.significant,
+                "counts": r.counts.as_list(),
+            }
+
+        out: dict[str, Any] = {
+            "participants": self.participants,
+            "statements": self.statements,
+            "votes": self.votes,
+            "clustered": self.clustered,
+            "k": self.k,
+            "groups": [
+                {
+                    "id": g.id,
+                    "members": g.members,
+                    "size": g.size,
+                    "representative": [rep(r) for r in g.representative],
+                    "keywords": g.keywords,
+                }
+                for g in self.groups
+            ],
+            "consensus": {
+                "agree": [
+                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra)
+                    for s in self.consensus_agree
+                ],
+                "disagree": [
+                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra)
+                    for s in self.consensus_disagree
+                ],
+            },
+            "group_informed_consensus": {
+                str(k): finite(v) for k, v in self.group_informed_consensus.items()
+            },
+            "group_informed_disagreement": {
+                str(k): finite(v) for k, v in self.group_informed_disagreement.items()
+            },
+            "divisive": [
+                {"statement": s.statement, "score": finite(s.score)} | _fx(s.extra)
+                for s in self.divisive
+            ],
+            "uncertain": [
+                {"statement": s.statement, "pass_share": finite(s.score)} | _fx(s.extra)
+                for s in self.uncertain
+            ],
+            "priority": {str(k): finite(v, 6) for k, v in self.priority.items()},
+            "topics": [{"keywords": t.keywords, "statements": t.statements} for t in self.topics],
+            "summary": {
+                lang: [{"text": s.text, "statements": s.statements} for s in sents]
+                for lang, sents in self.summary.items()
+            },
+            "statement_counts": {
+                str(sid): {
+                    "all": c.as_list(),
+                    "groups": {
+                        str(g): gc.as_list() for g, gc in self.group_counts.get(sid, {}).items()
+                    },
+                }
+                for sid, c in self.counts.items()
+            },
+            "projection": {str(p): [finite(x), finite(y)] for p, (x, y) in self.projection.items()},
+            "pca": {
+                "statements": self.pca_statements,
+                "center": [finite(x, 6) for x in self.pca_center],
+                "components": [[finite(x, 6) for x in row] for row in self.pca_components],
+                "explained_variance": [finite(x, 6) for x in self.pca_explained_variance],
+            },
+            "silhouette": {str(k): finite(v) for k, v in self.silhouette.items()},
+            "params": self.params,
+            "vote_events": self.vote_events,
+        }
+        if include_timings:
+            out["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
+        return out
+
+
+def _fx(extra: Mapping[str, float]) -> dict[str, float]:
+    return {k: finite(v) for k, v in extra.items()}
+
+
+def _py(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _previous_parts(
+    previous: AnalysisResult | Mapping[str, Any] | None, stmt_ids: np.ndarray
+) -> tuple[np.ndarray | None, dict[int, list[Any]]]:
+    """Previous components re-indexed onto our statement columns, and previous groups."""
+    if previous is None:
+        return None, {}
+    prev = previous.to_json_dict(False) if isinstance(previous, AnalysisResult) else previous
+    groups = {int(g["id"]): list(g.get("members", [])) for g in prev.get("groups", [])}
+    pc = prev.get("pca") or {}
+    comps = np.zeros((2, stmt_ids.size))
+    pos = {str(_py(s)): i for i, s in enumerate(stmt_ids)}
+    rows = pc.get("components") or []
+    for j, sid in enumerate(pc.get("statements") or []):
+        i = pos.get(str(sid))
+        if i is None:
+            continue
+        for r in range(min(2, len(rows))):
+            comps[r, i] = rows[r][j]
+    return (comps if np.any(comps) else None), groups
+
+
+def analyze(
+    participants: Sequence[Hashable] | np.ndarray,
+    statements: Sequence[Hashable] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    statement_texts: Mapping[Hashable, str] | None = None,
+    moderated_out: Iterable[Hashable] = (),
+    seed: int = 0,
+    max_groups: int = 5,
+    previous: AnalysisResult | Mapping[str, Any] | None = None,
+    fdr: float | None = 0.1,
+    min_votes: int = 7,
+    is_meta: Iterable[Hashable] = (),
+    clustering: str = "direct",
+) -> AnalysisResult:
+    """Opinion groups and their statistics for one conversation.
+
+    ``participants``, ``statements``, ``values``: (n_events,) vote events in time order
+    (+1 agree, −1 disagree, 0 pass; last vote per pair wins). ``statement_texts``: id → text of
+    the conversation's statements (adds keywords, topics and the summary; statements without
+    votes still appear). ``moderated_out``: ids left out of everything. ``max_groups``: upper
+    bound for k (2..9); ``fdr``: Benjamini–Hochberg level for representative statements, or
+    ``None`` for the plain Pol.is z > 1.2816 rule. ``previous``: an earlier result (object or
+    its JSON dict) to keep group ids and PCA signs stable. Never raises on degenerate data.
+    """
+    t0 = time.perf_counter()
+    moderated = set(moderated_out)
+    texts = {k: v for k, v in (statement_texts or {}).items() if k not in moderated}
+    vm = build_matrix(participants, statements, values, moderated, extra_statements=list(texts))
+    n_p, n_s = vm.matrix.shape
+    prev_comps, prev_groups = _previous_parts(previous, vm.statement_ids)
+    pres, centred = pca(vm, seed=seed, previous_components=prev_comps)
+    n_votes = vm.n_votes
+    xy = project(centred, pres.components, n_votes)
+    thresh = min_votes_threshold(n_s, min_votes)
+    in_conv = n_votes >= thresh
+    clustered_idx = np.nonzero(in_conv)[0]
+    grouping: Grouping = choose_groups(xy[clustered_idx], max_groups, seed, method=clustering)
+    k = grouping.k
+    labels = np.full(n_p, -1, dtype=np.int32)
+    labels[clustered_idx] = grouping.labels
+    gids = align_labels(grouping.labels, vm.participant_ids[clustered_idx], prev_groups)
+
+    # Counts per (group, statement), vectorised over votes.
+    mat = vm.matrix
+    cols, vals = mat.indices, mat.data
+    agree_all, disagree_all, pass_all = vm.counts()
+    seen_all = agree_all + disagree_all + pass_all
+    vote_group = labels[vm.rows]
+    m = vote_group >= 0
+    flat = vote_group[m].astype(np.int64) * n_s + cols[m]
+    size = max(k, 0) * n_s
+    ga = np.bincount(flat[vals[m] > 0], minlength=size).reshape(k, n_s)
+    gd = np.bincount(flat[vals[m] < 0], minlength=size).reshape(k, n_s)
+    gp = np.bincount(flat[vals[m] == 0], minlength=size).reshape(k, n_s)
+    gs = ga + gd + gp
+
+    sid = [_py(s) for s in vm.statement_ids]
+    pid = [_py(p) for p in vm.participant_ids]
+    eligible = np.ones(n_s, dtype=bool)
+
+    groups: list[Group] = []
+    if k >= 1:
+        stats = rp.rep_stats(ga, gd, gs)
+        for g in range(k):
+            reps = []
+            if k >= 2:
+                for r in rp.select_representative(stats, g, gs[g], eligible, top=5, fdr=fdr):
+                    c = r.column
+                    reps.append(
+                        RepStatement(
+                            sid[c],
+                            r.direction,
+                            r.p,
+                            r.ratio,
+                            r.z,
+                            r.z_rest,
+                            r.significant,
+                            Counts(int(ga[g, c]), int(gd[g, c]), int(gp[g, c])),
+                        )
+                    )
+            members = [pid[i] for i in clustered_idx[grouping.labels == g]]
+            groups.append(Group(int(gids[g]), members, reps))
+        groups.sort(key=lambda gr: gr.id)
+
+    # Consensus over everyone who voted, checked against every group.
+    def consensus(cnt: np.ndarray, group_cnt: np.ndarray) -> list[Scored]:
+        p = (cnt + 1.0) / (seen_all + 2.0)
+        z = rp.prop_test(cnt, seen_all)
+        if fdr is None:
+            sig = z > rp.Z_90
+        else:
+            from scipy.special import ndtr  # noqa: PLC0415
+
+            sig = rp.bh_reject(np.where(seen_all > 0, 1.0 - ndtr(z), np.nan), fdr)
+        ok = sig & (p > 0.5) & (seen_all > 0)
+        if k >= 1:
+            gp_ = (group_cnt + 1.0) / (gs + 2.0)
+            ok &= np.all(gp_ > 0.5, axis=0)
+            gmin = gp_.min(axis=0)
+        else:
+            gmin = p
+        idx = np.nonzero(ok)[0]
+        idx = idx[np.lexsort((idx, -np.round(p[idx], 12)))][:5]
+        return [
+            Scored(sid[i], float(p[i]), {"z": float(z[i]), "min_group_p": float(gmin[i])})
+            for i in idx
+        ]
+
+    cons_a = consensus(agree_all, ga) if n_s else []
+    cons_d = consensus(disagree_all, gd) if n_s else []
+
+    if k >= 1:
+        gic = rp.group_informed_consensus(ga, gs)
+        gid_ = rp.group_informed_consensus(gd, gs)
+    else:
+        gic = rp.group_informed_consensus(agree_all[None, :], seen_all[None, :])
+        gid_ = rp.group_informed_consensus(disagree_all[None, :], seen_all[None, :])
+
+    divisive: list[Scored] = []
+    if k >= 2:
+        gpa = (ga + 1.0) / (gs + 2.0)
+        score = gpa.max(axis=0) - gpa.min(axis=0)
+        ok = (gs.min(axis=0) >= 2) & (score >= 0.25)
+        idx = np.nonzero(ok)[0]
+        idx = idx[np.lexsort((idx, -np.round(score[idx], 12)))][:10]
+        divisive = [
+            Scored(
+                sid[i],
+                float(score[i]),
+                {"max_group_p": float(gpa[:, i].max()), "min_group_p": float(gpa[:, i].min())},
+            )
+            for i in idx
+        ]
+
+    share = np.divide(pass_all, seen_all, out=np.zeros(n_s), where=seen_all > 0)
+    ok = (seen_all >= 5) & (share >= 0.3)
+    idx = np.nonzero(ok)[0]
+    idx = idx[np.lexsort((idx, -np.round(share[idx], 12)))][:10]
+    uncertain = [Scored(sid[i], float(share[i]), {"seen": float(seen_all[i])}) for i in idx]
+
+    extremity = np.sqrt(max(n_s, 1)) * np.linalg.norm(pres.components, axis=0)
+    meta = set(is_meta)
+    meta_mask = np.array([s in meta for s in sid], dtype=bool) if meta else None
+    prio = rp.priority(agree_all, pass_all, seen_all, extremity, meta_mask)
+
+    counts = {
+        sid[i]: Counts(int(agree_all[i]), int(disagree_all[i]), int(pass_all[i])) for i in range(n_s)
+    }
+    order_g = [(int(gids[g]), g) for g in range(k)]
+    order_g.sort()
+    group_counts = {
+        sid[i]: {gi: Counts(int(ga[g, i]), int(gd[g, i]), int(gp[g, i])) for gi, g in order_g}
+        for i in range(n_s)
+    }
+    projection = {pid[i]: (float(xy[i, 0]), float(xy[i, 1])) for i in range(n_p)}
+
+    result = AnalysisResult(
+        participants=int(n_p),
+        statements=int(n_s),
+        votes=int(mat.nnz),
+        clustered=int(clustered_idx.size),
+        k=int(k),
+        groups=groups,
+        consensus_agree=cons_a,
+        consensus_disagree=cons_d,
+        group_informed_consensus={sid[i]: float(gic[i]) for i in range(n_s)},
+        group_informed_disagreement={sid[i]: float(gid_[i]) for i in range(n_s)},
+        divisive=divisive,
+        uncertain=uncertain,
+        priority={sid[i]: float(prio[i]) for i in range(n_s)},
+        counts=counts,
+        group_counts=group_counts,
+        projection=projection,
+        pca_statements=sid,
+        pca_center=[float(x) for x in pres.center],
+        pca_components=[[float(x) for x in row] for row in pres.components],
+        pca_explained_variance=[float(x) for x in pres.explained_variance],
+        silhouette=dict(grouping.silhouette),
+        params={
+            "seed": seed,
+            "max_groups": max_groups,
+            "fdr": fdr,
+            "min_votes": thresh,
+            "clustering": clustering,
+        },
+        vote_events=vm.events,
+    )
+    if texts:
+        row_of_id = {int(gids[g]): g for g in range(k)}
+        result = _describe(result, texts, ga, gs, sid, row_of_id)
+    return replace(result, timings={"analyze_s": time.perf_counter() - t0})
+
+
+def _describe(
+    result: AnalysisResult,
+    texts: Mapping[Hashable, str],
+    ga: np.ndarray,
+    gs: np.ndarray,
+    sid: list[Any],
+    row_of_id: Mapping[int, int],
+) -> AnalysisResult:
+    """Add group keywords, topics and the traceable summary (needs the segmenter)."""
+    from nlp import keywords as kw  # noqa: PLC0415
+    from nlp import summary as sm  # noqa: PLC0415
+    from nlp import topics as tp  # noqa: PLC0415
+
+    all_ids = [s for s in sid if s in texts]
+    background = [texts[s] for s in all_ids]
+    groups = []
+    if result.k >= 2:
+        stats = rp.rep_stats(ga, ga * 0, gs)
+        col = {s: i for i, s in enumerate(sid)}
+        for g in result.groups:
+            # Statements this group agrees with more than the rest does, best first.
+            gi = row_of_id[g.id]
+            lift = stats.pa[gi] - (stats.pa[gi] / np.maximum(stats.ra[gi], 1e-12))
+            cand = [
+                s
+                for s in all_ids
+                if gs[gi, col[s]] > 0 and stats.pa[gi, col[s]] > 0.5 and lift[col[s]] > 0
+            ]
+            cand.sort(key=lambda s: (-round(float(lift[col[s]]), 12), str(s)))
+            chosen = [texts[s] for s in cand[:15]] or [
+                texts[r.statement] for r in g.representative if r.statement in texts
+            ]
+            words = [k.term for k in kw.tfidf_keywords(chosen, background, top=6)]
+            groups.append(replace(g, keywords=words))
+    else:
+        groups = list(result.groups)
+    topics = [Topic(t.keywords, [all_ids[i] for i in t.members]) for t in tp.topics(background)]
+    result = replace(result, groups=groups, topics=topics)
+    return replace(result, summary=sm.summarize(result, texts))
+
