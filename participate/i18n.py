@@ -29,7 +29,7 @@ def merged_catalog(locale: str) -> Catalog:
             cat = read_po(fh, locale=locale)
         for msg in cat:
             if msg.id and msg.string and not msg.fuzzy:
-                merged[msg.id] = msg.string
+                merged.add(msg.id, msg.string)
     return merged
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from participate.auth.forms import check_password_strength, display_name_ok, strip
@@ -14,7 +15,10 @@ class ProfileForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Enter a display name.")), Length(max=40), display_name_ok],
     )
-    locale = SelectField(_l("Language"), choices=[("zh_Hant_TW", "繁體中文"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("zh_Hant_TW", "繁體中文"), SelectChoice("en", "English")],
+    )
     email_digest = BooleanField(_l("Send me one daily digest instead of an email per event"))
     submit = SubmitField(_l("Save"))
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
 
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import rules
@@ -74,9 +75,11 @@ def users() -> str:
 
 def _role_form(user: User) -> RoleForm:
     form = RoleForm()
-    form.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in Role]
+    form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r])) for r in Role]
     agencies = db.session.scalars(select(Agency).order_by(Agency.name_zh)).all()
-    form.agency.choices = [("", _("(none)"))] + [(str(a.id), a.name_zh) for a in agencies]
+    form.agency.choices = [SelectChoice("", _("(none)"))] + [
+        SelectChoice(str(a.id), a.name_zh) for a in agencies
+    ]
     if not form.is_submitted():
         form.role.data = user.role.value
         form.agency.data = str(user.agency_id or "")

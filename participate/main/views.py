@@ -76,3 +76,9 @@ def outbox() -> str:
         select(MailMessage).order_by(MailMessage.id.desc()).limit(100)
     ).all()
     return render_template("main/outbox.html", messages=messages)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico regardless of the <link>; answer instead of a 404."""
+    return redirect("/static/favicon.svg", code=301)
