@@ -274,6 +274,9 @@ def min_votes_threshold(n_statements: int, min_votes: int = 7) -> int:
     return max(1, min(min_votes, n_statements))
 
 
+SILHOUETTE_MARGIN = 0.01
+
+
 @dataclass(frozen=True)
 class Grouping:
     """Result of :func:`choose_groups` for N clustered points.
@@ -346,6 +349,17 @@ def choose_groups(
             best_k, best_s, best_labels = k, s, full
     if not scores:
         return Grouping(np.zeros(n, dtype=np.int32), 1)
+    # Parsimony: the smallest k whose silhouette is within ``SILHOUETTE_MARGIN`` of the best.
+    # Why: silhouettes of neighbouring k are often equal within their sampling noise (a
+    # 0.001 difference is not evidence for one more group), and every extra group must be
+    # described to readers.
+    for k in sorted(scores):
+        if scores[k] >= best_s - SILHOUETTE_MARGIN:
+            if k != best_k:
+                best_k = k
+                lab = _kmeans(pts, k, seed, weights)
+                best_labels = lab[base_labels] if base_labels is not None else lab
+            break
     # Relabel 0..k-1 by decreasing size, ties by first member, for deterministic ids.
     return Grouping(_canonical_labels(best_labels), best_k, scores)
 

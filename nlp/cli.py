@@ -1,0 +1,77 @@
+"""Command line: ``python -m nlp analyze DIR`` and ``python -m nlp bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+__all__ = ["main"]
+
+
+def _fdr(value: str) -> float | None:
+    return None if value.lower() in {"none", "polis", "off"} else float(value)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from nlp.analysis import analyze  # noqa: PLC0415
+    from nlp.polis_io import load_export  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    try:
+        ex = load_export(args.dir)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    load_s = time.perf_counter() - t0
+    result = analyze(
+        ex.participants,
+        ex.statements,
+        ex.values,
+        statement_texts=ex.texts,
+        moderated_out=ex.moderated_out,
+        seed=args.seed,
+        max_groups=args.max_groups,
+        fdr=args.fdr,
+        clustering=args.clustering,
+    )
+    result = replace(result, timings={"load_s": load_s, **result.timings})
+    out = result.to_json_dict(include_timings=not args.no_timings)
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=args.indent)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from nlp.bench import run  # noqa: PLC0415
+
+    return run(quick=args.quick, shapes=args.shape)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the sub-command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    pa = sub.add_parser("analyze", help="analyse a Pol.is export folder, print JSON")
+    pa.add_argument("dir")
+    pa.add_argument("--seed", type=int, default=0)
+    pa.add_argument("--max-groups", type=int, default=5, help="upper bound for k (2..9)")
+    pa.add_argument(
+        "--fdr",
+        type=_fdr,
+        default=0.1,
+        help="Benjamini-Hochberg level for representative statements, or 'polis' for z>1.2816",
+    )
+    pa.add_argument("--clustering", choices=["direct", "base"], default="direct")
+    pa.add_argument("--indent", type=int, default=None)
+    pa.add_argument("--no-timings", action="store_true", help="omit timings (byte-stable)")
+    pa.set_defaults(func=cmd_analyze)
+    pb = sub.add_parser("bench", help="synthetic planted-group benchmark")
+    pb.add_argument("--quick", action="store_true", help="small shapes only")
+    pb.add_argument("--shape", action="append", help="PxSxV, e.g. 33000x783x2000000")
+    pb.set_defaults(func=cmd_bench)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
