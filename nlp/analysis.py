@@ -314,8 +314,8 @@ def analyze(
     gp = np.bincount(flat[vals[m] == 0], minlength=size).reshape(k, n_s)
     gs = ga + gd + gp
 
-    sid = [_py(s) for s in vm.statement_ids]
-    pid = [_py(p) for p in vm.participant_ids]
+    sid = vm.statement_ids.tolist()
+    pid = vm.participant_ids.tolist()
     eligible = np.ones(n_s, dtype=bool)
 
     groups: list[Group] = []
@@ -338,7 +338,7 @@ def analyze(
                             Counts(int(ga[g, c]), int(gd[g, c]), int(gp[g, c])),
                         )
                     )
-            members = [pid[i] for i in clustered_idx[grouping.labels == g]]
+            members = vm.participant_ids[clustered_idx[grouping.labels == g]].tolist()
             groups.append(Group(int(gids[g]), members, reps))
         groups.sort(key=lambda gr: gr.id)
 
@@ -404,7 +404,8 @@ def analyze(
     prio = rp.priority(agree_all, pass_all, seen_all, extremity, meta_mask)
 
     counts = {
-        sid[i]: Counts(int(agree_all[i]), int(disagree_all[i]), int(pass_all[i])) for i in range(n_s)
+        sid[i]: Counts(int(agree_all[i]), int(disagree_all[i]), int(pass_all[i]))
+        for i in range(n_s)
     }
     order_g = [(int(gids[g]), g) for g in range(k)]
     order_g.sort()
@@ -412,7 +413,7 @@ def analyze(
         sid[i]: {gi: Counts(int(ga[g, i]), int(gd[g, i]), int(gp[g, i])) for gi, g in order_g}
         for i in range(n_s)
     }
-    projection = {pid[i]: (float(xy[i, 0]), float(xy[i, 1])) for i in range(n_p)}
+    projection = dict(zip(pid, map(tuple, xy.tolist()), strict=True))
 
     result = AnalysisResult(
         participants=int(n_p),
@@ -490,4 +491,3 @@ def _describe(
     topics = [Topic(t.keywords, [all_ids[i] for i in t.members]) for t in tp.topics(background)]
     result = replace(result, groups=groups, topics=topics)
     return replace(result, summary=sm.summarize(result, texts))
-

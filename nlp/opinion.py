@@ -275,6 +275,7 @@ def min_votes_threshold(n_statements: int, min_votes: int = 7) -> int:
 
 
 SILHOUETTE_MARGIN = 0.01
+FIT_SAMPLE = 20_000  # points used to choose k and fit centres before refining on all
 
 
 @dataclass(frozen=True)
@@ -289,19 +290,111 @@ class Grouping:
     silhouette: dict[int, float] = field(default_factory=dict)
 
 
-def _kmeans(xy: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None) -> np.ndarray:
-    from sklearn.cluster import KMeans  # noqa: PLC0415  (import cost only when clustering)
+def _sq_dist(xy: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared distances (N, k) without an (N, k, d) temporary (d is 2 here)."""
+    out = (xy[:, 0:1] - centres[None, :, 0]) ** 2
+    for dim in range(1, xy.shape[1]):
+        out += (xy[:, dim : dim + 1] - centres[None, :, dim]) ** 2
+    return out
 
-    km = KMeans(n_clusters=k, n_init=4, random_state=seed, algorithm="lloyd")
-    return km.fit_predict(xy, sample_weight=weights).astype(np.int32)
+
+def _lloyd(
+    xy: np.ndarray, w: np.ndarray, centres: np.ndarray, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted Lloyd iterations from ``centres`` (k, d); returns labels, centres, inertia."""
+    n, k = xy.shape[0], centres.shape[0]
+    centres = centres.copy()
+    labels = np.full(n, -1, dtype=np.int32)
+    for _ in range(max_iter):
+        dist = _sq_dist(xy, centres)
+        new = np.argmin(dist, axis=1).astype(np.int32)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        mass = np.bincount(labels, weights=w, minlength=k)
+        for dim in range(xy.shape[1]):
+            sums = np.bincount(labels, weights=w * xy[:, dim], minlength=k)
+            centres[:, dim] = np.divide(sums, mass, out=centres[:, dim].copy(), where=mass > 0)
+        empty = np.nonzero(mass == 0)[0]
+        if empty.size:  # re-seed empty clusters at the points farthest from their centre
+            far = np.argsort(-dist[np.arange(n), labels], kind="stable")[: empty.size]
+            centres[empty] = xy[far]
+    dist = _sq_dist(xy, centres)
+    labels = np.argmin(dist, axis=1).astype(np.int32)
+    inertia = float((w * dist[np.arange(n), labels]).sum())
+    return labels, centres, inertia
 
 
-def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = 4000) -> float:
-    from sklearn.metrics import silhouette_score  # noqa: PLC0415
+def _kmeans_pp(xy: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Weighted k-means++ seeding (Arthur & Vassilvitskii, 2007): (k, d) centres."""
+    n = xy.shape[0]
+    centres = np.empty((k, xy.shape[1]))
+    centres[0] = xy[rng.choice(n, p=w / w.sum())]
+    d2 = _sq_dist(xy, centres[:1])[:, 0]
+    for c in range(1, k):
+        prob = w * d2
+        tot = prob.sum()
+        idx = rng.choice(n, p=prob / tot) if tot > 0 else int(rng.integers(n))
+        centres[c] = xy[idx]
+        d2 = np.minimum(d2, _sq_dist(xy, centres[c : c + 1])[:, 0])
+    return centres
 
-    if xy.shape[0] > sample:
-        return float(silhouette_score(xy, labels, sample_size=sample, random_state=seed))
-    return float(silhouette_score(xy, labels))
+
+def _kmeans(
+    xy: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted k-means, best of ``n_init`` seeded k-means++ starts: labels (N,), centres (k, d).
+
+    Own vectorised implementation for low-dimensional points: an (N, k) distance array per
+    iteration, centres by ``bincount``. Deterministic for a given seed.
+    """
+    w = np.ones(xy.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    best: tuple[np.ndarray, np.ndarray] | None = None
+    best_inertia = np.inf
+    for run in range(n_init):
+        rng = np.random.default_rng([seed, k, run])
+        lab, cen, inertia = _lloyd(xy, w, _kmeans_pp(xy, w, k, rng))
+        if inertia < best_inertia - 1e-9:
+            best, best_inertia = (lab, cen), inertia
+    assert best is not None
+    return best
+
+
+def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = 3000) -> float:
+    """Mean silhouette (Rousseeuw, 1987) of points ``xy`` (N, d) with ``labels`` (N,).
+
+    Exact up to ``sample`` points, else on a seeded uniform sample of that size. Distances are
+    computed in row chunks, so memory stays O(chunk · sample).
+    """
+    n = xy.shape[0]
+    if n > sample:
+        idx = np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
+        xy, labels = xy[idx], labels[idx]
+        n = sample
+    uniq, lab = np.unique(labels, return_inverse=True)
+    k = uniq.size
+    if k < 2:
+        return 0.0
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), lab] = 1.0
+    size = onehot.sum(axis=0)
+    sil = np.zeros(n)
+    for start in range(0, n, 512):
+        blk = slice(start, min(n, start + 512))
+        dist = np.sqrt(_sq_dist(xy[blk], xy))  # (chunk, n)
+        sums = dist @ onehot  # (chunk, k)
+        own = lab[blk]
+        rows = np.arange(sums.shape[0])
+        own_size = size[own] - 1
+        a = np.divide(sums[rows, own], own_size, out=np.zeros(rows.size), where=own_size > 0)
+        mean_other = sums / size[None, :]
+        mean_other[rows, own] = np.inf
+        b = mean_other.min(axis=1)
+        denom = np.maximum(a, b)
+        s = np.divide(b - a, denom, out=np.zeros(rows.size), where=denom > 0)
+        s[own_size == 0] = 0.0  # singleton clusters score 0 by convention
+        sil[blk] = s
+    return float(sil.mean())
 
 
 def choose_groups(
@@ -323,43 +416,47 @@ def choose_groups(
     distinct = np.unique(rounded, axis=0).shape[0]
     if n < 3 or distinct < 3 or max_groups < 2:
         return Grouping(np.zeros(n, dtype=np.int32), 1)
+    # Large N: choose k and fit centres on a seeded sample, then refine on every point.
+    fit = rounded
+    if n > FIT_SAMPLE:
+        pick = np.random.default_rng([seed, 1]).choice(n, size=FIT_SAMPLE, replace=False)
+        fit = rounded[np.sort(pick)]
     base_labels = None
-    pts, weights = rounded, None
-    if method == "base" and n > 100:
-        base_labels = _kmeans(rounded, 100, seed)
+    pts, weights = fit, None
+    if method == "base" and fit.shape[0] > 100:
+        base_labels, cen = _kmeans(fit, 100, seed, n_init=1)
         weights = np.bincount(base_labels, minlength=100).astype(np.float64)
-        sums = np.zeros((100, 2))
-        np.add.at(sums, base_labels, rounded)
         used = weights > 0
-        pts = sums[used] / weights[used, None]
-        remap = np.cumsum(used) - 1
-        base_labels = remap[base_labels]
+        pts = cen[used]
+        base_labels = (np.cumsum(used) - 1)[base_labels]
         weights = weights[used]
-    best_k, best_s, best_labels = 1, -np.inf, np.zeros(n, dtype=np.int32)
+    best_k, best_s = 1, -np.inf
     scores: dict[int, float] = {}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     k_hi = min(max_groups, distinct - 1, pts.shape[0] - 1)
     for k in range(2, k_hi + 1):
-        lab = _kmeans(pts, k, seed, weights)
+        lab, cen = _kmeans(pts, k, seed, weights)
         full = lab[base_labels] if base_labels is not None else lab
         if np.unique(full).size < 2:
             continue
-        s = round(_silhouette(rounded, full, seed), 12)
-        scores[k] = s
-        if s > best_s:
-            best_k, best_s, best_labels = k, s, full
+        sc = round(_silhouette(fit, full, seed), 12)
+        scores[k] = sc
+        fits[k] = (full, cen)
+        if sc > best_s:
+            best_k, best_s = k, sc
     if not scores:
         return Grouping(np.zeros(n, dtype=np.int32), 1)
     # Parsimony: the smallest k whose silhouette is within ``SILHOUETTE_MARGIN`` of the best.
     # Why: silhouettes of neighbouring k are often equal within their sampling noise (a
     # 0.001 difference is not evidence for one more group), and every extra group must be
     # described to readers.
-    for k in sorted(scores):
-        if scores[k] >= best_s - SILHOUETTE_MARGIN:
-            if k != best_k:
-                best_k = k
-                lab = _kmeans(pts, k, seed, weights)
-                best_labels = lab[base_labels] if base_labels is not None else lab
-            break
+    best_k = min(k for k in scores if scores[k] >= best_s - SILHOUETTE_MARGIN)
+    best_labels, centres = fits[best_k]
+    if fit is not rounded:
+        if method == "base":
+            best_labels = np.argmin(_sq_dist(rounded, centres), axis=1).astype(np.int32)
+        else:
+            best_labels = _lloyd(rounded, np.ones(n), centres, max_iter=50)[0]
     # Relabel 0..k-1 by decreasing size, ties by first member, for deterministic ids.
     return Grouping(_canonical_labels(best_labels), best_k, scores)
 

@@ -129,10 +129,10 @@ def _import_jieba() -> Any:
         warnings.filterwarnings(
             "ignore", message="invalid escape sequence", category=DeprecationWarning
         )
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
         warnings.filterwarnings(
-            "ignore", message=".*pkg_resources.*", category=DeprecationWarning
+            "ignore", message="pkg_resources is deprecated", category=UserWarning
         )
+        warnings.filterwarnings("ignore", message=".*pkg_resources.*", category=DeprecationWarning)
         import jieba  # noqa: PLC0415
 
     jieba.setLogLevel(logging.WARNING)

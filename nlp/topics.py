@@ -48,9 +48,7 @@ def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[To
     if len(usable) < 6:
         words = [k.term for k in tfidf_keywords([texts[i] for i in usable], texts, top=5)]
         return [TopicGroup(words, usable)]
-    vec = TfidfVectorizer(
-        analyzer=_ident, sublinear_tf=True, min_df=2 if len(usable) >= 20 else 1
-    )
+    vec = TfidfVectorizer(analyzer=_ident, sublinear_tf=True, min_df=2 if len(usable) >= 20 else 1)
     try:
         x = vec.fit_transform([docs[i] for i in usable])
     except ValueError:  # empty vocabulary after min_df
