@@ -27,13 +27,12 @@ QUICK = [(3_000, 120, 90_000), (10_000, 300, 400_000)]
 def one(p: int, s: int, v: int, clustering: str = "direct", seed: int = 0) -> dict[str, object]:
     """Generate one planted conversation, analyse it, return measurements (in-process)."""
     import numpy as np  # noqa: PLC0415
+    import sklearn.cluster  # noqa: F401, PLC0415  (import cost is not analysis time)
+    import sklearn.metrics  # noqa: F401, PLC0415
     from sklearn.metrics import adjusted_rand_score  # noqa: PLC0415
 
     from nlp.analysis import analyze  # noqa: PLC0415
     from nlp.synthetic import planted_conversation  # noqa: PLC0415
-
-    import sklearn.cluster  # noqa: F401, PLC0415  (import cost is not analysis time)
-    import sklearn.metrics  # noqa: F401, PLC0415
 
     conv = planted_conversation(p, s, v, n_groups=3, noise=0.1, seed=seed)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -71,7 +71,10 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
             f"{r.clustered} voted enough to be grouped, into {r.k} opinion groups ({sizes_en})."
         )
     else:
-        z = f"共有 {r.participants} 人對 {r.statements} 則意見投下 {r.votes} 票，目前無法分出意見群。"
+        z = (
+            f"共有 {r.participants} 人對 {r.statements} 則意見投下 {r.votes} 票，"
+            "目前無法分出意見群。"
+        )
         e = (
             f"{r.participants} people cast {r.votes} votes on {r.statements} statements; "
             "no distinct opinion groups can be told apart yet."
@@ -146,7 +149,8 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
                     vz, ve = "反對", "disagree"
                 txt = _quote(texts[x.statement])
                 parts_zh.append(
-                    f"較其他人更{vz}「{txt}」（#{x.statement}：本群 {_pct(mine)}，其他人 {_pct(other)}）"
+                    f"較其他人更{vz}「{txt}」"
+                    f"（#{x.statement}：本群 {_pct(mine)}，其他人 {_pct(other)}）"
                 )
                 parts_en.append(
                     f'{ve} more than others with "{txt}" '
@@ -187,7 +191,8 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
         c = r.counts[s.statement]
         txt = _quote(texts.get(s.statement, str(s.statement)))
         add(
-            f"許多人對「{txt}」（#{s.statement}）選擇略過：{c.seen} 人中 {_pct(share(c.passes, c.seen))}。",
+            f"許多人對「{txt}」（#{s.statement}）選擇略過："
+            f"{c.seen} 人中 {_pct(share(c.passes, c.seen))}。",
             f'Many people passed on "{txt}" (#{s.statement}): '
             f"{_pct(share(c.passes, c.seen))} of {c.seen}.",
             [s.statement],
