@@ -41,6 +41,8 @@ __all__ = [
     "pca",
     "project",
     "choose_groups",
+    "kmeans",
+    "silhouette",
     "align_labels",
     "min_votes_threshold",
 ]
@@ -90,6 +92,8 @@ def _encode(values: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.nda
         values_all = values
     if values_all.size == 0:
         return values_all[:0], np.zeros(values.size, dtype=np.int64)
+    if values.size == 0:
+        return np.unique(values_all), np.zeros(0, dtype=np.int64)
     if values_all.dtype.kind in "iu":
         lo, hi = int(values_all.min()), int(values_all.max())
         if lo >= 0 and hi < 4 * values_all.size + 1024:
@@ -397,6 +401,10 @@ def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = 300
     return float(sil.mean())
 
 
+kmeans = _kmeans
+silhouette = _silhouette
+
+
 def choose_groups(
     xy: np.ndarray, max_groups: int = 5, seed: int = 0, method: str = "direct"
 ) -> Grouping:
@@ -405,8 +413,8 @@ def choose_groups(
     ``method="direct"`` runs k-means on the points; ``"base"`` first summarises them with up
     to 100 k-means base clusters and clusters the weighted centres (as Pol.is does). The
     benchmark compares both; direct is the default because it is as fast here and needs no
-    second approximation. Degenerate inputs (N < 3 or fewer than 3 distinct points) give one
-    group (k = 1), or k = 0 for N = 0. Ties in silhouette go to the smaller k.
+    second approximation. Degenerate inputs (N < 3 or a single distinct point) give one
+    group (k = 1), or k = 0 for N = 0; k never exceeds the number of distinct points. Ties in silhouette go to the smaller k.
     """
     n = xy.shape[0]
     max_groups = int(max(1, min(max_groups, 9)))
@@ -414,7 +422,7 @@ def choose_groups(
         return Grouping(np.zeros(0, dtype=np.int32), 0)
     rounded = np.round(xy, 9)
     distinct = np.unique(rounded, axis=0).shape[0]
-    if n < 3 or distinct < 3 or max_groups < 2:
+    if n < 3 or distinct < 2 or max_groups < 2:
         return Grouping(np.zeros(n, dtype=np.int32), 1)
     # Large N: choose k and fit centres on a seeded sample, then refine on every point.
     fit = rounded
@@ -433,7 +441,7 @@ def choose_groups(
     best_k, best_s = 1, -np.inf
     scores: dict[int, float] = {}
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    k_hi = min(max_groups, distinct - 1, pts.shape[0] - 1)
+    k_hi = min(max_groups, distinct, n - 1, pts.shape[0])
     for k in range(2, k_hi + 1):
         lab, cen = _kmeans(pts, k, seed, weights)
         full = lab[base_labels] if base_labels is not None else lab

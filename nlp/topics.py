@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.keywords import content_tokens, tfidf_keywords
+from nlp.opinion import kmeans, silhouette
 
 __all__ = ["TopicGroup", "topics"]
 
@@ -35,10 +36,8 @@ def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[To
 
     Fewer than 6 usable texts give a single topic (clustering would be noise).
     """
-    from sklearn.cluster import KMeans  # noqa: PLC0415
     from sklearn.decomposition import TruncatedSVD  # noqa: PLC0415
     from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.metrics import silhouette_score  # noqa: PLC0415
     from sklearn.preprocessing import normalize as l2  # noqa: PLC0415
 
     docs = [content_tokens(t) for t in texts]
@@ -62,11 +61,13 @@ def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[To
     else:
         z = l2(x.toarray())
     best = (-np.inf, 1, np.zeros(n, dtype=int))
-    for k in range(2, min(max_topics, n // 3) + 1):
-        lab = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(z)
+    distinct = np.unique(np.round(z, 9), axis=0).shape[0]
+    for k in range(2, min(max_topics, n // 3, distinct) + 1):
+        lab = kmeans(z, k, seed)[0]
         if np.unique(lab).size < 2:
             continue
-        s = round(float(silhouette_score(z, lab, metric="cosine")), 12)
+        # Euclidean silhouette on unit vectors ranks like the cosine one.
+        s = round(silhouette(z, lab, seed), 12)
         if s > best[0]:
             best = (s, k, lab)
     labels = best[2]
