@@ -27,6 +27,12 @@ class Keyword:
     score: float
 
 
+# Negated modals are kept as tokens (they matter for similarity) but make poor labels.
+_NOT_KEYWORDS = frozenset(
+    {"不應該", "不會", "不能", "不要", "不用", "不是", "不可", "不可以", "不需要", "沒有", "不"}
+)
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
@@ -38,6 +44,8 @@ def content_tokens(text: str) -> list[str]:
     """
     out = []
     for t in tokens(text):
+        if t in _NOT_KEYWORDS:
+            continue
         if len(t) == 1 and (_is_cjk(t) or t.isascii()):
             continue
         if t.isascii() and len(t) <= 2:

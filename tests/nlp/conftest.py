@@ -60,8 +60,10 @@ def analyses(polis_dir):
     def get(name: str):
         if name not in cache:
             ex = load_export(polis_dir(name))
-            cache[name] = (ex, analyze(ex.participants, ex.statements, ex.values, ex.texts,
-                                       ex.moderated_out))
+            cache[name] = (
+                ex,
+                analyze(ex.participants, ex.statements, ex.values, ex.texts, ex.moderated_out),
+            )
         return cache[name]
 
     return get

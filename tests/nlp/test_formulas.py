@@ -47,7 +47,9 @@ def test_two_groups_end_to_end():
 
 
 def test_prop_tests_shapes_and_zero_variance():
-    z = repness.two_prop_test(np.array([0, 5]), np.array([0, 10]), np.array([0, 5]), np.array([0, 10]))
+    z = repness.two_prop_test(
+        np.array([0, 5]), np.array([0, 10]), np.array([0, 5]), np.array([0, 10])
+    )
     assert z.shape == (2,) and np.all(np.isfinite(z)) and z[1] == pytest.approx(0.0)
     assert repness.prop_test(np.array([0]), np.array([0]))[0] == pytest.approx(1.0)
 
@@ -82,6 +84,7 @@ def test_priority_formula():
     fresh = repness.priority(np.array([0]), np.array([0]), np.array([0]), np.array([0.0]))[0]
     old = repness.priority(np.array([0]), np.array([0]), np.array([40]), np.array([0.0]))[0]
     assert fresh > old
-    meta = repness.priority(np.array([0]), np.array([0]), np.array([9]), np.array([0.0]),
-                            is_meta=np.array([True]))[0]
+    meta = repness.priority(
+        np.array([0]), np.array([0]), np.array([9]), np.array([0.0]), is_meta=np.array([True])
+    )[0]
     assert meta == 49.0

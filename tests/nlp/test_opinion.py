@@ -78,8 +78,7 @@ def test_max_groups_bound_and_base_clustering():
     conv = planted_conversation(900, 60, 27_000, n_groups=3, noise=0.05, seed=1)
     res = analyze(conv.participants, conv.statements, conv.values, max_groups=2)
     assert res.k == 2
-    res9 = analyze(conv.participants, conv.statements, conv.values, max_groups=9,
-                   clustering="base")
+    res9 = analyze(conv.participants, conv.statements, conv.values, max_groups=9, clustering="base")
     assert res9.k == 3
     assert set(res9.silhouette) == set(range(2, 10))
 
@@ -120,8 +119,20 @@ def test_previous_keeps_group_ids_and_signs():
 
 def _valid(res) -> dict:
     js = json.loads(json.dumps(res.to_json_dict()))
-    for key in ("participants", "statements", "votes", "clustered", "k", "groups", "consensus",
-                "group_informed_consensus", "divisive", "topics", "summary", "timings"):
+    for key in (
+        "participants",
+        "statements",
+        "votes",
+        "clustered",
+        "k",
+        "groups",
+        "consensus",
+        "group_informed_consensus",
+        "divisive",
+        "topics",
+        "summary",
+        "timings",
+    ):
         assert key in js
     return js
 
