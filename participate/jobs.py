@@ -75,16 +75,24 @@ def worker_name() -> str:
 
 
 def record_heartbeat() -> None:
+    """Upsert this consumer's row; worker threads start together, so tolerate the race."""
+    from sqlalchemy.exc import IntegrityError
+
     from participate.extensions import db
     from participate.models import WorkerHeartbeat
     from participate.timeutil import utcnow
 
-    row = db.session.get(WorkerHeartbeat, worker_name())
-    if row is None:
-        db.session.add(WorkerHeartbeat(name=worker_name(), seen_at=utcnow()))
-    else:
-        row.seen_at = utcnow()
-    db.session.commit()
+    for _attempt in range(3):
+        row = db.session.get(WorkerHeartbeat, worker_name())
+        if row is None:
+            db.session.add(WorkerHeartbeat(name=worker_name(), seen_at=utcnow()))
+        else:
+            row.seen_at = utcnow()
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
 
 
 @app_periodic_task(crontab(minute="*"))
