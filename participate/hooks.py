@@ -21,3 +21,6 @@ home_sections: list[str] = []
 # Demo data loaders ``(echo) -> None`` run by ``flask seed-demo`` after accounts and agencies;
 # each must be idempotent (a second run adds nothing).
 demo_seeders: list[Callable[[Callable[[str], None]], None]] = []
+# Called with a discussion id after a vote has been committed (the report area schedules
+# the opinion analysis from here); must be cheap: it runs on the vote hot path.
+vote_recorded: list[Callable[[int], None]] = []

@@ -8,5 +8,16 @@ from participate.models.core import (  # noqa: F401
     User,
     WorkerHeartbeat,
 )
-from participate.models.discussion import Discussion  # noqa: F401
+from participate.models.discussion import (  # noqa: F401
+    ContentStatus,
+    Discussion,
+    PolisParticipant,
+    Reply,
+    Report,
+    ReportReason,
+    Statement,
+    Vote,
+    VoteHistory,
+    VoteValue,
+)
 from participate.models.proposals import Proposal, ProposalKind, ProposalStatus  # noqa: F401

@@ -1,0 +1,1 @@
+"""The discussion area: statements, threaded replies, votes, routing, Pol.is import/export."""

@@ -1,0 +1,3 @@
+"""Demo discussions (filled in below)."""
+
+from __future__ import annotations
