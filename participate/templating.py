@@ -35,9 +35,15 @@ def _url_with(**params: object) -> str:
 
 
 def _nav_items() -> list[tuple[str, object]]:
-    return [
-        (endpoint, label) for endpoint, label in hooks.nav if endpoint in current_app.view_functions
-    ]
+    """A label may be a callable (e.g. an unread count); when it returns None it is hidden."""
+    items = []
+    for endpoint, label in hooks.nav:
+        if endpoint not in current_app.view_functions:
+            continue
+        shown = label() if callable(label) else label
+        if shown is not None:
+            items.append((endpoint, shown))
+    return items
 
 
 def _site_banners() -> list[dict[str, object]]:

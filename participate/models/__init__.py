@@ -20,4 +20,18 @@ from participate.models.discussion import (  # noqa: F401
     VoteHistory,
     VoteValue,
 )
-from participate.models.proposals import Proposal, ProposalKind, ProposalStatus  # noqa: F401
+from participate.models.proposals import (  # noqa: F401
+    AgencyResponse,
+    Decision,
+    Endorsement,
+    Follow,
+    Notification,
+    NotificationKind,
+    Proposal,
+    ProposalKind,
+    ProposalMeasure,
+    ProposalStatus,
+    RejectionReason,
+    ResponseExtension,
+    ResponsePoint,
+)

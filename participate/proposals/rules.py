@@ -1,24 +1,997 @@
-"""Proposal lifecycle rules as plain functions (owned by the proposals area)."""
+"""Proposal lifecycle rules as plain functions (owned by the proposals area).
+
+- Named permission predicates (``can_endorse(user, proposal, now)``...) that views call to
+  decide what to show, and that every action function calls again before writing.
+- One function per user action (submit, accept, endorse, extend, publish a response...):
+  it checks the rule, writes in one transaction, records the audit entry and commits.
+- :func:`transition` is the only place a status changes; ``ALLOWED`` lists every edge.
+- Time-based states (a lapsed endorsement, a closed consultation) are computed on read by
+  :func:`effective_status`, so pages are right even when the periodic task has not run;
+  :func:`sync_status` persists them (the task, and every write that touches a proposal).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from participate.models import Proposal, ProposalStatus
-from participate.timeutil import utcnow
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-OPEN_FOR_DISCUSSION = {
-    ProposalStatus.ENDORSING,
-    ProposalStatus.ESTABLISHED,
-    ProposalStatus.OPEN,
-    ProposalStatus.RESPONDED,
+from participate import audit
+from participate.auth.rules import RuleError
+from participate.extensions import db
+from participate.models import (
+    Agency,
+    AgencyResponse,
+    Decision,
+    Endorsement,
+    Follow,
+    Notification,
+    NotificationKind,
+    Proposal,
+    ProposalKind,
+    ProposalMeasure,
+    ProposalStatus,
+    RejectionReason,
+    ResponseExtension,
+    ResponsePoint,
+    Role,
+    User,
+)
+from participate.timeutil import (
+    add_working_days,
+    aware,
+    deadline_after,
+    end_of_taipei_day,
+    taipei_today,
+    utcnow,
+)
+
+S = ProposalStatus
+P = ProposalKind
+
+# Every allowed status change, per kind. Anything else is refused by :func:`transition`.
+ALLOWED: dict[ProposalKind, dict[ProposalStatus, frozenset[ProposalStatus]]] = {
+    P.PROPOSAL: {
+        S.DRAFT: frozenset({S.IN_REVIEW}),
+        S.IN_REVIEW: frozenset({S.ENDORSING, S.CHANGES_REQUESTED, S.REJECTED}),
+        S.CHANGES_REQUESTED: frozenset({S.IN_REVIEW}),
+        S.ENDORSING: frozenset({S.ESTABLISHED, S.LAPSED}),
+        S.ESTABLISHED: frozenset({S.RESPONDED}),
+    },
+    P.CONSULTATION: {
+        S.OPEN: frozenset({S.CLOSED}),
+        S.CLOSED: frozenset({S.RESPONDED}),
+    },
 }
+
+PUBLIC_STATUSES = frozenset({S.ENDORSING, S.ESTABLISHED, S.LAPSED, S.RESPONDED, S.OPEN, S.CLOSED})
+OPEN_FOR_DISCUSSION = frozenset({S.ENDORSING, S.ESTABLISHED, S.OPEN})
+
+REJECTION_LABELS: dict[RejectionReason, Any] = {
+    RejectionReason.ABUSIVE: _l("Threats, obscenity, defamation or insult"),
+    RejectionReason.INFRINGES_RIGHTS: _l("Infringes the rights of others"),
+    RejectionReason.DISCRIMINATION: _l("Discrimination"),
+    RejectionReason.IN_COURT: _l("Concerns a case before the courts"),
+    RejectionReason.UNCLEAR: _l("Unclear or a purely personal matter"),
+    RejectionReason.OUTSIDE_REMIT: _l("Outside the remit of the Executive Yuan"),
+    RejectionReason.COMMERCIAL: _l("Commercial or advertising content"),
+    RejectionReason.DUPLICATE: _l("Duplicates a proposal that is still open"),
+}
+
+DECISION_LABELS: dict[Decision, Any] = {
+    Decision.ADOPTED: _l("Adopted"),
+    Decision.PARTLY: _l("Partly adopted"),
+    Decision.NOT_ADOPTED: _l("Not adopted"),
+    Decision.UNDER_STUDY: _l("Under study"),
+}
+
+STATUS_LABELS: dict[ProposalStatus, Any] = {
+    S.DRAFT: _l("Draft"),
+    S.IN_REVIEW: _l("In review"),
+    S.CHANGES_REQUESTED: _l("Changes requested"),
+    S.REJECTED: _l("Not accepted"),
+    S.ENDORSING: _l("Open for endorsement"),
+    S.ESTABLISHED: _l("Established, awaiting response"),
+    S.LAPSED: _l("Lapsed"),
+    S.RESPONDED: _l("Responded"),
+    S.OPEN: _l("Consultation open"),
+    S.CLOSED: _l("Consultation closed"),
+}
+
+MAX_MEASURES = 10
+
+
+# --------------------------------------------------------------------------- time
+
+
+def _at(now: datetime | None) -> datetime:
+    """``now`` as an aware UTC datetime (SQLite hands back naive ones), default the clock."""
+    return aware(now) if now is not None else utcnow()
+
+
+def cfg(name: str) -> Any:
+    return current_app.config[name]
+
+
+def effective_status(proposal: Proposal, now: datetime | None = None) -> ProposalStatus:
+    """The status as it is at ``now``, even if the periodic task has not stored it yet."""
+    now = _at(now)
+    deadline = aware(proposal.deadline)
+    if proposal.status == S.ENDORSING and deadline is not None and now > deadline:
+        return S.LAPSED
+    if proposal.status == S.OPEN and deadline is not None and now > deadline:
+        return S.CLOSED
+    return proposal.status
+
+
+def status_clause(status: ProposalStatus, now: datetime) -> Any:
+    """SQL condition matching proposals whose *effective* status is ``status``."""
+    expired = and_(Proposal.deadline.is_not(None), Proposal.deadline < now)
+    if status == S.ENDORSING:
+        return and_(Proposal.status == S.ENDORSING, ~expired)
+    if status == S.LAPSED:
+        return or_(Proposal.status == S.LAPSED, and_(Proposal.status == S.ENDORSING, expired))
+    if status == S.OPEN:
+        return and_(Proposal.status == S.OPEN, ~expired)
+    if status == S.CLOSED:
+        return or_(Proposal.status == S.CLOSED, and_(Proposal.status == S.OPEN, expired))
+    return Proposal.status == status
+
+
+def in_election_freeze(now: datetime | None = None) -> bool:
+    """Within the configured election freeze (inclusive Taipei dates)?"""
+    start, end = cfg("ELECTION_FREEZE_START"), cfg("ELECTION_FREEZE_END")
+    if not start or not end:
+        return False
+    today = taipei_today(now or utcnow())
+    return start <= today <= end
+
+
+def reaction_window_end(proposal: Proposal) -> datetime | None:
+    responded = aware(proposal.responded_at)
+    if responded is None:
+        return None
+    return responded + timedelta(days=cfg("REACTION_DAYS_AFTER_RESPONSE"))
 
 
 def discussion_is_open(proposal: Proposal, now: datetime | None = None) -> bool:
     """May people post and vote in this proposal's discussion right now?
 
-    The discussion area asks only this; the proposals area decides (deadlines included).
+    Open while endorsing, established (awaiting the answer) or while a consultation is
+    open, and for ``REACTION_DAYS_AFTER_RESPONSE`` days after the response is published;
+    closed otherwise. Deadlines count even if the periodic task has not run yet.
     """
-    now = now or utcnow()
-    return proposal.status in OPEN_FOR_DISCUSSION
+    now = _at(now)
+    status = effective_status(proposal, now)
+    if status in OPEN_FOR_DISCUSSION:
+        return True
+    end = reaction_window_end(proposal)
+    return status == S.RESPONDED and end is not None and now <= end
+
+
+@dataclass
+class Clock:
+    """What the public sees about the response deadline."""
+
+    started_at: datetime | None
+    due_at: datetime | None
+    days_left: int | None
+    overdue_days: int
+    answered_at: datetime | None
+    late_days: int
+
+    @property
+    def running(self) -> bool:
+        return self.due_at is not None and self.answered_at is None
+
+    @property
+    def overdue(self) -> bool:
+        return self.running and self.overdue_days > 0
+
+
+def response_clock(proposal: Proposal, now: datetime | None = None) -> Clock | None:
+    due = aware(proposal.response_due_at)
+    if due is None:
+        return None
+    now = _at(now)
+    answered = aware(proposal.responded_at)
+    left = (taipei_today(due) - taipei_today(now)).days
+    overdue_days = max(0, -left) if now > due and answered is None else 0
+    late = max(0, (taipei_today(answered) - taipei_today(due)).days) if answered else 0
+    return Clock(
+        started_at=aware(proposal.response_started_at),
+        due_at=due,
+        days_left=left if answered is None else None,
+        overdue_days=overdue_days,
+        answered_at=answered,
+        late_days=late,
+    )
+
+
+# --------------------------------------------------------------------------- transition
+
+
+def transition(
+    proposal: Proposal,
+    new: ProposalStatus,
+    actor: User | None,
+    now: datetime,
+    reason: str | None = None,
+    **detail: Any,
+) -> None:
+    """The one place a status changes: refuse edges not in ``ALLOWED``, stamp, audit."""
+    old = proposal.status
+    if new not in ALLOWED.get(proposal.kind, {}).get(old, frozenset()):
+        raise RuleError(
+            _(
+                "This action is not possible while the proposal is %(status)s.",
+                status=str(STATUS_LABELS[old]),
+            ),
+            status=409,
+        )
+    proposal.status = new
+    if new == S.IN_REVIEW:
+        proposal.submitted_at = now
+        proposal.review_due_at = add_working_days(now, cfg("REVIEW_WORKING_DAYS"))
+    elif new in (S.ENDORSING, S.CHANGES_REQUESTED, S.REJECTED):
+        proposal.reviewed_at = now
+        proposal.reviewer_id = getattr(actor, "id", None)
+    if new == S.ENDORSING:
+        proposal.opened_at = now
+        proposal.deadline = deadline_after(now, cfg("ENDORSEMENT_DAYS"))
+        proposal.review_message = None
+    elif new == S.ESTABLISHED:
+        proposal.established_at = now
+    elif new in (S.LAPSED, S.CLOSED):
+        proposal.ended_at = now
+    elif new == S.RESPONDED:
+        proposal.responded_at = now
+    audit.record(
+        actor,
+        f"proposal.{new.value}",
+        "proposal",
+        proposal.id,
+        reason=reason,
+        before=old.value,
+        after=new.value,
+        **detail,
+    )
+
+
+def sync_status(proposal: Proposal, now: datetime | None = None) -> bool:
+    """Store a time-based change that is due (lapse, close) and notify followers.
+
+    Returns whether something changed; the caller commits.
+    """
+    now = _at(now)
+    due = effective_status(proposal, now)
+    if due == proposal.status:
+        return False
+    deadline = aware(proposal.deadline)
+    transition(proposal, due, None, deadline or now, via="deadline")
+    kind = NotificationKind.LAPSED if due == S.LAPSED else NotificationKind.CLOSED
+    notify_followers(proposal, kind, now)
+    return True
+
+
+# --------------------------------------------------------------------------- predicates
+
+
+def _active(user: Any, now: datetime) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.deleted_at is None
+        and not user.is_suspended(now)
+    )
+
+
+def can_view(user: Any, proposal: Proposal) -> bool:
+    if proposal.status in PUBLIC_STATUSES:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_moderator or user.id == proposal.author_id
+
+
+def can_propose(user: Any, now: datetime) -> bool:
+    return _active(user, now) and user.is_verified and not in_election_freeze(now)
+
+
+def can_edit(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return (
+        _active(user, now)
+        and proposal.kind == P.PROPOSAL
+        and proposal.author_id == user.id
+        and proposal.status in (S.DRAFT, S.CHANGES_REQUESTED)
+    )
+
+
+def can_submit(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return can_edit(user, proposal, now) and user.is_verified and not in_election_freeze(now)
+
+
+def can_review(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return (
+        _active(user, now)
+        and user.is_moderator
+        and proposal.kind == P.PROPOSAL
+        and proposal.status == S.IN_REVIEW
+    )
+
+
+def can_endorse(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """Verified, active, the proposal open for endorsement now, and no election freeze.
+
+    Endorsing one's own proposal is allowed (as on join.gov.tw). Having endorsed already
+    is checked by :func:`endorse` against the database.
+    """
+    return (
+        _active(user, now)
+        and user.is_verified
+        and proposal.kind == P.PROPOSAL
+        and effective_status(proposal, now) == S.ENDORSING
+        and not in_election_freeze(now)
+    )
+
+
+def can_assign_agencies(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return _active(user, now) and user.is_moderator and proposal.status == S.ESTABLISHED
+
+
+def is_responsible_staff(user: Any, proposal: Proposal) -> bool:
+    """Staff of an agency answering for this item (admins too)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if proposal.kind == P.CONSULTATION:
+        ids = [proposal.owner_agency_id]
+    else:
+        ids = [a.id for a in proposal.responsible_agencies]
+    if user.role == Role.ADMIN:
+        return bool([i for i in ids if i is not None])
+    return any(user.is_staff_of(i) for i in ids)
+
+
+def can_extend(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return (
+        _active(user, now)
+        and proposal.kind == P.PROPOSAL
+        and proposal.status == S.ESTABLISHED
+        and proposal.response_due_at is not None
+        and is_responsible_staff(user, proposal)
+    )
+
+
+def can_respond(user: Any, proposal: Proposal, now: datetime) -> bool:
+    """Write or publish the official response: the responsible agency's staff, once the
+    proposal is established and assigned, or once the consultation has closed."""
+    if not _active(user, now) or not is_responsible_staff(user, proposal):
+        return False
+    status = effective_status(proposal, now)
+    if proposal.kind == P.CONSULTATION:
+        return status == S.CLOSED
+    return status == S.ESTABLISHED and proposal.response_due_at is not None
+
+
+def can_open_consultation(user: Any, now: datetime) -> bool:
+    return _active(user, now) and user.role == Role.AGENCY_STAFF and user.agency_id is not None
+
+
+def can_close_consultation(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return (
+        _active(user, now)
+        and proposal.kind == P.CONSULTATION
+        and effective_status(proposal, now) == S.OPEN
+        and is_responsible_staff(user, proposal)
+    )
+
+
+def can_follow(user: Any, proposal: Proposal, now: datetime) -> bool:
+    return _active(user, now) and proposal.status in PUBLIC_STATUSES
+
+
+def _require(ok: bool, message: str | None = None, status: int = 403) -> None:
+    if not ok:
+        raise RuleError(message or _("You do not have permission to do that."), status=status)
+
+
+# --------------------------------------------------------------------------- content
+
+
+@dataclass
+class ProposalInput:
+    title: str
+    summary: str
+    problem: str
+    measures: list[str]
+    benefits: str
+    evidence_links: list[str]
+    agency_ids: list[int]
+
+
+def _agencies(ids: Iterable[int]) -> list[Agency]:
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > cfg("MAX_PROPOSAL_AGENCIES"):
+        raise RuleError(
+            _("Choose at most %(n)d agencies.", n=cfg("MAX_PROPOSAL_AGENCIES")), field="agencies"
+        )
+    found = list(db.session.scalars(select(Agency).where(Agency.id.in_(ids)))) if ids else []
+    if len(found) != len(ids):
+        raise RuleError(_("Choose agencies from the list."), field="agencies")
+    return sorted(found, key=lambda a: a.id)
+
+
+def _set_measures(proposal: Proposal, texts: Sequence[str]) -> None:
+    texts = [t.strip() for t in texts if t.strip()]
+    if not texts:
+        raise RuleError(_("Give at least one suggested measure."), field="measures")
+    if len(texts) > MAX_MEASURES:
+        raise RuleError(_("Give at most %(n)d points.", n=MAX_MEASURES), field="measures")
+    current = list(proposal.measures)
+    for i, text in enumerate(texts):
+        if i < len(current):
+            current[i].text = text
+        else:
+            proposal.measures.append(ProposalMeasure(position=i + 1, text=text))
+    for extra in current[len(texts) :]:
+        proposal.measures.remove(extra)
+
+
+def _apply(proposal: Proposal, data: ProposalInput) -> None:
+    proposal.title = data.title.strip()
+    proposal.summary = data.summary.strip()
+    proposal.problem = data.problem.strip()
+    proposal.benefits = data.benefits.strip()
+    proposal.evidence_links = list(data.evidence_links)
+    proposal.proposed_agencies = _agencies(data.agency_ids)
+    _set_measures(proposal, data.measures)
+
+
+def create_proposal(
+    author: User, data: ProposalInput, submit: bool, now: datetime | None = None
+) -> Proposal:
+    """A citizen writes a proposal: saved as a draft, or sent straight to review."""
+    now = _at(now)
+    _require(_active(author, now) and author.is_verified, _("Confirm your email address first."))
+    if submit:
+        _require(
+            not in_election_freeze(now), _("No new proposals during the election freeze."), 409
+        )
+    proposal = Proposal(kind=P.PROPOSAL, status=S.DRAFT, author_id=author.id, created_at=now)
+    db.session.add(proposal)
+    _apply(proposal, data)
+    db.session.flush()
+    audit.record(author, "proposal.create", "proposal", proposal.id)
+    _follow(author.id, proposal.id)
+    if submit:
+        transition(proposal, S.IN_REVIEW, author, now)
+    _commit()
+    return proposal
+
+
+def update_proposal(
+    author: User, proposal: Proposal, data: ProposalInput, submit: bool, now: datetime | None = None
+) -> Proposal:
+    """The author edits a draft or a proposal sent back for changes, and may resubmit."""
+    now = _at(now)
+    _require(can_edit(author, proposal, now))
+    if submit:
+        _require(
+            can_submit(author, proposal, now),
+            _("No new proposals during the election freeze."),
+            409,
+        )
+    _apply(proposal, data)
+    audit.record(author, "proposal.edit", "proposal", proposal.id)
+    if submit:
+        transition(proposal, S.IN_REVIEW, author, now)
+    _commit()
+    return proposal
+
+
+def submit_proposal(author: User, proposal: Proposal, now: datetime | None = None) -> None:
+    now = _at(now)
+    _require(can_edit(author, proposal, now))
+    _require(
+        can_submit(author, proposal, now), _("No new proposals during the election freeze."), 409
+    )
+    transition(proposal, S.IN_REVIEW, author, now)
+    _commit()
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _require_moderator(user: Any, proposal: Proposal, now: datetime) -> None:
+    """Moderators only; a wrong state is left to :func:`transition` (409, not 403)."""
+    _require(_active(user, now) and user.is_moderator and proposal.kind == P.PROPOSAL)
+
+
+def _open_discussion(proposal: Proposal) -> None:
+    from participate.models.discussion import get_or_create_discussion
+
+    get_or_create_discussion(proposal)
+
+
+def accept_proposal(moderator: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """Open the proposal for endorsement; the deadline starts now and its discussion opens."""
+    now = _at(now)
+    _require_moderator(moderator, proposal, now)
+    transition(proposal, S.ENDORSING, moderator, now)
+    _open_discussion(proposal)
+    notify_user(proposal.author_id, proposal, NotificationKind.ACCEPTED, now)
+    _commit()
+
+
+def request_changes(
+    moderator: User, proposal: Proposal, message: str, now: datetime | None = None
+) -> None:
+    now = _at(now)
+    _require_moderator(moderator, proposal, now)
+    message = (message or "").strip()
+    if not message:
+        raise RuleError(_("Tell the author what to change."), field="message")
+    transition(proposal, S.CHANGES_REQUESTED, moderator, now)
+    proposal.review_message = message
+    notify_user(proposal.author_id, proposal, NotificationKind.CHANGES_REQUESTED, now)
+    _commit()
+
+
+def reject_proposal(
+    moderator: User,
+    proposal: Proposal,
+    reason: RejectionReason | str,
+    message: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Reject with one of the published exclusion reasons (and an optional explanation)."""
+    now = _at(now)
+    _require_moderator(moderator, proposal, now)
+    try:
+        reason = RejectionReason(reason)
+    except ValueError as exc:
+        raise RuleError(_("Choose one of the published reasons."), field="reason") from exc
+    transition(proposal, S.REJECTED, moderator, now, reason=reason.value)
+    proposal.rejection_reason = reason
+    proposal.review_message = (message or "").strip() or None
+    notify_user(proposal.author_id, proposal, NotificationKind.REJECTED, now)
+    _commit()
+
+
+# --------------------------------------------------------------------------- endorsement
+
+
+@dataclass
+class EndorseResult:
+    count: int
+    established: bool
+
+
+def _lock_proposal(proposal_id: int) -> Proposal:
+    """Lock the proposal row for the rest of the transaction and reload it.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op UPDATE makes
+    this transaction the single writer (the database write lock) before we read the count.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal_id)
+            .values(endorsement_count=Proposal.endorsement_count)
+            .execution_options(synchronize_session=False)
+        )
+    found = db.session.execute(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if found is None:
+        raise RuleError(_("We could not find that page."), status=404)
+    return found
+
+
+def endorse(user: User, proposal_id: int, now: datetime | None = None) -> EndorseResult:
+    """One endorsement per verified account, never withdrawn; at the threshold the
+    proposal is established in the same transaction. The row lock keeps the count exact
+    under concurrent requests; the unique constraint is the second wall."""
+    now = _at(now)
+    proposal = _lock_proposal(proposal_id)
+    if sync_status(proposal, now):
+        _commit()
+        raise RuleError(_("The endorsement period has ended."), status=409)
+    if not can_endorse(user, proposal, now):
+        db.session.rollback()
+        if in_election_freeze(now):
+            raise RuleError(_("Endorsements are paused during the election freeze."), status=409)
+        if not getattr(user, "is_verified", False):
+            raise RuleError(_("Confirm your email address before endorsing."), status=403)
+        if proposal.status != S.ENDORSING:
+            raise RuleError(_("This proposal is not open for endorsement."), status=409)
+        raise RuleError(_("You do not have permission to do that."), status=403)
+    already = db.session.scalar(
+        select(Endorsement.id).where(
+            Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
+        )
+    )
+    if already is not None:
+        db.session.rollback()
+        raise RuleError(_("You have already endorsed this proposal."), status=409)
+    db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id, created_at=now))
+    proposal.endorsement_count = (proposal.endorsement_count or 0) + 1
+    _follow(user.id, proposal.id)
+    established = False
+    if proposal.endorsement_count >= cfg("ENDORSEMENT_THRESHOLD"):
+        transition(proposal, S.ESTABLISHED, None, now, count=proposal.endorsement_count)
+        notify_followers(proposal, NotificationKind.ESTABLISHED, now)
+        established = True
+    try:
+        _commit()
+    except IntegrityError as exc:  # a second wall; the lock should make this unreachable
+        db.session.rollback()
+        raise RuleError(_("You have already endorsed this proposal."), status=409) from exc
+    return EndorseResult(count=proposal.endorsement_count, established=established)
+
+
+def has_endorsed(user: Any, proposal: Proposal) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(Endorsement.id).where(
+                Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+# --------------------------------------------------------------------------- follow
+
+
+def _follow(user_id: int, proposal_id: int) -> None:
+    exists = db.session.scalar(
+        select(Follow.id).where(Follow.proposal_id == proposal_id, Follow.user_id == user_id)
+    )
+    if exists is None:
+        db.session.add(Follow(proposal_id=proposal_id, user_id=user_id))
+
+
+def is_following(user: Any, proposal: Proposal) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(Follow.id).where(Follow.proposal_id == proposal.id, Follow.user_id == user.id)
+        )
+        is not None
+    )
+
+
+def follow(user: User, proposal: Proposal, now: datetime | None = None) -> None:
+    now = _at(now)
+    _require(can_follow(user, proposal, now))
+    _follow(user.id, proposal.id)
+    try:
+        _commit()
+    except IntegrityError:  # followed twice at once: the first one stands
+        db.session.rollback()
+
+
+def unfollow(user: User, proposal: Proposal) -> None:
+    db.session.execute(
+        Follow.__table__.delete().where(
+            Follow.proposal_id == proposal.id, Follow.user_id == user.id
+        )
+    )
+    _commit()
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def notify_user(
+    user_id: int | None, proposal: Proposal, kind: NotificationKind, now: datetime, **detail: Any
+) -> None:
+    if user_id is None:
+        return
+    db.session.add(
+        Notification(
+            user_id=user_id, proposal_id=proposal.id, kind=kind, created_at=now, detail=detail
+        )
+    )
+    _queue_delivery()
+
+
+def notify_followers(
+    proposal: Proposal, kind: NotificationKind, now: datetime, **detail: Any
+) -> None:
+    """One in-app notification per follower, inserted in bulk inside the caller's
+    transaction; mail goes out after the commit (see :mod:`participate.proposals.tasks`)."""
+    db.session.flush()
+    db.session.execute(
+        insert(Notification).from_select(
+            ["user_id", "proposal_id", "kind", "detail", "created_at"],
+            select(
+                Follow.user_id,
+                Follow.proposal_id,
+                db.literal(kind.value),
+                db.literal(detail, type_=Notification.__table__.c.detail.type),
+                db.literal(now, type_=Notification.__table__.c.created_at.type),
+            ).where(Follow.proposal_id == proposal.id),
+        )
+    )
+    _queue_delivery()
+
+
+def _queue_delivery() -> None:
+    """Remember that mail is due; :func:`_commit` hands it to the queue after the commit."""
+    db.session.info["proposals_mail_due"] = True
+
+
+def _commit() -> None:
+    """Commit, then (never before: the job must see the rows) queue the notification mail."""
+    db.session.commit()
+    if db.session.info.pop("proposals_mail_due", False):
+        from participate.proposals.tasks import deliver_notifications
+
+        deliver_notifications()
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_all_read(user: User, now: datetime | None = None) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    _commit()
+
+
+# --------------------------------------------------------------------------- response
+
+
+def assign_agencies(
+    moderator: User, proposal: Proposal, agency_ids: Sequence[int], now: datetime | None = None
+) -> None:
+    """Confirm who answers; the first confirmation starts the response clock."""
+    now = _at(now)
+    _require(can_assign_agencies(moderator, proposal, now))
+    agencies = _agencies(agency_ids)
+    if not agencies:
+        raise RuleError(_("Choose at least one agency."), field="agencies")
+    proposal.responsible_agencies = agencies
+    first = proposal.response_started_at is None
+    if first:
+        proposal.response_started_at = now
+        proposal.response_due_at = deadline_after(now, cfg("RESPONSE_DAYS"))
+    audit.record(
+        moderator,
+        "proposal.assign",
+        "proposal",
+        proposal.id,
+        agencies=[a.id for a in agencies],
+        due=proposal.response_due_at.isoformat() if proposal.response_due_at else None,
+    )
+    if first:
+        notify_followers(proposal, NotificationKind.ASSIGNED, now)
+    _commit()
+
+
+def extend_response(
+    staff: User, proposal: Proposal, new_due: date, reason: str, now: datetime | None = None
+) -> ResponseExtension:
+    """Move the response deadline later, publicly, with a reason (any number of times)."""
+    now = _at(now)
+    _require(can_extend(staff, proposal, now))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("Give the reason for the extension."), field="reason")
+    current = aware(proposal.response_due_at)
+    assert current is not None
+    new_due_at = end_of_taipei_day(new_due)
+    if new_due_at <= current or new_due <= taipei_today(now):
+        raise RuleError(
+            _("The new date must be after the current due date and in the future."),
+            field="new_due",
+        )
+    ext = ResponseExtension(
+        proposal_id=proposal.id,
+        agency_id=staff.agency_id,
+        actor_id=staff.id,
+        reason=reason,
+        previous_due_at=current,
+        new_due_at=new_due_at,
+        created_at=now,
+    )
+    db.session.add(ext)
+    proposal.response_due_at = new_due_at
+    db.session.flush()
+    audit.record(
+        staff,
+        "proposal.extend",
+        "proposal",
+        proposal.id,
+        previous=current.isoformat(),
+        new=new_due_at.isoformat(),
+    )
+    notify_followers(proposal, NotificationKind.EXTENDED, now, due=new_due.isoformat())
+    _commit()
+    return ext
+
+
+@dataclass
+class PointInput:
+    measure_id: int
+    decision: str | None
+    reasoning: str
+    responsible_unit: str
+    follow_up_on: date | None
+
+
+def save_response(
+    staff: User,
+    proposal: Proposal,
+    overall: str,
+    points: Sequence[PointInput],
+    publish: bool,
+    now: datetime | None = None,
+) -> AgencyResponse:
+    """Save the point-by-point response as a draft, or publish it.
+
+    Publishing needs the overall answer and, for every measure, a decision and reasoning;
+    the missing ones come back as field errors and nothing is written.
+    """
+    now = _at(now)
+    if sync_status(proposal, now):
+        _commit()
+    _require(can_respond(staff, proposal, now))
+    measures = {m.id: m for m in proposal.measures}
+    by_measure = {p.measure_id: p for p in points if p.measure_id in measures}
+    if publish:
+        errors: dict[str, str] = {}
+        if not (overall or "").strip():
+            errors["overall"] = _("Write the overall answer.")
+        for mid in measures:
+            point = by_measure.get(mid)
+            if point is None or not point.decision:
+                errors[f"decision_{mid}"] = _("Choose a decision for this point.")
+            if point is None or not point.reasoning.strip():
+                errors[f"reasoning_{mid}"] = _("Explain the decision.")
+        if errors:
+            err = RuleError(_("Every point needs a decision and its reasoning."), status=400)
+            err.fields = errors  # type: ignore[attr-defined]
+            raise err
+    response = proposal.response
+    if response is None:
+        response = AgencyResponse(proposal_id=proposal.id, created_at=now)
+        db.session.add(response)
+        proposal.response = response
+    if response.published_at is not None:
+        raise RuleError(_("The response has already been published."), status=409)
+    response.overall = (overall or "").strip()
+    response.author_id = staff.id
+    response.agency_id = staff.agency_id or (
+        proposal.owner_agency_id
+        if proposal.kind == P.CONSULTATION
+        else (proposal.responsible_agencies[0].id if proposal.responsible_agencies else None)
+    )
+    existing = {p.measure_id: p for p in response.points}
+    for mid, data in by_measure.items():
+        row = existing.get(mid)
+        if row is None:
+            row = ResponsePoint(measure_id=mid)
+            response.points.append(row)
+        row.decision = Decision(data.decision) if data.decision else None
+        row.reasoning = data.reasoning.strip()
+        row.responsible_unit = data.responsible_unit.strip()
+        row.follow_up_on = data.follow_up_on
+    db.session.flush()
+    audit.record(staff, "response.save", "proposal", proposal.id, publish=publish)
+    if publish:
+        response.published_at = now
+        transition(proposal, S.RESPONDED, staff, now)
+        notify_followers(proposal, NotificationKind.RESPONDED, now)
+    _commit()
+    return response
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+@dataclass
+class ConsultationInput:
+    title: str
+    summary: str
+    background: str
+    draft_text: str
+    questions: list[str]
+    links: list[str]
+    closes_on: date | None
+
+
+def open_consultation(
+    staff: User, data: ConsultationInput, now: datetime | None = None
+) -> Proposal:
+    """An agency opens a consultation: no review, no endorsement, straight to discussion."""
+    now = _at(now)
+    _require(can_open_consultation(staff, now))
+    if data.closes_on is None:
+        deadline = deadline_after(now, cfg("CONSULTATION_DAYS"))
+    else:
+        if data.closes_on <= taipei_today(now):
+            raise RuleError(_("The closing date must be in the future."), field="closes_on")
+        deadline = end_of_taipei_day(data.closes_on)
+    proposal = Proposal(
+        kind=P.CONSULTATION,
+        status=S.OPEN,
+        author_id=staff.id,
+        owner_agency_id=staff.agency_id,
+        title=data.title.strip(),
+        summary=data.summary.strip(),
+        problem=data.background.strip(),
+        draft_text=data.draft_text.strip(),
+        evidence_links=list(data.links),
+        created_at=now,
+        opened_at=now,
+        deadline=deadline,
+    )
+    db.session.add(proposal)
+    _set_measures(proposal, data.questions)
+    db.session.flush()
+    proposal.responsible_agencies = [proposal.owner_agency] if proposal.owner_agency else []
+    audit.record(staff, "proposal.open", "proposal", proposal.id, kind="consultation")
+    _open_discussion(proposal)
+    _follow(staff.id, proposal.id)
+    _commit()
+    return proposal
+
+
+def close_consultation(staff: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """Close a consultation before its closing date (the agency's choice, audited)."""
+    now = _at(now)
+    _require(can_close_consultation(staff, proposal, now))
+    transition(proposal, S.CLOSED, staff, now, via="early")
+    notify_followers(proposal, NotificationKind.CLOSED, now)
+    _commit()
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Store every time-based change that is due; the periodic task calls this."""
+    now = _at(now)
+    due = db.session.scalars(
+        select(Proposal).where(
+            Proposal.status.in_([S.ENDORSING, S.OPEN]),
+            Proposal.deadline.is_not(None),
+            Proposal.deadline < now,
+        )
+    ).all()
+    changed = 0
+    for proposal in due:
+        proposal = _lock_proposal(proposal.id)
+        if sync_status(proposal, now):
+            changed += 1
+        _commit()
+    return changed
