@@ -16,7 +16,7 @@ Pipeline (shapes: P participants, S statements, V latest votes):
    participants who voted on few statements are not pulled to the centre.
 4. :func:`choose_groups` — k-means (k-means++, fixed seed) on the 2-D projections of
    participants with at least min(7, S) votes, for k = 2..max_groups, keeping the k with the
-   best silhouette (exact up to 4,000 points, else on a seeded sample of 4,000).
+   best silhouette (exact up to 2,500 points, else on one seeded sample of 2,500).
 
 No Python loop runs over participants or votes; memory is O(V + P + S²) at most.
 """
@@ -279,7 +279,8 @@ def min_votes_threshold(n_statements: int, min_votes: int = 7) -> int:
 
 
 SILHOUETTE_MARGIN = 0.01
-FIT_SAMPLE = 20_000  # points used to choose k and fit centres before refining on all
+SIL_SAMPLE = 2_500  # points used to compute silhouettes
+FIT_SAMPLE = 10_000  # points used to choose k and fit centres before refining on all
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,7 @@ def _kmeans_pp(xy: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) 
 
 
 def _kmeans(
-    xy: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 4
+    xy: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 3
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted k-means, best of ``n_init`` seeded k-means++ starts: labels (N,), centres (k, d).
 
@@ -364,41 +365,46 @@ def _kmeans(
     return best
 
 
-def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = 3000) -> float:
-    """Mean silhouette (Rousseeuw, 1987) of points ``xy`` (N, d) with ``labels`` (N,).
-
-    Exact up to ``sample`` points, else on a seeded uniform sample of that size. Distances are
-    computed in row chunks, so memory stays O(chunk · sample).
-    """
-    n = xy.shape[0]
-    if n > sample:
-        idx = np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
-        xy, labels = xy[idx], labels[idx]
-        n = sample
+def _silhouette_dist(dist: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (Rousseeuw, 1987) from a precomputed (m, m) distance matrix."""
+    m = dist.shape[0]
     uniq, lab = np.unique(labels, return_inverse=True)
     k = uniq.size
     if k < 2:
         return 0.0
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), lab] = 1.0
+    onehot = np.zeros((m, k))
+    onehot[np.arange(m), lab] = 1.0
     size = onehot.sum(axis=0)
-    sil = np.zeros(n)
-    for start in range(0, n, 512):
-        blk = slice(start, min(n, start + 512))
-        dist = np.sqrt(_sq_dist(xy[blk], xy))  # (chunk, n)
-        sums = dist @ onehot  # (chunk, k)
-        own = lab[blk]
-        rows = np.arange(sums.shape[0])
-        own_size = size[own] - 1
-        a = np.divide(sums[rows, own], own_size, out=np.zeros(rows.size), where=own_size > 0)
-        mean_other = sums / size[None, :]
-        mean_other[rows, own] = np.inf
-        b = mean_other.min(axis=1)
-        denom = np.maximum(a, b)
-        s = np.divide(b - a, denom, out=np.zeros(rows.size), where=denom > 0)
-        s[own_size == 0] = 0.0  # singleton clusters score 0 by convention
-        sil[blk] = s
+    sums = dist @ onehot  # (m, k): total distance of each point to each cluster
+    rows = np.arange(m)
+    own_size = size[lab] - 1
+    a = np.divide(sums[rows, lab], own_size, out=np.zeros(m), where=own_size > 0)
+    mean_other = sums / size[None, :]
+    mean_other[rows, lab] = np.inf
+    b = mean_other.min(axis=1)
+    denom = np.maximum(a, b)
+    sil = np.divide(b - a, denom, out=np.zeros(m), where=denom > 0)
+    sil[own_size == 0] = 0.0  # singleton clusters score 0 by convention
     return float(sil.mean())
+
+
+def _sample_dist(
+    xy: np.ndarray, seed: int, sample: int = SIL_SAMPLE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded sample indices (at most ``sample``) and their (m, m) Euclidean distances."""
+    n = xy.shape[0]
+    idx = np.arange(n)
+    if n > sample:
+        idx = np.sort(np.random.default_rng([seed, 2]).choice(n, size=sample, replace=False))
+    pts = xy[idx]
+    return idx, np.sqrt(_sq_dist(pts, pts))
+
+
+def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = SIL_SAMPLE) -> float:
+    """Mean silhouette of points ``xy`` (N, d) with ``labels`` (N,): exact up to ``sample``
+    points, else on a seeded uniform sample of that size."""
+    idx, dist = _sample_dist(xy, seed, sample)
+    return _silhouette_dist(dist, labels[idx])
 
 
 kmeans = _kmeans
@@ -441,6 +447,7 @@ def choose_groups(
         pts = cen[used]
         base_labels = (np.cumsum(used) - 1)[base_labels]
         weights = weights[used]
+    sil_idx, sil_dist = _sample_dist(fit, seed)  # shared by every k: same sample, one matrix
     best_k, best_s = 1, -np.inf
     scores: dict[int, float] = {}
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -450,7 +457,7 @@ def choose_groups(
         full = lab[base_labels] if base_labels is not None else lab
         if np.unique(full).size < 2:
             continue
-        sc = round(_silhouette(fit, full, seed), 12)
+        sc = round(_silhouette_dist(sil_dist, full[sil_idx]), 12)
         scores[k] = sc
         fits[k] = (full, cen)
         if sc > best_s:

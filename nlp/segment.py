@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import re
+import tempfile
 import threading
 import unicodedata
 import warnings
@@ -113,7 +114,11 @@ def cache_dir() -> Path:
     """The app-owned directory for the merged dictionary and jieba's prefix cache."""
     env = os.environ.get("PARTICIPATE_NLP_CACHE")
     base = Path(env) if env else Path.home() / ".cache" / "participate-nlp"
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:  # read-only home (some containers): fall back to the temp directory
+        base = Path(tempfile.gettempdir()) / "participate-nlp"
+        base.mkdir(parents=True, exist_ok=True)
     return base
 
 
