@@ -121,8 +121,12 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
             c = r.counts[s.statement]
             sh = share(getattr(c, attr), c.seen)
             txt = _quote(texts.get(s.statement, str(s.statement)))
-            parts_zh.append(f"「{txt}」（#{s.statement}，{c.seen} 人中 {_pct(sh)} {zverb}）")
-            parts_en.append(f'"{txt}" (#{s.statement}: {_pct(sh)} of {c.seen} {everb})')
+            per = r.group_counts.get(s.statement, {})
+            low = min((share(getattr(gc, attr), gc.seen) for gc in per.values()), default=None)
+            g_zh = f"，每群至少 {_pct(low)}" if low is not None and r.k >= 2 else ""
+            g_en = f", at least {_pct(low)} in every group" if low is not None and r.k >= 2 else ""
+            parts_zh.append(f"「{txt}」（#{s.statement}，{c.seen} 人中 {_pct(sh)} {zverb}{g_zh}）")
+            parts_en.append(f'"{txt}" (#{s.statement}: {_pct(sh)} of {c.seen} {everb}{g_en})')
         scope_zh = "各群多數都" if r.k >= 1 else "多數人"
         scope_en = "Most people in every group" if r.k >= 1 else "Most people"
         add(

@@ -91,6 +91,9 @@ def test_summary_cites_true_shares(analyses, name):
         pct = f"{round(100 * share(c.agree, c.seen))}%"
         text = next(s.text for s in res.summary["zh-Hant"] if item.statement in s.statements)
         assert f"#{item.statement}，{c.seen} 人中 {pct} 同意" in text
+        low = min(share(gc.agree, gc.seen) for gc in res.group_counts[item.statement].values())
+        assert low > 0.5
+        assert f"每群至少 {round(100 * low)}%" in text
     # Group sentences: the group's own share and the others' share.
     for g in res.groups:
         sent = [s for s in res.summary["en"] if s.text.startswith(f"Group {g.id + 1} ")]
