@@ -148,3 +148,21 @@ def test_cli_analyze_vtaiwan(polis_dir):
     assert js["summary"]["zh-Hant"][0]["text"].startswith("共有 1912 人")
     proj = np.array(list(js["projection"].values()))
     assert proj.shape == (1912, 2)
+
+
+def test_cli_byte_identical_across_processes(polis_dir):
+    import os
+
+    folder = polis_dir(SSIS)
+    outs = []
+    for hashseed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-m", "nlp", "analyze", str(folder), "--no-timings"],
+            capture_output=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": hashseed},
+            check=True,
+        )
+        outs.append(out.stdout)
+    assert outs[0] == outs[1]
+    assert b'"timings"' not in outs[0]
