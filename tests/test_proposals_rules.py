@@ -23,11 +23,10 @@ from participate.models import (
 )
 from participate.proposals import rules
 from participate.timeutil import TAIPEI, aware, taipei_today
-from tests.proposals_fixtures import (  # noqa: F401 - cast is a fixture
+from tests import proposals_fixtures as fixtures
+from tests.proposals_fixtures import (
     DAY,
     T0,
-    cast,
-    req,
     freeze,
     full_points,
     make_consultation,
@@ -39,6 +38,10 @@ from tests.proposals_fixtures import (  # noqa: F401 - cast is a fixture
 )
 
 S = ProposalStatus
+
+# Fixtures from the shared helper module, re-exported so pytest finds them here.
+cast = fixtures.cast
+req = fixtures.req
 
 
 def _count(model) -> int:
@@ -400,7 +403,8 @@ def make_consultation_as(cast, who):
 # --------------------------------------------------------------------------- permission matrix
 
 PHASES = ["draft", "in_review", "endorsing", "lapsed", "unassigned", "assigned", "responded"]
-ROLES = ["anonymous", "unverified", "citizen", "author", "moderator", "staff", "other_staff", "admin"]
+ACTIVE = ["citizen", "author", "moderator", "staff", "other_staff", "admin"]
+ROLES = ["anonymous", "unverified", *ACTIVE]
 
 
 def _phase(app, cast, phase):
@@ -424,9 +428,7 @@ class _Anonymous:
 
 
 EXPECTED = {
-    "can_endorse": {
-        (r, "endorsing") for r in ("citizen", "author", "moderator", "staff", "other_staff", "admin")
-    },
+    "can_endorse": {(r, "endorsing") for r in ACTIVE},
     "can_review": {("moderator", "in_review"), ("admin", "in_review")},
     "can_edit": {("author", "draft")},
     "can_assign_agencies": {

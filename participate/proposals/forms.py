@@ -22,6 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participate.auth.forms import strip
@@ -114,9 +115,9 @@ class ReviewForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
-            ("accept", _l("Accept for endorsement")),
-            ("changes", _l("Ask the author for changes")),
-            ("reject", _l("Reject")),
+            SelectChoice("accept", _l("Accept for endorsement")),
+            SelectChoice("changes", _l("Ask the author for changes")),
+            SelectChoice("reject", _l("Reject")),
         ],
         validators=[DataRequired(_l("Choose a decision."))],
     )
@@ -136,8 +137,8 @@ class ReviewForm(FlaskForm):
         super().__init__(*args, **kwargs)
         from participate.proposals.rules import REJECTION_LABELS
 
-        self.reason.choices = [("", _l("Choose a reason"))] + [
-            (r.value, label) for r, label in REJECTION_LABELS.items()
+        self.reason.choices = [SelectChoice("", _l("Choose a reason"))] + [
+            SelectChoice(r.value, label) for r, label in REJECTION_LABELS.items()
         ]
 
     def validate_reason(self, field: Any) -> None:
@@ -175,10 +176,12 @@ class ExtendForm(FlaskForm):
     submit = SubmitField(_l("Extend the deadline"))
 
 
-def decision_choices() -> list[tuple[str, Any]]:
+def decision_choices() -> list[SelectChoice]:
     from participate.proposals.rules import DECISION_LABELS
 
-    return [("", _l("Choose a decision"))] + [(d.value, lbl) for d, lbl in DECISION_LABELS.items()]
+    return [SelectChoice("", _l("Choose a decision"))] + [
+        SelectChoice(d.value, lbl) for d, lbl in DECISION_LABELS.items()
+    ]
 
 
 def response_form(measures: list[Any], formdata: Any = None, obj: Any = None) -> FlaskForm:

@@ -1,0 +1,355 @@
+"""Proposal pages through the test client: what people see, and bad input writing nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from participate.extensions import db
+from participate.models import (
+    AgencyResponse,
+    Endorsement,
+    Proposal,
+    ProposalStatus,
+    ResponseExtension,
+)
+from participate.proposals import rules
+from participate.timeutil import TAIPEI, aware
+from tests import proposals_fixtures as fixtures
+from tests.proposals_fixtures import (
+    DAY,
+    T0,
+    freeze,
+    make_consultation,
+    make_endorsing,
+    make_established,
+    make_in_review,
+)
+
+S = ProposalStatus
+
+# Fixtures from the shared helper module, re-exported so pytest finds them here.
+cast = fixtures.cast
+req = fixtures.req
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def _field_error(html: str, field_id: str) -> str:
+    m = re.search(rf'id="{field_id}-error">([^<]*)<', html)
+    return m.group(1) if m else ""
+
+
+GOOD = {
+    "title": "改善機車待轉區的設計",
+    "summary": "待轉區設在車流中間，很危險。",
+    "problem": "許多路口的待轉區設計不良。",
+    "measures": "訂定全國一致的設計準則\n\n檢討號誌時相\n",
+    "benefits": "減少機車事故。",
+    "links": "https://example.tw/a",
+}
+
+
+def test_new_proposal_bad_input_writes_nothing(app, client, login, cast):
+    freeze(app, T0)
+    login(client, cast.author)
+    bad = {
+        **GOOD,
+        "title": "",
+        "measures": "",
+        "links": "not a link",
+        "agencies": [cast.agency.id, cast.other_agency.id, 998, 999],
+        "submit": "1",
+    }
+    resp = client.post("/proposals/new", data=bad)
+    assert resp.status_code == 400
+    html = _text(resp)
+    assert _field_error(html, "title")
+    assert _field_error(html, "measures")
+    assert _field_error(html, "links")
+    assert _field_error(html, "agencies")
+    assert 'class="error-summary"' in html
+    assert _count(app, Proposal) == 0
+
+
+def test_write_submit_and_see_review_target(app, client, login, cast):
+    freeze(app, T0)
+    login(client, cast.author)
+    resp = client.post("/proposals/new", data={**GOOD, "agencies": [cast.agency.id], "submit": "1"})
+    assert resp.status_code == 302
+    page = _text(client.get(resp.headers["Location"]))
+    assert "改善機車待轉區的設計" in page
+    assert "2026-03-09" in page  # 5 working days from Monday 2 March
+    with app.app_context():
+        p = db.session.scalar(select(Proposal))
+        assert p.status == S.IN_REVIEW
+        assert [m.text for m in p.measures] == ["訂定全國一致的設計準則", "檢討號誌時相"]
+    # Not public while in review.
+    client.post("/auth/logout")
+    assert client.get(f"/proposals/{p.id}").status_code == 404
+
+
+def test_similar_proposals_shown_before_submitting(app, client, login, cast, req):
+    freeze(app, T0)
+    make_endorsing(cast, title="機車待轉區全面改善")
+    db.session.remove()
+    login(client, cast.citizen)
+    resp = client.post("/proposals/new", data={"title": "機車待轉區太危險", "check": "1"})
+    assert resp.status_code == 200
+    assert "機車待轉區全面改善" in _text(resp)
+    assert _count(app, Proposal) == 1
+    found = client.get("/proposals/similar?title=機車待轉區").get_json()
+    assert [i["title"] for i in found["items"]] == ["機車待轉區全面改善"]
+
+
+def test_review_form_errors_and_accept(app, client, login, cast, req):
+    freeze(app, T0)
+    p = make_in_review(cast)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.moderator)
+    queue = _text(client.get("/proposals/review"))
+    assert "改善機車待轉區的設計" in queue
+    resp = client.post(f"/proposals/{pid}/review", data={"decision": "reject", "reason": ""})
+    assert resp.status_code == 400
+    assert _field_error(_text(resp), "reason")
+    resp = client.post(f"/proposals/{pid}/review", data={"decision": "changes", "message": ""})
+    assert resp.status_code == 400
+    assert _field_error(_text(resp), "message")
+    assert db.session.get(Proposal, pid).status == S.IN_REVIEW
+    resp = client.post(f"/proposals/{pid}/review", data={"decision": "accept"})
+    assert resp.status_code == 302
+    assert db.session.get(Proposal, pid).status == S.ENDORSING
+
+
+def test_citizen_cannot_open_review(app, client, login, cast, req):
+    p = make_in_review(cast)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.citizen)
+    assert client.get(f"/proposals/{pid}/review").status_code == 403
+    assert client.get("/proposals/review").status_code == 403
+
+
+def test_endorse_page_count_and_days_left(app, client, login, cast, req):
+    freeze(app, T0 + DAY)
+    p = make_endorsing(cast)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.citizen)
+    page = _text(client.get(f"/proposals/{pid}"))
+    assert f'action="/proposals/{pid}/endorse"' in page
+    assert "59" in page  # accepted at T0, viewed a day later: 59 days left
+    resp = client.post(f"/proposals/{pid}/endorse")
+    assert resp.status_code == 302
+    page = _text(client.get(f"/proposals/{pid}"))
+    assert 'id="endorse-count">1<' in page
+    # A second endorsement is refused with a message, as JSON for fetch callers too.
+    resp = client.post(f"/proposals/{pid}/endorse", headers={"Accept": "application/json"})
+    assert resp.status_code == 409
+    assert resp.get_json()["error"]["code"] == "rule"
+    assert _count(app, Endorsement) == 1
+    listing = _text(client.get("/proposals/"))
+    assert re.search(r"\b1\b", listing.split("card proposal-card")[1])
+
+
+def test_unverified_endorse_refused(app, client, login, cast, req):
+    p = make_endorsing(cast)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.unverified)
+    resp = client.post(f"/proposals/{pid}/endorse", headers={"Accept": "application/json"})
+    assert resp.status_code == 403
+    assert _count(app, Endorsement) == 0
+
+
+def test_lapsed_shown_on_read_without_the_task(app, client, cast, req):
+    p = make_endorsing(cast)
+    pid, deadline = p.id, aware(p.deadline)
+    db.session.remove()
+    freeze(app, deadline + DAY)
+    assert db.session.get(Proposal, pid).status == S.ENDORSING
+    listing = client.get("/proposals/?status=lapsed")
+    assert "改善機車待轉區的設計" in _text(listing)
+    assert "改善機車待轉區的設計" not in _text(client.get("/proposals/?status=endorsing"))
+    page = _text(client.get(f"/proposals/{pid}"))
+    assert "status-lapsed" in page
+    assert f'action="/proposals/{pid}/endorse"' not in page
+
+
+def test_response_form_point_missing_then_publish(app, client, login, cast, req):
+    p = make_established(app, cast)
+    pid = p.id
+    measures = [m.id for m in p.measures]
+    freeze(app, T0 + 10 * DAY)
+    db.session.remove()
+    login(client, cast.other_staff)
+    assert client.get(f"/proposals/{pid}/response").status_code == 403
+    client.post("/auth/logout")
+    login(client, cast.staff)
+    form = {"overall": "整體回應", "publish": "1"}
+    for i, mid in enumerate(measures):
+        form[f"decision_{mid}"] = "adopted" if i else ""
+        form[f"reasoning_{mid}"] = "理由"
+        form[f"unit_{mid}"] = "公路局"
+    resp = client.post(f"/proposals/{pid}/response", data=form)
+    assert resp.status_code == 400
+    assert _field_error(_text(resp), f"decision_{measures[0]}")
+    assert _count(app, AgencyResponse) == 0
+    form[f"decision_{measures[0]}"] = "under_study"
+    form[f"follow_up_{measures[0]}"] = "2026-09-30"
+    resp = client.post(f"/proposals/{pid}/response", data=form)
+    assert resp.status_code == 302
+    client.post("/auth/logout")
+    page = _text(client.get(f"/proposals/{pid}"))
+    assert "整體回應" in page
+    assert "2026-09-30" in page
+    assert "status-responded" in page
+
+
+def test_extend_form_bad_input_and_public_log(app, client, login, cast, req):
+    p = make_established(app, cast)
+    pid = p.id
+    due = aware(p.response_due_at).astimezone(TAIPEI).date()
+    freeze(app, T0 + 10 * DAY)
+    db.session.remove()
+    login(client, cast.staff)
+    resp = client.post(f"/proposals/{pid}/extend", data={"new_due": "tomorrow", "reason": ""})
+    assert resp.status_code == 400
+    html = _text(resp)
+    assert _field_error(html, "new_due") and _field_error(html, "reason")
+    resp = client.post(
+        f"/proposals/{pid}/extend", data={"new_due": due.isoformat(), "reason": "需協調"}
+    )
+    assert resp.status_code == 400
+    assert _field_error(_text(resp), "new_due")
+    assert _count(app, ResponseExtension) == 0
+    new_due = (due + timedelta(days=30)).isoformat()
+    resp = client.post(f"/proposals/{pid}/extend", data={"new_due": new_due, "reason": "需協調"})
+    assert resp.status_code == 302
+    page = _text(client.get(f"/proposals/{pid}"))
+    assert new_due in page and "需協調" in page
+
+
+def test_consultation_form(app, client, login, cast):
+    freeze(app, T0)
+    login(client, cast.citizen)
+    assert client.get("/consultations/new").status_code == 403
+    client.post("/auth/logout")
+    login(client, cast.staff)
+    resp = client.post(
+        "/consultations/new",
+        data={"title": "短", "summary": "", "background": "", "questions": "", "closes_on": "x"},
+    )
+    assert resp.status_code == 400
+    html = _text(resp)
+    for field in ("title", "summary", "background", "questions", "closes_on"):
+        assert _field_error(html, field), field
+    assert _count(app, Proposal) == 0
+    resp = client.post(
+        "/consultations/new",
+        data={
+            "title": "公共運輸票價政策諮詢",
+            "summary": "徵詢意見。",
+            "background": "票價多年未調整。",
+            "questions": "票價應如何訂定？\n優惠對象？",
+            "closes_on": "2026-04-30",
+        },
+    )
+    assert resp.status_code == 302
+    page = _text(client.get(resp.headers["Location"]))
+    assert "2026-04-30" in page and "status-open" in page
+
+
+def test_agency_page_overdue_first_and_dashboard(app, client, login, cast, req):
+    freeze(app, T0)
+    on_time = make_established(app, cast)
+    on_time.title = "準時的提案"
+    late = make_established(app, cast, now=T0 - 80 * DAY)
+    late.title = "逾期的提案"
+    db.session.commit()
+    db.session.remove()
+    page = _text(client.get("/agencies/motc"))
+    assert page.index("逾期的提案") < page.index("準時的提案")
+    assert "is-overdue" in page
+    stats = _text(client.get("/statistics"))
+    assert "交通部" in stats
+    login(client, cast.staff)
+    dash = _text(client.get("/staff/"))
+    assert "逾期的提案" in dash and "準時的提案" in dash
+
+
+def test_notification_bell_counts_unread(app, client, login, cast, req):
+    p = make_established(app, cast)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.citizen)
+    page = _text(client.get("/proposals/"))
+    assert 'class="badge bell-count"' in page
+    notes = _text(client.get("/notifications"))
+    assert f"/proposals/{pid}" in notes
+    client.post("/notifications", data={})
+    assert 'class="badge bell-count"' not in _text(client.get("/proposals/"))
+
+
+def test_freeze_banner(app, client):
+    from participate.timeutil import taipei_today
+
+    today = taipei_today()
+    app.config["ELECTION_FREEZE_START"] = today
+    app.config["ELECTION_FREEZE_END"] = today + timedelta(days=3)
+    page = _text(client.get("/proposals/"))
+    assert "banner-warning" in page
+    app.config["ELECTION_FREEZE_START"] = None
+    assert "banner-warning" not in _text(client.get("/proposals/"))
+
+
+def test_list_filters_and_sorting(app, client, cast, req):
+    freeze(app, T0)
+    a = make_endorsing(cast, title="第一個提案")
+    b = make_endorsing(cast, title="第二個提案")
+    rules.endorse(cast.get("citizen"), b.id, T0)
+    make_consultation(cast)
+    ids = (a.id, b.id)
+    db.session.remove()
+    html = _text(client.get("/proposals/?sort=endorsed&kind=proposal"))
+    assert html.index("第二個提案") < html.index("第一個提案")
+    assert "道路交通安全" not in html
+    html = _text(client.get("/proposals/?kind=consultation"))
+    assert "道路交通安全" in html and "第一個提案" not in html
+    html = _text(client.get("/proposals/?agency=mohw"))
+    assert "第一個提案" not in html
+    assert client.get("/proposals/?page=99&sort=bogus").status_code == 200
+    assert ids[0] != ids[1]
+
+
+def test_discussion_link_only_when_endpoint_exists(app, client, cast, req):
+    p = make_endorsing(cast)
+    pid = p.id
+    db.session.remove()
+    html = _text(client.get(f"/proposals/{pid}"))
+    expected = "discussion.show" in app.view_functions
+    assert (
+        f"/proposals/{pid}/discussion" in html
+        or "Go to the discussion" in html
+        or "前往討論" in html
+    ) == expected
+
+
+def test_personal_data_download_includes_proposals(app, client, login, cast, req):
+    p = make_endorsing(cast)
+    rules.endorse(cast.get("author"), p.id, T0)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.author)
+    data = client.get("/account/data.json").get_json()
+    assert data["proposals"]["endorsements"][0]["proposal_id"] == pid
