@@ -10,6 +10,20 @@ Standalone (never imports Flask): arrays and strings in, dataclasses out. Entry 
 Command line: ``python -m nlp analyze DIR`` and ``python -m nlp bench``.
 """
 
-from nlp.analysis import AnalysisResult, analyze
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nlp.analysis import AnalysisResult, analyze
 
 __all__ = ["AnalysisResult", "analyze"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: ``from nlp.segment import tokens`` must not pay for importing scipy.
+    if name in __all__:
+        from nlp import analysis  # noqa: PLC0415
+
+        return getattr(analysis, name)
+    raise AttributeError(name)

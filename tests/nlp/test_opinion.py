@@ -117,6 +117,27 @@ def test_previous_keeps_group_ids_and_signs():
     assert np.all(np.sum(comp_prev * comp_new, axis=1) > 0)
 
 
+def test_previous_as_result_object():
+    conv = planted_conversation(600, 40, 15_000, seed=4)
+    first = analyze(conv.participants, conv.statements, conv.values)
+    again = analyze(conv.participants, conv.statements, conv.values, previous=first)
+    assert [g.members for g in again.groups] == [g.members for g in first.groups]
+    assert again.pca_components == first.pca_components
+
+
+def test_segment_import_does_not_load_scipy():
+    import subprocess
+    import sys
+
+    code = "import sys, nlp.segment; print('scipy' in sys.modules)"
+    from tests.nlp.conftest import REPO
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "False"
+
+
 def _valid(res) -> dict:
     js = json.loads(json.dumps(res.to_json_dict()))
     for key in (
