@@ -166,3 +166,20 @@ def test_cli_byte_identical_across_processes(polis_dir):
         outs.append(out.stdout)
     assert outs[0] == outs[1]
     assert b'"timings"' not in outs[0]
+
+
+def test_participants_votes_fallback_equals_latest_votes(polis_dir, tmp_path):
+    import shutil
+
+    from nlp.opinion import build_matrix
+
+    folder = polis_dir(SSIS)
+    for name in ("comments.csv", "participants-votes.csv"):
+        shutil.copy(folder / name, tmp_path / name)  # temporary copy, outside the repository
+    full, wide = load_export(folder), load_export(tmp_path)
+    a = build_matrix(full.participants, full.statements, full.values, full.moderated_out)
+    b = build_matrix(wide.participants, wide.statements, wide.values, wide.moderated_out)
+    assert a.participant_ids.tolist() == b.participant_ids.tolist()
+    assert a.statement_ids.tolist() == b.statement_ids.tolist()
+    assert (a.matrix != b.matrix).nnz == 0
+    assert a.matrix.nnz == b.matrix.nnz
