@@ -195,7 +195,8 @@ class AnalysisResult:
                 for s in self.divisive
             ],
             "uncertain": [
-                {"statement": s.statement, "pass_share": finite(s.score)} | _fx(s.extra)
+                {"statement": s.statement, "pass_share": finite(s.score)}
+                | {k: int(v) for k, v in s.extra.items()}
                 for s in self.uncertain
             ],
             "priority": {str(k): finite(v, 6) for k, v in self.priority.items()},
