@@ -24,3 +24,6 @@ demo_seeders: list[Callable[[Callable[[str], None]], None]] = []
 # Called with a discussion id after a vote has been committed (the report area schedules
 # the opinion analysis from here); must be cheap: it runs on the vote hot path.
 vote_recorded: list[Callable[[int], None]] = []
+# Full-text search: functions yielding ``participate.search.SearchDoc`` for every item an area
+# wants searchable; ``flask reindex`` rebuilds the index from all of them.
+search_sources: list[Callable[[], Any]] = []

@@ -35,3 +35,4 @@ from participate.models.proposals import (  # noqa: F401
     ResponseExtension,
     ResponsePoint,
 )
+from participate.models.search import SearchDocument  # noqa: F401, E402

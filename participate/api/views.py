@@ -1,0 +1,18 @@
+"""The parent blueprint: registers the search page, the API, tokens and downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from participate import hooks
+from participate.api.cli import reindex_command
+from participate.api.search_views import bp as search_bp
+
+# cli_group=None puts the commands at the top level: ``flask reindex``.
+bp = Blueprint("api", __name__, cli_group=None)
+bp.cli.add_command(reindex_command)
+bp.register_blueprint(search_bp)
+
+if ("api.search.page", _l("Search")) not in hooks.nav:
+    hooks.nav.append(("api.search.page", _l("Search")))
