@@ -10,7 +10,7 @@ their endorsements with plain multi-row INSERTs; that stays well under ten secon
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -34,7 +34,7 @@ from participate.models import (
     Role,
     User,
 )
-from participate.timeutil import add_working_days, deadline_after, utcnow
+from participate.timeutil import add_working_days, deadline_after, taipei_today, utcnow
 
 S = ProposalStatus
 
@@ -322,12 +322,12 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     motc, mohw, moda, moenv = (agencies.get(s) for s in ("motc", "mohw", "moda", "moenv"))
 
     # 1. Established with a published point-by-point response (交通部, 機車).
-    p, new = _ensure(DEMO[0], agencies, author2, S.RESPONDED, now - 130 * day)
+    p, new = _ensure(DEMO[0], agencies, author2, S.RESPONDED, now - 105 * day)
     if new:
-        _opened(p, now - 125 * day)
-        _endorse_bulk(p, crowd[:threshold], now - 90 * day)
-        p.established_at = now - 90 * day
-        _assigned(p, [motc], now - 88 * day)
+        _opened(p, now - 100 * day)
+        _endorse_bulk(p, crowd[:threshold], now - 55 * day)
+        p.established_at = now - 55 * day
+        _assigned(p, [motc], now - 52 * day)  # answered within the 60 days
         p.responded_at = now - 1 * day
         r = AgencyResponse(
             proposal_id=p.id,
@@ -343,7 +343,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
                 "本部將於明年六月前修訂「交通工程規範」，訂定全國一致的機車左轉設計原則，"
                 "並請各縣市檢討現行強制兩段式左轉路口。",
                 "公路局",
-                date.today() + timedelta(days=200),
+                taipei_today(now) + timedelta(days=200),
             ),
             (
                 Decision.PARTLY,
@@ -355,7 +355,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
                 Decision.UNDER_STUDY,
                 "待轉區位置涉及號誌時相與路口幾何，將委託研究並選定十處路口試辦。",
                 "運輸研究所",
-                date.today() + timedelta(days=365),
+                taipei_today(now) + timedelta(days=365),
             ),
             (
                 Decision.ADOPTED,
@@ -603,7 +603,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
                 decision=Decision.PARTLY,
                 reasoning="申訴處理時間與政府請求數量將列為必要項目；演算法細節涉及營業秘密，另案研議。",
                 responsible_unit="數位產業署",
-                follow_up_on=date.today() + timedelta(days=180),
+                follow_up_on=taipei_today(now) + timedelta(days=180),
             ),
         ]
         db.session.add(r)
