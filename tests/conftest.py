@@ -83,6 +83,13 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with application.app_context():
         upgrade(revision="heads")
     yield application
+    # Close pooled connections before the throwaway PostgreSQL database is dropped, or psycopg
+    # warns at exit about connections the server killed (an error under filterwarnings).
+    with application.app_context():
+        from participate.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _empty_all_tables(app: Flask) -> None:

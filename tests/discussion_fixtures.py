@@ -23,16 +23,6 @@ from participate.models.discussion import PATH_WIDTH, get_or_create_discussion
 from participate.timeutil import utcnow
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _dispose_engine_before_database_drop(app: Flask) -> Iterator[None]:
-    """Close pooled connections before conftest drops the throwaway PostgreSQL database;
-    otherwise psycopg warns at exit about connections the server already killed (which
-    ``filterwarnings = error`` turns into a failed run)."""
-    yield
-    with app.app_context():
-        db.engine.dispose()
-
-
 @pytest.fixture()
 def make_discussion(app: Flask) -> Callable[..., tuple[int, int]]:
     """``make_discussion(status=OPEN, kind=CONSULTATION, title=...)``.
