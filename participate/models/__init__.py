@@ -36,3 +36,13 @@ from participate.models.proposals import (  # noqa: F401
     ResponsePoint,
 )
 from participate.models.search import SearchDocument  # noqa: F401, E402
+from participate.models.moderation import (  # noqa: F401
+    Appeal,
+    BannedTerm,
+    DiscussionModeration,
+    ItemKind,
+    ItemState,
+    ModerationItem,
+    ModerationNotice,
+    ThreadLock,
+)

@@ -1,0 +1,1 @@
+"""Moderation: one queue, decisions with notices and appeals, locks, suspensions, screening."""

@@ -1,0 +1,69 @@
+"""Periodic check of the moderation queue: alert moderators (in-app notice and email) when
+it grows past a threshold or an item has waited too long, at most once per interval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from huey import crontab
+from sqlalchemy import func, select
+
+from participate import audit
+from participate.extensions import db
+from participate.jobs import app_periodic_task
+from participate.models import AuditLog, ItemState, ModerationItem, Role, User
+from participate.moderation.settings import cfg
+from participate.timeutil import aware, utcnow
+
+
+def check_queue() -> bool:
+    """True when an alert was sent. Call inside an app context (the task wrapper does)."""
+    now = utcnow()
+    size = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ModerationItem)
+            .where(ModerationItem.state == ItemState.OPEN)
+        )
+        or 0
+    )
+    oldest = aware(
+        db.session.scalar(
+            select(func.min(ModerationItem.opened_at)).where(ModerationItem.state == ItemState.OPEN)
+        )
+    )
+    too_long = size > int(cfg("MODERATION_ALERT_QUEUE_SIZE"))
+    too_old = oldest is not None and now - oldest > timedelta(
+        hours=int(cfg("MODERATION_ALERT_AGE_HOURS"))
+    )
+    if not (too_long or too_old):
+        return False
+    last = aware(
+        db.session.scalar(
+            select(func.max(AuditLog.created_at)).where(AuditLog.action == "moderation.alert")
+        )
+    )
+    if last is not None and now - last < timedelta(
+        hours=int(cfg("MODERATION_ALERT_INTERVAL_HOURS"))
+    ):
+        return False
+    from participate.moderation.rules import notify
+
+    waited_hours = int((now - oldest).total_seconds() // 3600) if oldest else 0
+    message = f"{size} / {waited_hours}h"
+    moderators = db.session.scalars(
+        select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.deleted_at.is_(None))
+    ).all()
+    for moderator in moderators:
+        notify(moderator.id, "alert", None, None, message, None, now=now)
+    entry = audit.record(
+        None, "moderation.alert", "queue", None, None, open=size, oldest_hours=waited_hours
+    )
+    entry.created_at = now
+    db.session.commit()
+    return True
+
+
+@app_periodic_task(crontab(minute="*/15"))
+def moderation_queue_alert() -> None:
+    check_queue()

@@ -1,0 +1,751 @@
+"""Moderation: reports and auto-hide, the queue, decisions, appeals, suspensions, locks,
+pre-moderation, screening (banned words, floods, links), alerts, transparency, 429s."""
+# ruff: noqa: F811 - pytest fixtures imported from tests.moderation_fixtures
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from participate.extensions import db
+from participate.models import (
+    Appeal,
+    AuditLog,
+    ContentStatus,
+    ItemKind,
+    ItemState,
+    MailMessage,
+    ModerationItem,
+    ModerationNotice,
+    Proposal,
+    ProposalStatus,
+    Reply,
+    Statement,
+    ThreadLock,
+    User,
+)
+from participate.timeutil import utcnow
+from tests.moderation_fixtures import (  # noqa: F401 - fixtures
+    add_statement,
+    count,
+    get,
+    items,
+    make_consultation,
+)
+
+JSON = {"Accept": "application/json"}
+
+
+def new_client(app):
+    from tests.conftest import CsrfClient
+
+    app.test_client_class = CsrfClient
+    return app.test_client()
+
+
+def report(client, sid, reason="abuse", text=""):
+    return client.post(f"/discussion/report/statement/{sid}", data={"reason": reason, "text": text})
+
+
+def reporters(app, make_user, login, n):
+    clients = []
+    for _ in range(n):
+        c = new_client(app)
+        login(c, make_user())
+        clients.append(c)
+    return clients
+
+
+# --- Reports and the automatic hide ------------------------------------------------------
+
+
+def test_three_reports_from_distinct_people_hide_the_statement(
+    app, make_user, login, make_consultation
+):
+    author = make_user(name="作者")
+    _pid, did = make_consultation()
+    sid = add_statement(app, did, author.id, "你們都是白痴")
+    first, second, third = reporters(app, make_user, login, 3)
+    assert report(first, sid).status_code == 302
+    assert report(second, sid, "spam").status_code == 302
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    (item,) = items(
+        app, ModerationItem.content_id == sid, ModerationItem.content_type == "statement"
+    )
+    assert item.kind == ItemKind.REPORT and item.report_count == 2 and item.is_open
+    # The same person again does not count twice.
+    assert report(first, sid).status_code in (302, 409)
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    assert report(third, sid).status_code == 302
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+    (item,) = items(
+        app, ModerationItem.content_id == sid, ModerationItem.content_type == "statement"
+    )
+    assert item.report_count == 3 and item.detail["auto_hidden"]
+    assert item.detail["reasons"] == {"abuse": 2, "spam": 1}
+    assert count(app, AuditLog, AuditLog.action == "moderation.auto_hide") == 1
+    # The author is told; the statement is gone from the public page.
+    assert count(app, ModerationNotice, ModerationNotice.user_id == author.id) == 1
+    anon = new_client(app)
+    assert "你們都是白痴" not in anon.get(f"/proposals/{_pid}/discussion").get_data(as_text=True)
+
+
+def test_threshold_is_configurable_and_restore_resets_the_count(
+    app, client, make_user, login, make_consultation
+):
+    app.config["MODERATION_REPORT_THRESHOLD"] = 2
+    _pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "有爭議但合法的意見")
+    a, b, c, d = reporters(app, make_user, login, 4)
+    report(a, sid)
+    report(b, sid)
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+    mod = make_user(role="moderator")
+    login(client, mod)
+    (item,) = items(
+        app, ModerationItem.content_id == sid, ModerationItem.content_type == "statement"
+    )
+    resp = client.post(f"/moderation/items/{item.id}", data={"action": "restore"})
+    assert resp.status_code == 302
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    # One new report after the restore opens a new item but does not hide again.
+    report(c, sid)
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    open_items = items(
+        app,
+        ModerationItem.content_id == sid,
+        ModerationItem.content_type == "statement",
+        ModerationItem.state == "open",
+    )
+    assert len(open_items) == 1 and open_items[0].report_count == 1
+    report(d, sid)
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+
+
+def test_report_filed_hook_is_idempotent(app, make_user, make_consultation, login):
+    from participate import hooks
+    from participate.models import Report
+
+    _pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "意見")
+    for c in reporters(app, make_user, login, 3):
+        report(c, sid)
+    with app.test_request_context():
+        for r in db.session.scalars(select(Report)).all():
+            for handler in hooks.report_filed:
+                handler(r)
+    assert count(app, ModerationItem, ModerationItem.kind == ItemKind.REPORT) == 1
+    assert count(app, AuditLog, AuditLog.action == "moderation.auto_hide") == 1
+
+
+# --- The queue ----------------------------------------------------------------------------
+
+
+def test_queue_sorts_by_urgency_filters_and_paginates(
+    app, client, make_user, login, make_consultation
+):
+    app.config["MODERATION_PAGE_SIZE"] = 2
+    _p1, d1 = make_consultation(title="討論一")
+    _p2, d2 = make_consultation(title="討論二")
+    author = make_user()
+    few = add_statement(app, d1, author.id, "一則檢舉")
+    many = add_statement(app, d2, author.id, "兩則檢舉")
+    old = add_statement(app, d1, author.id, "最早一則檢舉")
+    clients = reporters(app, make_user, login, 2)
+    report(clients[0], old)
+    report(clients[0], few)
+    report(clients[0], many)
+    report(clients[1], many)
+    login(client, make_user(role="moderator"))
+    page1 = client.get("/moderation/").get_data(as_text=True)
+    # Most reports first, then the oldest.
+    assert page1.index("兩則檢舉") < page1.index("最早一則檢舉")
+    assert "一則檢舉</blockquote>" not in page1.replace("最早一則檢舉", "")
+    page2 = client.get("/moderation/?page=2").get_data(as_text=True)
+    assert "一則檢舉" in page2
+    only_d2 = client.get(f"/moderation/?discussion={d2}").get_data(as_text=True)
+    assert "兩則檢舉" in only_d2 and "最早一則檢舉" not in only_d2
+    # The navigation shows the count to moderators only.
+    assert "審核 (3)" in page1 or "Moderation (3)" in page1
+    citizen = new_client(app)
+    login(citizen, make_user())
+    assert "審核 (" not in citizen.get("/").get_data(as_text=True)
+
+
+def test_bulk_actions_decide_many_items_in_one_go(app, client, make_user, login, make_consultation):
+    _pid, did = make_consultation()
+    author = make_user()
+    sids = [add_statement(app, did, author.id, f"垃圾廣告 {i}") for i in range(3)]
+    c = reporters(app, make_user, login, 1)[0]
+    for sid in sids:
+        report(c, sid, "spam")
+    login(client, make_user(role="moderator"))
+    ids = [i.id for i in items(app)]
+    resp = client.post(
+        "/moderation/bulk",
+        data={
+            "items": [str(i) for i in ids],
+            "action": "reject",
+            "reason": "commercial",
+            "message": "請勿張貼廣告",
+        },
+    )
+    assert resp.status_code == 302
+    assert all(get(app, Statement, s).status == ContentStatus.HIDDEN for s in sids)
+    assert all(i.decision == "reject" for i in items(app))
+    notices = count(
+        app,
+        ModerationNotice,
+        ModerationNotice.user_id == author.id,
+        ModerationNotice.reason == "commercial",
+    )
+    assert notices == 3
+    assert count(app, MailMessage, MailMessage.recipient == author.email) == 3
+    assert count(app, AuditLog, AuditLog.action == "moderation.reject") == 3
+    # Reject without a published reason is refused, nothing written.
+    resp = client.post("/moderation/bulk", data={"items": [str(ids[0])], "action": "reject"})
+    assert resp.status_code == 302
+
+
+def test_proposal_in_review_is_decided_from_the_queue(app, client, make_user, login):
+    from participate.proposals import rules as proposal_rules
+
+    author = make_user()
+    with app.test_request_context():
+        data = proposal_rules.ProposalInput(
+            title="改善機車待轉區",
+            summary="摘要",
+            problem="問題",
+            measures=["措施一"],
+            benefits="效益",
+            evidence_links=[],
+            agency_ids=[],
+        )
+        proposal = proposal_rules.create_proposal(
+            db.session.get(User, author.id), data, submit=True
+        )
+        pid = proposal.id
+    assert get(app, Proposal, pid).status == ProposalStatus.IN_REVIEW
+    (item,) = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
+    login(client, make_user(role="moderator"))
+    assert "改善機車待轉區" in client.get("/moderation/").get_data(as_text=True)
+    resp = client.post(f"/moderation/items/{item.id}", data={"action": "request_edit"})
+    assert resp.status_code == 400  # a message is required
+    resp = client.post(
+        f"/moderation/items/{item.id}", data={"action": "request_edit", "message": "請補充資料"}
+    )
+    assert resp.status_code == 302
+    assert get(app, Proposal, pid).status == ProposalStatus.CHANGES_REQUESTED
+    assert items(app)[0].decision == "request_edit"
+
+
+# --- Appeals ------------------------------------------------------------------------------
+
+
+def test_appeal_once_and_a_different_moderator_decides(
+    app, client, make_user, login, make_consultation
+):
+    _pid, did = make_consultation()
+    author = make_user()
+    sid = add_statement(app, did, author.id, "被誤判的意見")
+    report(reporters(app, make_user, login, 1)[0], sid)
+    first_mod = make_user(role="moderator")
+    second_mod = make_user(role="moderator")
+    login(client, first_mod)
+    (item,) = items(app)
+    client.post(
+        f"/moderation/items/{item.id}",
+        data={"action": "reject", "reason": "abusive", "message": "用語不當"},
+    )
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+
+    author_client = new_client(app)
+    login(author_client, author)
+    page = author_client.get("/moderation/notices").get_data(as_text=True)
+    assert "用語不當" in page
+    notice_id = db_first_notice(app, author.id)
+    assert (
+        author_client.post(f"/moderation/notices/{notice_id}/appeal", data={"text": ""}).status_code
+        == 400
+    )
+    resp = author_client.post(
+        f"/moderation/notices/{notice_id}/appeal", data={"text": "我只是引用別人的話"}
+    )
+    assert resp.status_code == 302
+    # Once only.
+    resp = author_client.post(f"/moderation/notices/{notice_id}/appeal", data={"text": "再一次"})
+    assert resp.status_code == 302
+    assert count(app, Appeal) == 1
+    (appeal_item,) = items(app, ModerationItem.kind == ItemKind.APPEAL)
+    assert appeal_item.excluded_moderator_id == first_mod.id
+
+    # The first moderator sees it but may not decide it.
+    resp = client.post(f"/moderation/items/{appeal_item.id}", data={"action": "overturn"})
+    assert resp.status_code == 403
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+    other = new_client(app)
+    login(other, second_mod)
+    resp = other.post(
+        f"/moderation/items/{appeal_item.id}",
+        data={"action": "overturn", "message": "引用不算違規"},
+    )
+    assert resp.status_code == 302
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    assert "引用不算違規" in author_client.get("/moderation/notices").get_data(as_text=True)
+
+
+def db_first_notice(app, user_id):
+    with app.app_context():
+        return db.session.scalar(
+            select(ModerationNotice.id).where(
+                ModerationNotice.user_id == user_id, ModerationNotice.appealable.is_(True)
+            )
+        )
+
+
+# --- Suspensions --------------------------------------------------------------------------
+
+
+def test_suspension_blocks_writes_but_not_reading(app, client, make_user, login, make_consultation):
+    pid, did = make_consultation()
+    troll = make_user()
+    sid = add_statement(app, did, make_user().id, "別人的意見")
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    resp = mod.post(
+        f"/moderation/users/{troll.id}/suspend",
+        data={"days": "7", "reason": "abusive", "message": "請冷靜一週"},
+    )
+    assert resp.status_code == 302
+    assert get(app, User, troll.id).is_suspended()
+    login(client, troll)
+    # Reading works, with a banner explaining why writing does not.
+    page = client.get(f"/proposals/{pid}/discussion")
+    assert page.status_code == 200
+    assert "停權" in page.get_data(as_text=True) or "suspended" in page.get_data(as_text=True)
+    # Every write is refused: statement, vote, reply, report, JSON for fetch.
+    r = client.post(f"/proposals/{pid}/discussion/statements", data={"text": "我又來了"})
+    assert r.status_code == 403
+    r = client.post(f"/discussion/statements/{sid}/vote", data={"value": "agree"}, headers=JSON)
+    assert r.status_code == 403 and r.json["error"]["code"] == "suspended"
+    assert (
+        client.post(f"/discussion/statements/{sid}/replies", data={"body": "回應"}).status_code
+        == 403
+    )
+    assert report(client, sid).status_code == 403
+    assert count(app, Statement) == 1 and count(app, Reply) == 0
+    # Appeals and logging out still work.
+    notice_id = db_first_notice(app, troll.id)
+    assert (
+        client.post(
+            f"/moderation/notices/{notice_id}/appeal", data={"text": "我會改進"}
+        ).status_code
+        == 302
+    )
+    assert client.post("/auth/logout").status_code == 302
+    # Permanent suspension, then lifting it.
+    r = mod.post(f"/moderation/users/{troll.id}/unsuspend")
+    assert r.status_code == 302 and not get(app, User, troll.id).is_suspended()
+    mod.post(f"/moderation/users/{troll.id}/suspend", data={"days": "", "reason": "abusive"})
+    assert get(app, User, troll.id).is_suspended(utcnow() + timedelta(days=3650))
+
+
+def test_suspension_bad_input_is_shown_next_to_the_field(app, client, make_user, login):
+    target = make_user()
+    login(client, make_user(role="moderator"))
+    r = client.post(f"/moderation/users/{target.id}/suspend", data={"days": "-3", "reason": ""})
+    assert r.status_code == 400
+    assert 'aria-invalid="true"' in r.get_data(as_text=True)
+    assert not get(app, User, target.id).is_suspended()
+
+
+def test_write_guard_hook_refuses_suspended_users(app, make_user):
+    from participate import hooks
+    from participate.auth.rules import RuleError
+
+    user = make_user()
+    with app.test_request_context():
+        u = db.session.get(User, user.id)
+        for guard in hooks.write_guards:
+            guard(u, "statement.post")
+        u.suspended_until = utcnow() + timedelta(days=1)
+        with pytest.raises(RuleError) as exc:
+            for guard in hooks.write_guards:
+                guard(u, "statement.post")
+        assert exc.value.status == 403
+
+
+# --- Locks and pre-moderation ---------------------------------------------------------
+
+
+def test_locked_discussion_can_be_read_and_reported_but_not_written(
+    app, client, make_user, login, make_consultation
+):
+    pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "意見")
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    assert (
+        mod.post(f"/moderation/discussions/{did}/lock", data={"reason": "洗版"}).status_code == 302
+    )
+    assert count(app, ThreadLock) == 1
+    login(client, make_user())
+    page = client.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
+    assert "鎖定" in page or "locked" in page
+    assert (
+        client.post(
+            f"/proposals/{pid}/discussion/statements", data={"text": "新的意見"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/discussion/statements/{sid}/vote", data={"value": "agree"}, headers=JSON
+        ).json["error"]["code"]
+        == "locked"
+    )
+    assert report(client, sid).status_code == 302
+    # Unlock, then a single thread lock stops replies there only.
+    with app.app_context():
+        lock_id = db.session.scalar(select(ThreadLock.id))
+    assert mod.post(f"/moderation/locks/{lock_id}/delete").status_code == 302
+    mod.post(f"/moderation/discussions/{did}/lock", data={"statement_id": str(sid)})
+    assert (
+        client.post(f"/discussion/statements/{sid}/replies", data={"body": "回應"}).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/proposals/{pid}/discussion/statements", data={"text": "其他意見可以"}
+        ).status_code
+        == 302
+    )
+
+
+def test_premoderation_holds_new_statements_until_approved(
+    app, client, make_user, login, make_consultation
+):
+    pid, did = make_consultation()
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    assert (
+        mod.post(f"/moderation/discussions/{did}/premoderation", data={"enabled": "y"}).status_code
+        == 302
+    )
+    author = make_user()
+    login(client, author)
+    r = client.post(
+        f"/proposals/{pid}/discussion/statements",
+        data={"text": "等待審核的意見"},
+        follow_redirects=True,
+    )
+    assert "審核" in r.get_data(as_text=True) or "reviewed" in r.get_data(as_text=True)
+    with app.app_context():
+        s = db.session.scalar(select(Statement))
+        sid = s.id
+        assert s.status == ContentStatus.HIDDEN
+    (item,) = items(app, ModerationItem.kind == ItemKind.HELD)
+    assert item.reason == "premoderation"
+    anon = new_client(app).get(f"/proposals/{pid}/discussion").get_data(as_text=True)
+    assert "等待審核的意見" not in anon
+    mod.post(f"/moderation/items/{item.id}", data={"action": "restore"})
+    assert get(app, Statement, sid).status == ContentStatus.VISIBLE
+    assert "等待審核的意見" in new_client(app).get(f"/proposals/{pid}/discussion").get_data(
+        as_text=True
+    )
+
+
+# --- Screening ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "去死吧臺灣人",
+        "去死吧台灣人",
+        "去　死 吧，台灣人",
+        "ＳＰＡＭＢＯＴ來了",
+        "spambot",
+        "SpamBot!",
+    ],
+)
+def test_banned_word_variants_are_caught(app, make_user, text):
+    from participate.hooks import ScreenRequest
+    from participate.models import BannedTerm
+    from participate.moderation import screening
+
+    with app.test_request_context():
+        db.session.add(BannedTerm(term="去死吧台灣人", action="reject"))
+        db.session.add(BannedTerm(term="spambot", action="hold"))
+        db.session.commit()
+        user = db.session.get(User, make_user().id)
+        result = screening.screen(ScreenRequest(user, "statement", text, None))
+        assert result is not None and result.reason == "banned_term"
+        assert result.action == ("reject" if "死" in text else "hold")
+        # Latin words keep word boundaries; Chinese context without the term passes.
+        assert (
+            screening.screen(ScreenRequest(user, "statement", "spambots? no: spam bot", None))
+            is None
+        )
+        assert screening.screen(ScreenRequest(user, "statement", "臺灣人加油", None)) is None
+
+
+def test_banned_word_rejection_through_the_form_and_hold(
+    app, client, make_user, login, make_consultation
+):
+    pid, did = make_consultation()
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    assert (
+        mod.post("/moderation/terms", data={"term": "王八蛋", "action": "reject"}).status_code
+        == 302
+    )
+    assert mod.post("/moderation/terms", data={"term": "re:(", "action": "hold"}).status_code == 400
+    app.config["MODERATION_BANNED_WORDS"] = "賭場"
+    login(client, make_user())
+    r = client.post(f"/proposals/{pid}/discussion/statements", data={"text": "你這個王 八 蛋"})
+    assert r.status_code == 400
+    assert 'aria-invalid="true"' in r.get_data(as_text=True)
+    assert count(app, Statement) == 0
+    r = client.post(f"/proposals/{pid}/discussion/statements", data={"text": "線上賭場優惠"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Statement.status)) == ContentStatus.HIDDEN
+    assert items(app)[0].reason == "banned_term"
+
+
+def test_link_heavy_posts_and_new_accounts_are_held(
+    app, client, make_user, login, make_consultation
+):
+    pid, _did = make_consultation()
+    login(client, make_user())
+    links = "看這裡 https://a.example http://b.example www.c.example"
+    client.post(f"/proposals/{pid}/discussion/statements", data={"text": links})
+    app.config["MODERATION_NEW_ACCOUNT_HOURS"] = 24
+    client.post(f"/proposals/{pid}/discussion/statements", data={"text": "新帳號的第一則意見"})
+    reasons = sorted(i.reason for i in items(app, ModerationItem.kind == ItemKind.HELD))
+    assert reasons == ["links", "new_account"]
+    # A young account whose content is held is also flagged for a look.
+    assert len(items(app, ModerationItem.kind == ItemKind.ACCOUNT)) == 1
+
+
+def test_flood_of_the_same_text_across_accounts(app, make_user, login, make_consultation):
+    pid, _did = make_consultation()
+    text = "立刻停止這個政策！大家一起來反對！"
+    outcomes = []
+    for _i in range(4):
+        c = new_client(app)
+        login(c, make_user())
+        r = c.post(f"/proposals/{pid}/discussion/statements", data={"text": text, "confirmed": "1"})
+        outcomes.append(r.status_code)
+    # Two accounts post; the third identical copy is refused (3 accounts = flood).
+    assert outcomes[:2] == [302, 302]
+    assert outcomes[2:] == [400, 400]
+    assert count(app, Statement) == 2
+    # Near-duplicates (a few characters changed) from a third account are held.
+    c = new_client(app)
+    login(c, make_user())
+    r = c.post(
+        f"/proposals/{pid}/discussion/statements",
+        data={"text": "立刻停止這個政策！！大家一起來反對吧！", "confirmed": "1"},
+    )
+    assert r.status_code == 302
+    held = items(app, ModerationItem.kind == ItemKind.HELD)
+    assert [i.reason for i in held] == ["flood_similar"]
+
+
+def test_same_author_repeating_is_refused(app, client, make_user, login, make_consultation):
+    pid, _did = make_consultation()
+    login(client, make_user())
+    data = {"text": "重複的意見", "confirmed": "1"}
+    assert client.post(f"/proposals/{pid}/discussion/statements", data=data).status_code == 302
+    assert client.post(f"/proposals/{pid}/discussion/statements", data=data).status_code == 400
+    assert count(app, Statement) == 1
+
+
+def test_old_posts_are_not_a_flood(app, make_user, make_consultation):
+    from participate.hooks import ScreenRequest
+    from participate.moderation import screening
+
+    _pid, did = make_consultation()
+    old = utcnow() - timedelta(hours=2)
+    with app.app_context():
+        for _ in range(3):
+            u = User(display_name="舊", role="citizen")
+            db.session.add(u)
+            db.session.flush()
+            db.session.add(
+                Statement(discussion_id=did, author_id=u.id, text="一樣", created_at=old)
+            )
+        db.session.commit()
+    with app.test_request_context():
+        user = db.session.get(User, make_user().id)
+        assert screening.screen(ScreenRequest(user, "statement", "一樣", did)) is None
+
+
+def test_display_name_with_banned_word_flags_the_account(app, client):
+    from participate.models import BannedTerm
+
+    with app.app_context():
+        db.session.add(BannedTerm(term="代購", action="hold"))
+        db.session.commit()
+    r = client.post(
+        "/auth/register",
+        data={
+            "email": "new@example.tw",
+            "display_name": "專業代購小王",
+            "password": "correct-horse-battery",
+            "password_confirm": "correct-horse-battery",
+            "confirm": "correct-horse-battery",
+            "privacy": "y",
+            "accept_privacy": "y",
+        },
+    )
+    assert r.status_code in (302, 200)
+    if count(app, User) == 1:
+        (item,) = items(app)
+        assert item.kind == ItemKind.ACCOUNT and item.reason == "banned_term"
+
+
+# --- Alerts, audit view, transparency -----------------------------------------------------
+
+
+def test_alert_when_the_queue_is_long_or_an_item_waits_too_long(
+    app, make_user, make_consultation, login
+):
+    from participate.moderation.tasks import check_queue
+
+    mod = make_user(role="moderator")
+    app.config["MODERATION_ALERT_QUEUE_SIZE"] = 2
+    _pid, did = make_consultation()
+    c = reporters(app, make_user, login, 1)[0]
+    for i in range(3):
+        report(c, add_statement(app, did, None, f"意見 {i}"))
+    with app.app_context():
+        assert check_queue() is True
+        assert check_queue() is False  # not again within the interval
+    assert (
+        count(
+            app,
+            ModerationNotice,
+            ModerationNotice.user_id == mod.id,
+            ModerationNotice.action == "alert",
+        )
+        == 1
+    )
+    assert count(app, MailMessage, MailMessage.recipient == mod.email) == 1
+    # An old item triggers the alert too, after the interval.
+    app.config["MODERATION_ALERT_QUEUE_SIZE"] = 100
+    later = utcnow() + timedelta(hours=49)
+    app.config["FROZEN_NOW"] = later
+    with app.app_context():
+        assert check_queue() is True
+
+
+def test_moderators_browse_the_moderation_log_and_the_public_sees_counts_only(
+    app, client, make_user, login, make_consultation
+):
+    _pid, did = make_consultation()
+    author = make_user(name="秘密作者")
+    sid = add_statement(app, did, author.id, "不該公開的內容")
+    mod = make_user(role="moderator", name="審核員甲")
+    login(client, mod)
+    report(reporters(app, make_user, login, 1)[0], sid)
+    (item,) = items(app)
+    client.post(f"/moderation/items/{item.id}", data={"action": "reject", "reason": "abusive"})
+    log = client.get("/moderation/audit").get_data(as_text=True)
+    assert "moderation.reject" in log and "審核員甲" in log
+    public = new_client(app).get("/moderation/transparency")
+    assert public.status_code == 200
+    body = public.get_data(as_text=True)
+    assert "審核員甲" not in body and "秘密作者" not in body and "不該公開的內容" not in body
+    assert "1</td>" in body
+    citizen = new_client(app)
+    login(citizen, make_user())
+    assert citizen.get("/moderation/audit").status_code == 403
+
+
+# --- Rate limits --------------------------------------------------------------------------
+
+
+def _exhaust(client, url, data, limit_key, app, headers=None):
+    app.config[limit_key] = "2 per minute"
+    codes = [client.post(url, data=data, headers=headers or {}).status_code for _ in range(3)]
+    return codes
+
+
+def test_writes_are_rate_limited_with_429_and_retry_after(app, make_user, login, make_consultation):
+    pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "意見")
+    # Registration.
+    anon = new_client(app)
+    app.config["REGISTER_RATE_LIMIT"] = "1 per minute"
+    anon.post("/auth/register", data={"email": "a@example.tw"})
+    r = anon.post("/auth/register", data={"email": "b@example.tw"}, headers=JSON)
+    assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) > 0
+    # Login.
+    app.config["LOGIN_RATE_LIMIT"] = "1 per minute"
+    anon.post("/auth/login", data={"email": "x@example.tw", "password": "x"})
+    assert (
+        anon.post("/auth/login", data={"email": "x@example.tw", "password": "x"}).status_code == 429
+    )
+    app.config["LOGIN_RATE_LIMIT"] = "100 per minute"
+    # Posting, reporting, appealing (WRITE_RATE_LIMIT) and voting (VOTE_RATE_LIMIT).
+    user = make_user()
+    c = new_client(app)
+    login(c, user)
+    app.config["WRITE_RATE_LIMIT"] = "2 per minute"
+    codes = [
+        c.post(
+            f"/proposals/{pid}/discussion/statements",
+            data={"text": f"意見 {i} 號", "confirmed": "1"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes[-1] == 429
+    app.config["VOTE_RATE_LIMIT"] = "2 per minute"
+    codes = [
+        c.post(
+            f"/discussion/statements/{sid}/vote", data={"value": "agree"}, headers=JSON
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    for _ in range(2):
+        c.post(f"/discussion/report/statement/{sid}", data={"reason": "spam"})
+    page = c.post(f"/discussion/report/statement/{sid}", data={"reason": "spam"})
+    assert page.status_code == 429
+    assert "Retry-After" in page.headers
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    codes = [mod.post("/moderation/terms", data={"term": f"詞{i}"}).status_code for i in range(3)]
+    assert codes[-1] == 429
+
+
+def test_endorsing_is_rate_limited(app, make_user, login):
+    with app.app_context():
+        p = Proposal(
+            title="附議測試",
+            status=ProposalStatus.ENDORSING,
+            deadline=utcnow() + timedelta(days=30),
+            opened_at=utcnow(),
+        )
+        db.session.add(p)
+        db.session.commit()
+        pid = p.id
+    app.config["WRITE_RATE_LIMIT"] = "1 per minute"
+    c = new_client(app)
+    login(c, make_user())
+    c.post(f"/proposals/{pid}/endorse")
+    assert c.post(f"/proposals/{pid}/endorse").status_code == 429
+
+
+def test_held_items_state_is_listed_with_its_reason(app, client, make_user, login):
+    login(client, make_user(role="moderator"))
+    r = client.get("/moderation/?kind=held&state=resolved&sort=oldest")
+    assert r.status_code == 200
+    assert client.get("/moderation/?kind=bogus&sort=bogus").status_code == 200
+    assert items(app, ModerationItem.state == ItemState.OPEN) == []
