@@ -23,7 +23,6 @@ from participate.models import (
 )
 from participate.timeutil import utcnow
 from tests.discussion_fixtures import (  # noqa: F401 - fixtures
-    _dispose_engine_before_database_drop,
     add_statements,
     bulk_discussion,
     count_queries,

@@ -21,7 +21,6 @@ from participate.models import (
     VoteHistory,
 )
 from tests.conftest import polis_dir
-from tests.discussion_fixtures import _dispose_engine_before_database_drop  # noqa: F401
 
 
 def _proposal(app) -> int:
