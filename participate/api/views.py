@@ -8,11 +8,16 @@ from flask_babel import lazy_gettext as _l
 from participate import hooks
 from participate.api.cli import reindex_command
 from participate.api.search_views import bp as search_bp
+from participate.api.tokens import bp as tokens_bp
+from participate.api.v1 import bp as v1_bp
 
 # cli_group=None puts the commands at the top level: ``flask reindex``.
 bp = Blueprint("api", __name__, cli_group=None)
 bp.cli.add_command(reindex_command)
 bp.register_blueprint(search_bp)
+bp.register_blueprint(v1_bp)
+bp.register_blueprint(tokens_bp)
 
-if ("api.search.page", _l("Search")) not in hooks.nav:
-    hooks.nav.append(("api.search.page", _l("Search")))
+for _item in (("api.search.page", _l("Search")), ("api.v1.docs", _l("Open data"))):
+    if _item[0] not in {endpoint for endpoint, _label in hooks.nav}:
+        hooks.nav.append(_item)

@@ -46,3 +46,4 @@ from participate.models.moderation import (  # noqa: F401
     ModerationNotice,
     ThreadLock,
 )
+from participate.models.api import ApiToken  # noqa: F401, E402
