@@ -228,6 +228,17 @@ def test_sweep_stores_lapse_and_close_and_notifies(app, req, cast):
     assert _count(MailMessage) >= 2
 
 
+def test_periodic_task_stores_due_changes(app, req, cast):
+    from participate.proposals.tasks import advance_lifecycles
+
+    p = make_endorsing(cast)
+    freeze(app, aware(p.deadline) + DAY)
+    assert advance_lifecycles.call_local() == 1
+    db.session.expire_all()
+    assert db.session.get(Proposal, p.id).status == S.LAPSED
+    assert advance_lifecycles.call_local() == 0
+
+
 def test_unverified_cannot_endorse_or_propose(req, cast):
     p = make_endorsing(cast)
     with pytest.raises(RuleError) as err:

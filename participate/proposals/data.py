@@ -104,12 +104,13 @@ SYNTHETIC = 5000
 SYNTHETIC_DOMAIN = "endorser.demo.participate.tw"
 
 
-def _synthetic_citizens(echo: Callable[[str], None]) -> list[int]:
-    """5,000 verified demo citizens without passwords, created once in bulk."""
+def _synthetic_citizens(echo: Callable[[str], None], wanted: int) -> list[int]:
+    """Verified demo citizens without passwords (5,000 by default), created once in bulk."""
+    target = max(SYNTHETIC, wanted)
     have = db.session.scalar(
         select(func.count()).select_from(User).where(User.email.like(f"%@{SYNTHETIC_DOMAIN}"))
     )
-    if (have or 0) < SYNTHETIC:
+    if (have or 0) < target:
         existing = set(
             db.session.scalars(select(User.email).where(User.email.like(f"%@{SYNTHETIC_DOMAIN}")))
         )
@@ -126,7 +127,7 @@ def _synthetic_citizens(echo: Callable[[str], None]) -> list[int]:
                 "email_digest": True,
                 "session_version": 1,
             }
-            for i in range(1, SYNTHETIC + 1)
+            for i in range(1, target + 1)
             if f"citizen{i:05d}@{SYNTHETIC_DOMAIN}" not in existing
         ]
         for start in range(0, len(rows), 1000):
@@ -316,8 +317,12 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     if citizen is None or moderator is None:
         return
     author2 = get_or_create_user("author2@demo.participate.tw", "關心交通的阿哲", Role.CITIZEN)
-    crowd = _synthetic_citizens(echo)
     threshold = current_app.config["ENDORSEMENT_THRESHOLD"]
+    crowd = _synthetic_citizens(echo, threshold)
+
+    def below(n: int) -> int:  # an open or lapsed proposal stays under the threshold
+        return max(0, min(n, threshold - 1))
+
     made = 0
     motc, mohw, moda, moenv = (agencies.get(s) for s in ("motc", "mohw", "moda", "moenv"))
 
@@ -421,7 +426,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     p, new = _ensure(DEMO[4], agencies, citizen, S.ENDORSING, now - 20 * day)
     if new:
         _opened(p, now - 18 * day)
-        _endorse_bulk(p, crowd[:327], now - 5 * day)
+        _endorse_bulk(p, crowd[: below(327)], now - 5 * day)
         _discussion(p)
         made += 1
 
@@ -429,7 +434,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     p, new = _ensure(EXTRA[1], agencies, author2, S.ENDORSING, now - 62 * day)
     if new:
         _opened(p, now - 58 * day)
-        _endorse_bulk(p, crowd[:1284], now - 30 * day)
+        _endorse_bulk(p, crowd[: below(1284)], now - 30 * day)
         _discussion(p)
         made += 1
 
@@ -442,7 +447,7 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     p, new = _ensure(lapsed, agencies, citizen, S.LAPSED, now - 120 * day)
     if new:
         _opened(p, now - 100 * day)
-        _endorse_bulk(p, crowd[:812], now - 60 * day)
+        _endorse_bulk(p, crowd[: below(812)], now - 60 * day)
         p.ended_at = p.deadline
         _discussion(p)
         made += 1

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -428,6 +429,18 @@ def _agencies(ids: Iterable[int]) -> list[Agency]:
     return sorted(found, key=lambda a: a.id)
 
 
+def _links(items: Iterable[str]) -> list[str]:
+    """Only http(s) links are stored: they become ``href``s on a public page."""
+    out = []
+    for item in items:
+        item = item.strip()
+        parsed = urlparse(item)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(item) > 500:
+            raise RuleError(_("Links must be web addresses starting with https://"), field="links")
+        out.append(item)
+    return out
+
+
 def _set_measures(proposal: Proposal, texts: Sequence[str]) -> None:
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
@@ -449,7 +462,7 @@ def _apply(proposal: Proposal, data: ProposalInput) -> None:
     proposal.summary = data.summary.strip()
     proposal.problem = data.problem.strip()
     proposal.benefits = data.benefits.strip()
-    proposal.evidence_links = list(data.evidence_links)
+    proposal.evidence_links = _links(data.evidence_links)
     proposal.proposed_agencies = _agencies(data.agency_ids)
     _set_measures(proposal, data.measures)
 
@@ -950,7 +963,7 @@ def open_consultation(
         summary=data.summary.strip(),
         problem=data.background.strip(),
         draft_text=data.draft_text.strip(),
-        evidence_links=list(data.links),
+        evidence_links=_links(data.links),
         created_at=now,
         opened_at=now,
         deadline=deadline,

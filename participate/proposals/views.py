@@ -37,7 +37,6 @@ from participate.extensions import db, limiter
 from participate.models import (
     Agency,
     Endorsement,
-    Follow,
     Notification,
     NotificationKind,
     Proposal,
@@ -991,5 +990,3 @@ def _register_hooks() -> None:
 
 
 _register_hooks()
-
-__all__ = ["bp", "Follow"]
