@@ -33,9 +33,16 @@ from tests.moderation_fixtures import (  # noqa: F401 - fixtures
     get,
     items,
     make_consultation,
+    quick_login,
 )
 
 JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture()
+def login(quick_login):
+    """Session login without argon2 (see moderation_fixtures.quick_login)."""
+    return quick_login
 
 
 def new_client(app):

@@ -1,4 +1,5 @@
 """The permission matrix: every moderation action × every role → allowed or 403.
+# ruff: noqa: F811 - pytest fixtures imported from tests.moderation_fixtures
 
 Roles: anonymous, citizen, the author of the content, agency staff of the agency that owns
 the consultation and of another agency, moderator, admin. Agency staff may moderate their
@@ -37,6 +38,7 @@ from participate.models import (
 )
 from participate.models.discussion import get_or_create_discussion
 from participate.timeutil import utcnow
+from tests.moderation_fixtures import quick_login  # noqa: F401 - fixture
 
 ROLES = ["anonymous", "citizen", "author", "staff_right", "staff_other", "moderator", "admin"]
 CONTENT_ACTIONS = {"hide", "restore", "reject", "lock", "unlock", "bulk", "premoderation", "queue"}
@@ -73,6 +75,12 @@ class World:
     author_id: int
     users: dict[str, Any]
     first_moderator_id: int
+
+
+@pytest.fixture()
+def login(quick_login: Any) -> Any:
+    """Session login without argon2 (see moderation_fixtures.quick_login)."""
+    return quick_login
 
 
 def _client(app: Any) -> Any:
