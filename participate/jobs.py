@@ -142,6 +142,7 @@ def register_area_tasks() -> None:
         "participate.discussion.tasks",
         "participate.reports.tasks",
         "participate.moderation.tasks",
+        "participate.api.tasks",
     ):
         try:
             import_module(module)

@@ -22,3 +22,24 @@ def reindex_command() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(reindex_command)
+
+
+@click.command("opendata-build")
+@click.option("--queue", is_flag=True, help="Queue the build for the worker instead.")
+@with_appcontext
+def opendata_build_command(queue: bool) -> None:
+    """Build the open-data dumps now (the worker also builds them nightly)."""
+    if queue:
+        from participate.api.tasks import build_open_data
+
+        build_open_data()
+        click.echo("Queued.")
+        return
+    from participate.opendata.build import build, dumps_dir
+
+    started = time.perf_counter()
+    manifest = build()
+    click.echo(
+        f"Wrote {len(manifest['files'])} files to {dumps_dir()} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
