@@ -1,5 +1,10 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from participate.models.analysis import (  # noqa: F401
+    Analysis,
+    AnalysisState,
+    AnalysisStatus,
+)
 from participate.models.core import (  # noqa: F401
     Agency,
     AuditLog,

@@ -1,0 +1,1 @@
+"""The opinion report: background analysis of discussions and the report pages."""

@@ -1,0 +1,35 @@
+"""Demo seeder: analyse every demo discussion that has votes and no succeeded analysis yet,
+synchronously, so ``make run`` shows full reports before any worker has started.
+
+Idempotent: a discussion that already has a succeeded analysis is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from participate import hooks
+from participate.extensions import db
+from participate.models import Analysis, AnalysisStatus, Vote
+
+
+def seed_analyses(echo: Callable[[str], None] = print) -> None:
+    from participate.reports.engine import run_analysis
+
+    with_votes = set(db.session.scalars(select(Vote.discussion_id).distinct()))
+    done = set(
+        db.session.scalars(
+            select(Analysis.discussion_id).where(Analysis.status == AnalysisStatus.SUCCEEDED)
+        )
+    )
+    for discussion_id in sorted(with_votes - done):
+        outcome = run_analysis(discussion_id, "demo", requeue=False)
+        echo(f"  analysis of discussion {discussion_id}: {outcome.status}")
+
+
+# Runs after the discussion area's seeder as long as this module is imported after it
+# (the report views import it; the app registers the discussion blueprint first).
+if seed_analyses not in hooks.demo_seeders:
+    hooks.demo_seeders.append(seed_analyses)

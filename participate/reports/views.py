@@ -1,0 +1,450 @@
+"""The opinion report of a discussion: page, printable view, exports, status and re-run.
+
+Pages read the latest *succeeded* analysis row and the current statements, nothing else:
+no clustering happens in a request. Routes hang under the proposal, like the discussion's
+(``/proposals/<id>/discussion``), because the proposal is what people and agencies know.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from participate import hooks
+from participate.errors import error_response, wants_json
+from participate.extensions import db, limiter
+from participate.models import (
+    Analysis,
+    AnalysisStatus,
+    ContentStatus,
+    Discussion,
+    PolisParticipant,
+    Proposal,
+    Role,
+    Statement,
+    Vote,
+)
+from participate.reports import demo as _demo  # noqa: F401 - registers the demo seeder
+from participate.reports import present, rules
+from participate.reports import tasks as _tasks  # noqa: F401 - registers the vote hook
+from participate.timeutil import aware, utcnow
+
+bp = Blueprint("reports", __name__)
+
+POLIS_CREDIT_URL = "https://compdemocracy.org/polis"
+CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
+OPEN_DATA_URL = "https://github.com/compdemocracy/openData"
+
+
+class ReanalyseForm(FlaskForm):
+    """Only the CSRF token: the button is the whole form."""
+
+
+def _write_limit() -> str:
+    return current_app.config["WRITE_RATE_LIMIT"]
+
+
+def can_export(user: Any) -> bool:
+    """Exports are for agency staff, moderators and admins (the issue's "staff see the
+    same plus exports"); the printable page is public like the report itself."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.role == Role.AGENCY_STAFF or user.is_moderator)
+    )
+
+
+def _load(proposal_id: int) -> tuple[Proposal, Discussion | None]:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not rules.can_view_report(current_user, proposal):
+        abort(404)
+    discussion = db.session.scalar(select(Discussion).where(Discussion.proposal_id == proposal.id))
+    return proposal, discussion
+
+
+def _visible_texts(discussion_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(Statement.id, Statement.text).where(
+                Statement.discussion_id == discussion_id,
+                Statement.status == ContentStatus.VISIBLE,
+            )
+        ).all()
+    )
+
+
+def _is_polis_import(discussion_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(PolisParticipant.id)
+            .where(PolisParticipant.discussion_id == discussion_id)
+            .limit(1)
+        )
+        is not None
+        or db.session.scalar(
+            select(Statement.id)
+            .where(Statement.discussion_id == discussion_id, Statement.polis_id.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _viewer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any]:
+    now = utcnow()
+    staff = rules.can_see_diagnostics(current_user, proposal)
+    ctx: dict[str, Any] = {
+        "proposal": proposal,
+        "discussion": discussion,
+        "analysis": None,
+        "report": None,
+        "staff": staff,
+        "can_reanalyse": rules.can_reanalyse(current_user, proposal),
+        "can_export": can_export(current_user),
+        "form": ReanalyseForm(),
+        "progress": None,
+        "failed": None,
+        "history": [],
+        "worker_stale": False,
+        "worker_seen": None,
+        "new_votes": 0,
+        "polis_import": False,
+        "polis_export_url": None,
+        "discussion_url": None,
+        "proposal_url": None,
+        "now": now,
+    }
+    if "discussion.show" in current_app.view_functions:
+        ctx["discussion_url"] = url_for("discussion.show", proposal_id=proposal.id)
+    if "proposals.show" in current_app.view_functions:
+        ctx["proposal_url"] = url_for("proposals.show", proposal_id=proposal.id)
+    if discussion is None:
+        return ctx
+    analysis = rules.latest_succeeded(discussion.id)
+    ctx["analysis"] = analysis
+    ctx["progress"] = rules.progress(discussion.id, now)
+    if analysis is not None:
+        ctx["report"] = present.build(
+            present.cached_result(analysis),
+            _visible_texts(discussion.id),
+            str(get_locale()),
+            viewer_id=_viewer_id(),
+        )
+        current = db.session.scalar(
+            select(func.count()).select_from(Vote).where(Vote.discussion_id == discussion.id)
+        )
+        ctx["new_votes"] = max(0, (current or 0) - (analysis.vote_count or 0))
+    ctx["polis_import"] = _is_polis_import(discussion.id)
+    for endpoint in ("discussion.export_polis", "discussion.polis_export"):
+        if endpoint in current_app.view_functions:
+            ctx["polis_export_url"] = url_for(endpoint, proposal_id=proposal.id)
+            break
+    if staff:
+        last = rules.latest_attempt(discussion.id)
+        if last is not None and last.status == AnalysisStatus.FAILED:
+            ctx["failed"] = last
+        ctx["history"] = list(
+            db.session.scalars(
+                select(Analysis)
+                .where(Analysis.discussion_id == discussion.id)
+                .order_by(Analysis.version.desc())
+                .limit(8)
+            )
+        )
+        ctx["worker_stale"], ctx["worker_seen"] = rules.worker_stale_since(now)
+    return ctx
+
+
+@bp.route("/proposals/<int:proposal_id>/report")
+def show(proposal_id: int) -> str:
+    proposal, discussion = _load(proposal_id)
+    return render_template("reports/show.html", **_context(proposal, discussion))
+
+
+@bp.route("/proposals/<int:proposal_id>/report/print")
+def printable(proposal_id: int) -> str:
+    proposal, discussion = _load(proposal_id)
+    return render_template("reports/print.html", **_context(proposal, discussion))
+
+
+@bp.route("/proposals/<int:proposal_id>/report/status.json")
+def status(proposal_id: int) -> Response:
+    """What the page polls while a run is in flight (cheap: three indexed reads)."""
+    proposal, discussion = _load(proposal_id)
+    if discussion is None:
+        return jsonify({"state": "idle", "latest_id": None, "latest_version": None})
+    data = rules.progress(discussion.id)
+    if rules.can_see_diagnostics(current_user, proposal):
+        last = rules.latest_attempt(discussion.id)
+        data["last_error"] = last.error if last and last.status == AnalysisStatus.FAILED else None
+    resp = jsonify(data)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/proposals/<int:proposal_id>/report/reanalyse", methods=["POST"])
+@limiter.limit(_write_limit, methods=["POST"])
+def reanalyse(proposal_id: int) -> Any:
+    proposal, discussion = _load(proposal_id)
+    if not current_user.is_authenticated:
+        return error_response(401, "login_required", _("Please log in first."))
+    if not rules.can_reanalyse(current_user, proposal):
+        return error_response(
+            403, "forbidden", _("Only the responsible agency's staff and moderators can do this.")
+        )
+    form = ReanalyseForm()
+    if not form.validate_on_submit():
+        return error_response(400, "invalid", _("The form was not valid; please try again."))
+    if discussion is None:
+        from participate.models.discussion import get_or_create_discussion
+
+        discussion = get_or_create_discussion(proposal)
+        db.session.commit()
+    try:
+        outcome = rules.reanalyse_now(current_user, discussion)
+    except rules.RuleError as exc:
+        return error_response(exc.status, "forbidden", exc.message)
+    if wants_json():
+        return jsonify({"queued": outcome.queued, "running": outcome.running}), 202
+    if outcome.running:
+        flash(_("An analysis is running; it will run again with the newest votes right after."))
+    else:
+        flash(_("The analysis has been queued and will start in a moment."), "success")
+    return redirect(url_for("reports.show", proposal_id=proposal.id))
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+
+def _export_source(proposal_id: int) -> tuple[Proposal, Discussion, Analysis, present.Report]:
+    proposal, discussion = _load(proposal_id)
+    if not can_export(current_user):
+        abort(403)
+    analysis = rules.latest_succeeded(discussion.id) if discussion else None
+    if discussion is None or analysis is None:
+        abort(404)
+    report = present.build(
+        present.cached_result(analysis),
+        _visible_texts(discussion.id),
+        str(get_locale()),
+        with_map=False,
+    )
+    return proposal, discussion, analysis, report
+
+
+def _iso(value: Any) -> str | None:
+    value = aware(value)
+    return value.isoformat() if value else None
+
+
+@bp.route("/proposals/<int:proposal_id>/report.json")
+def export_json(proposal_id: int) -> Response:
+    """The report's numbers without any participant identifier (groups have sizes, the
+    map has anonymous points)."""
+    proposal, discussion, analysis, report = _export_source(proposal_id)
+    result = report.result
+    member_group = {
+        str(m): int(g["id"]) for g in result.get("groups") or [] for m in g.get("members") or []
+    }
+    points = sorted(
+        [round(xy[0], 3), round(xy[1], 3), member_group.get(str(pid))]
+        for pid, xy in (result.get("projection") or {}).items()
+    )
+    data = {
+        "proposal": {"id": proposal.id, "title": proposal.title},
+        "discussion_id": discussion.id,
+        "analysis": {
+            "version": analysis.version,
+            "computed_at": _iso(analysis.finished_at),
+            "last_vote_at": _iso(analysis.last_vote_at),
+            "vote_events": analysis.vote_events,
+            "votes": analysis.vote_count,
+            "parameters": (analysis.parameters or {}).get("nlp", {}),
+        },
+        "participants": report.participants,
+        "voters": report.voters,
+        "clustered": report.clustered,
+        "statements": [
+            {
+                "id": s.id,
+                "text": s.text,
+                "counts": {"agree": s.all.agree, "disagree": s.all.disagree, "pass": s.all.passes},
+                "groups": {
+                    str(g + 1): {"agree": t.agree, "disagree": t.disagree, "pass": t.passes}
+                    for g, t in sorted(s.groups.items())
+                },
+            }
+            for s in sorted(report.statements.values(), key=lambda s: s.id)
+        ],
+        "groups": [
+            {
+                "number": g.number,
+                "size": g.size,
+                "keywords": g.keywords,
+                "representative": [
+                    {
+                        "statement": r.statement.id,
+                        "direction": r.direction,
+                        "group_share": round(r.group_share, 4),
+                        "others_share": round(r.rest_share, 4),
+                        "significant": r.significant,
+                    }
+                    for r in g.representative
+                ],
+            }
+            for g in report.groups
+        ],
+        "consensus": {
+            "agree": [s.id for s in report.consensus_agree],
+            "disagree": [s.id for s in report.consensus_disagree],
+        },
+        "divisive": [s.id for s, _score in report.divisive],
+        "uncertain": [s.id for s, _share in report.uncertain],
+        "topics": [
+            {"keywords": t.keywords, "statements": [s.id for s in t.statements]}
+            for t in report.topics
+        ],
+        "summary": [
+            {"text": s.text, "statements": [x.id for x in s.statements]} for s in report.summary
+        ],
+        "map_points": points,
+    }
+    resp = jsonify(data)
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="report-{proposal.id}-v{analysis.version}.json"'
+    )
+    return resp
+
+
+def csv_rows(report: present.Report) -> list[list[Any]]:
+    """Statements with overall and per-group vote counts (what the CSV export holds)."""
+    gids = [g.id for g in report.groups]
+    header = ["statement_id", "text", "agree", "disagree", "pass", "seen"]
+    for g in gids:
+        n = g + 1
+        header += [f"group_{n}_agree", f"group_{n}_disagree", f"group_{n}_pass", f"group_{n}_seen"]
+    header += ["consensus", "divisive", "uncertain"]
+    cons = {s.id: "agree" for s in report.consensus_agree}
+    cons.update({s.id: "disagree" for s in report.consensus_disagree})
+    divisive = {s.id for s, _x in report.divisive}
+    uncertain = {s.id for s, _x in report.uncertain}
+    rows: list[list[Any]] = [header]
+    for s in sorted(report.statements.values(), key=lambda s: s.id):
+        row: list[Any] = [s.id, s.text, s.all.agree, s.all.disagree, s.all.passes, s.all.seen]
+        for g in gids:
+            t = s.groups.get(g, present.Tally(0, 0, 0))
+            row += [t.agree, t.disagree, t.passes, t.seen]
+        row += [cons.get(s.id, ""), int(s.id in divisive), int(s.id in uncertain)]
+        rows.append(row)
+    return rows
+
+
+@bp.route("/proposals/<int:proposal_id>/report.csv")
+def export_csv(proposal_id: int) -> Response:
+    proposal, _discussion, analysis, report = _export_source(proposal_id)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in csv_rows(report):
+        # Cells starting with = + - @ are formulas to a spreadsheet: neutralise user text.
+        writer.writerow(
+            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+        )
+    body = "\ufeff" + buf.getvalue()  # BOM: Excel then reads the Chinese as UTF-8
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="report-{proposal.id}-v{analysis.version}.csv"'
+            )
+        },
+    )
+
+
+# --- Staff banner: the worker is down ------------------------------------------------------
+
+
+def _stale_banner() -> list[dict[str, Any]]:
+    """Staff see, on every page, that analyses are stale when no worker is alive and
+    some discussion waits for one."""
+    if not (
+        current_user.is_authenticated
+        and (current_user.role == Role.AGENCY_STAFF or current_user.is_moderator)
+    ):
+        return []
+    from participate.models import AnalysisState
+
+    waiting = db.session.scalar(
+        select(func.min(AnalysisState.requested_at)).where(AnalysisState.requested_at.is_not(None))
+    )
+    if waiting is None:
+        return []
+    stale, seen = rules.worker_stale_since()
+    if not stale:
+        return []
+    from participate.templating import _taipei
+
+    if seen is None:
+        text = _(
+            "Opinion analyses are not being updated: no background worker has run yet "
+            "(waiting since %(since)s).",
+            since=_taipei(waiting),
+        )
+    else:
+        text = _(
+            "Opinion analyses are stale: the background worker was last seen at %(seen)s.",
+            seen=_taipei(seen),
+        )
+    return [{"kind": "warning", "text": text}]
+
+
+if _stale_banner not in hooks.banners:
+    hooks.banners.append(_stale_banner)
+
+
+@bp.app_template_global("report_marker")
+def report_marker(group_id: int | None, size: int = 14) -> Any:
+    from participate.reports.svg import marker_svg
+
+    return marker_svg(group_id, size)
+
+
+@bp.app_template_global("report_zero_tally")
+def report_zero_tally() -> present.Tally:
+    return present.Tally(0, 0, 0)
+
+
+@bp.app_template_global("shape_name")
+def shape_name(kind: str) -> str:
+    return present.shape_name(kind)
+
+
+@bp.app_template_global("status_label")
+def status_label(status: AnalysisStatus) -> str:
+    return {
+        AnalysisStatus.QUEUED: _("queued"),
+        AnalysisStatus.RUNNING: _("running"),
+        AnalysisStatus.SUCCEEDED: _("succeeded"),
+        AnalysisStatus.FAILED: _("failed"),
+    }.get(status, str(status))

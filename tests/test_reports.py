@@ -1,0 +1,471 @@
+"""The opinion report: analysis runs and their bookkeeping, the debounce, stability between
+versions, the report page, exports, permissions, the demo seeder and the catch-up task.
+
+Analyses run synchronously here (``engine.run_analysis``, what the task calls); the real
+consumer process is exercised in ``test_reports_worker.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from participate.extensions import db
+from participate.models import (
+    Analysis,
+    AnalysisState,
+    AnalysisStatus,
+    ContentStatus,
+    Proposal,
+    ProposalStatus,
+    Statement,
+    User,
+    Vote,
+    VoteHistory,
+    WorkerHeartbeat,
+)
+from participate.reports import engine, rules
+from participate.timeutil import utcnow
+from tests.reports_fixtures import cast, make_camps, make_people, make_proposal
+
+
+def _run(app, discussion_id, trigger="command", **kw):
+    with app.app_context():
+        out = engine.run_analysis(discussion_id, trigger, requeue=False, **kw)
+        db.session.remove()
+        return out
+
+
+def _analysis(app, analysis_id) -> dict:
+    with app.app_context():
+        row = db.session.get(Analysis, analysis_id)
+        data = {
+            "status": row.status,
+            "version": row.version,
+            "result": row.result,
+            "error": row.error,
+            "vote_count": row.vote_count,
+            "last_vote_id": row.last_vote_id,
+            "parameters": row.parameters,
+            "timings": row.timings,
+        }
+        db.session.remove()
+        return data
+
+
+@pytest.fixture()
+def camps(app):
+    return make_camps(app, people=24)
+
+
+# --- Runs and bookkeeping -------------------------------------------------------------------
+
+
+def test_run_stores_a_versioned_row_with_watermark_and_two_groups(app, camps):
+    out = _run(app, camps.discussion_id)
+    assert out.status == "succeeded"
+    row = _analysis(app, out.analysis_id)
+    assert row["status"] == AnalysisStatus.SUCCEEDED and row["version"] == 1
+    assert row["vote_count"] == 24 * 10
+    with app.app_context():
+        assert row["last_vote_id"] == db.session.scalar(select(func.max(VoteHistory.id)))
+    result = row["result"]
+    assert result["k"] == 2
+    sizes = sorted(g["size"] for g in result["groups"])
+    assert sizes == sorted([len(camps.camp_a), len(camps.camp_b)])
+    members = {frozenset(g["members"]) for g in result["groups"]}
+    assert members == {frozenset(camps.camp_a), frozenset(camps.camp_b)}
+    assert result["platform"]["voters"] == 24
+    assert row["parameters"]["nlp"]["max_groups"] == 5
+    assert row["timings"]["total_s"] > 0
+
+
+def test_second_analysis_with_one_more_vote_keeps_group_ids_and_orientation(app, camps):
+    first = _analysis(app, _run(app, camps.discussion_id).analysis_id)["result"]
+    newcomer = make_people(app, 1, "late")[0]
+    cast(app, newcomer, camps.statement_ids[0], 1)
+    second_out = _run(app, camps.discussion_id)
+    second = _analysis(app, second_out.analysis_id)
+    assert second["version"] == 2 and second["parameters"]["previous_version"] == 1
+    second = second["result"]
+
+    def by_id(result):
+        return {g["id"]: set(g["members"]) for g in result["groups"]}
+
+    old, new = by_id(first), by_id(second)
+    assert old.keys() == new.keys()
+    for gid, members in old.items():
+        assert members <= new[gid]  # same people under the same number
+    common = sorted(set(first["projection"]) & set(second["projection"]))
+    a = np.array([first["projection"][p] for p in common])
+    b = np.array([second["projection"][p] for p in common])
+    for axis in (0, 1):
+        assert np.corrcoef(a[:, axis], b[:, axis])[0, 1] > (0.9 if axis == 0 else 0.3)
+
+
+def test_unchanged_input_makes_no_new_version_unless_forced(app, camps):
+    _run(app, camps.discussion_id)
+    with app.app_context():
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(requested_at=utcnow(), last_started_at=None)
+        )
+        db.session.commit()
+    assert _run(app, camps.discussion_id, "catch-up").status == "unchanged"
+    assert _run(app, camps.discussion_id, "staff").status == "succeeded"
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Analysis.version))) == 2
+
+
+def test_failed_run_records_error_and_keeps_the_previous_report(
+    app, client, camps, make_user, login
+):
+    good = _run(app, camps.discussion_id)
+    failed = _run(app, camps.discussion_id, "staff", params={"max_groups": 1})
+    assert failed.status == "failed"
+    row = _analysis(app, failed.analysis_id)
+    assert row["status"] == AnalysisStatus.FAILED and row["result"] is None
+    assert "max_groups must be an integer 2..9" in row["error"]
+    with app.app_context():
+        assert rules.latest_succeeded(camps.discussion_id).id == good.analysis_id
+        state = db.session.get(AnalysisState, camps.discussion_id)
+        assert state.failures == 1 and state.running_since is None
+        assert state.requested_at is not None  # still wanted: the retry will run it
+        # The back-off grows with each failure.
+        assert rules.backoff(1) < rules.backoff(2) < rules.backoff(3)
+        assert rules.earliest_run(state, utcnow()) > utcnow() + timedelta(seconds=20)
+
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "第 1 群" in html and "max_groups" not in html
+    login(client, make_user(role="moderator"))
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "max_groups must be an integer 2..9" in html
+    assert "下方顯示的仍是第 1 版的報告" in html
+    status = client.get(f"/proposals/{camps.proposal_id}/report/status.json").json
+    assert status["last_failed"] is True and "max_groups" in status["last_error"]
+
+
+def test_corrupt_votes_fail_the_run_with_a_clear_error(app, camps):
+    with app.app_context():
+        db.session.execute(
+            insert(VoteHistory).values(
+                discussion_id=camps.discussion_id,
+                statement_id=camps.statement_ids[0],
+                participant_id=camps.user_ids[0],
+                value=7,
+            )
+        )
+        db.session.commit()
+    out = _run(app, camps.discussion_id)
+    assert out.status == "failed" and "value other than -1, 0, 1" in out.error
+
+
+# --- Debounce -------------------------------------------------------------------------------
+
+
+def test_votes_schedule_one_task_and_one_run_at_a_time(app):
+    camps = make_camps(app, people=8, via_rule=True)
+    with app.app_context():
+        state = db.session.get(AnalysisState, camps.discussion_id)
+        # The 80 votes left exactly one scheduled slot and a request.
+        assert state.scheduled_for is not None and state.requested_at is not None
+        assert rules.request_analysis(camps.discussion_id) is False  # slot already taken
+        # A run in flight: nobody else may start, a forced run re-queues itself.
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(running_since=utcnow())
+        )
+        db.session.commit()
+        assert engine.run_analysis(camps.discussion_id, "staff", requeue=False).status == "busy"
+        # A dead run (older than the timeout) no longer blocks.
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(running_since=utcnow() - timedelta(hours=2))
+        )
+        db.session.commit()
+        assert engine.run_analysis(camps.discussion_id, "vote", requeue=False).status == "succeeded"
+        # Right after a run, a vote-triggered run waits for the debounce.
+        cast(app, camps.user_ids[0], camps.statement_ids[0], 0)
+        out = engine.run_analysis(camps.discussion_id, "vote", requeue=False)
+        assert out.status == "too_soon"
+        started = db.session.get(AnalysisState, camps.discussion_id).last_started_at
+        assert out.retry_at >= rules.aware(started) + timedelta(seconds=29)
+        db.session.remove()
+
+
+def test_nothing_requested_means_no_run(app, camps):
+    _run(app, camps.discussion_id)
+    with app.app_context():
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(last_started_at=None)
+        )
+        db.session.commit()
+    assert _run(app, camps.discussion_id, "vote").status == "nothing"
+
+
+def test_catch_up_finds_missed_votes_and_dead_runs(app):
+    proposal_id, discussion_id = make_proposal(app)
+    people = make_people(app, 3)
+    with app.app_context():
+        s = Statement(discussion_id=discussion_id, text="計程車應該全面電動化")
+        db.session.add(s)
+        db.session.flush()
+        # Votes written without the hook (a bulk import): nobody asked for an analysis.
+        for uid in people:
+            db.session.add(
+                Vote(discussion_id=discussion_id, statement_id=s.id, participant_id=uid, value=1)
+            )
+            db.session.add(
+                VoteHistory(
+                    discussion_id=discussion_id, statement_id=s.id, participant_id=uid, value=1
+                )
+            )
+        db.session.commit()
+        assert db.session.get(AnalysisState, discussion_id) is None
+        counts = engine.catch_up()
+        assert counts["missed"] == 1
+        assert db.session.get(AnalysisState, discussion_id).scheduled_for is not None
+
+        # A run whose worker died: marked failed, and the work requested again.
+        row = Analysis(
+            discussion_id=discussion_id,
+            version=1,
+            status=AnalysisStatus.RUNNING,
+            parameters={},
+            timings={},
+        )
+        db.session.add(row)
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == discussion_id)
+            .values(running_since=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+        counts = engine.catch_up()
+        assert counts["dead"] == 1
+        db.session.refresh(row)
+        assert row.status == AnalysisStatus.FAILED and "worker stopped" in row.error
+        db.session.remove()
+
+
+# --- The page ------------------------------------------------------------------------------
+
+
+def test_report_page_sections(app, client, camps, make_user, login):
+    _run(app, camps.discussion_id)
+    voter = camps.camp_a[0]
+    from participate.auth.rules import hash_password
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        user = db.session.get(User, voter)
+        user.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    resp = client.get(f"/proposals/{camps.proposal_id}/report")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    for text in (
+        "概覽",
+        "給機關的摘要",
+        "意見地圖",
+        "以表格呈現意見地圖",
+        "共識",
+        "各群都同意",
+        "意見群",
+        "各群分歧最大之處",
+        "大家拿不定主意之處",
+        "所有意見",
+        "第 1 群",
+        "第 2 群",
+    ):
+        assert text in html, text
+    assert '<title id="map-title">' in html and '<desc id="map-desc">' in html
+    assert 'role="img"' in html
+    # Consensus: the two statements everyone agreed with.
+    consensus = html.split("各群都同意", 1)[1].split("各群都反對", 1)[0]
+    assert "叫車平台的資料應該公開給主管機關以保障安全" in consensus
+    # Plain-language division sentence with its numbers.
+    assert "討論分歧明顯" in html
+    # The summary links its statements.
+    summary = html.split('id="summary-heading"', 1)[1].split('id="map-heading"', 1)[0]
+    assert 'href="#s' in summary
+    # Not logged in: no ring, no exports, no re-run button.
+    assert 'class="you"' not in html and "立即重新分析" not in html and "report.csv" not in html
+
+    login(client, user)
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert 'class="you"' in html and "您所在的群" in html
+
+
+def test_english_report(app, client, camps):
+    _run(app, camps.discussion_id)
+    client.get("/lang/en")
+    text = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "Opinion report" in text and "Group 1" in text and "Common ground" in text
+    assert "The discussion is clearly divided" in text
+
+
+def test_report_without_analysis_and_before_publication(app, client, make_user, login):
+    proposal_id, _did = make_proposal(app)
+    html = client.get(f"/proposals/{proposal_id}/report").get_data(as_text=True)
+    assert "尚無分析" in html
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).status = ProposalStatus.DRAFT
+        db.session.commit()
+    assert client.get(f"/proposals/{proposal_id}/report").status_code == 404
+    assert client.get("/proposals/999999/report").status_code == 404
+
+
+def test_hidden_statement_leaves_the_report_at_once(app, client, camps):
+    _run(app, camps.discussion_id)
+    target = camps.statement_ids[-1]
+    with app.app_context():
+        text = db.session.get(Statement, target).text
+        db.session.get(Statement, target).status = ContentStatus.HIDDEN
+        db.session.commit()
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert text not in html
+
+
+def test_in_flight_state_is_shown_and_polled(app, client, camps):
+    _run(app, camps.discussion_id)
+    with app.app_context():
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(running_since=utcnow() - timedelta(seconds=12))
+        )
+        db.session.commit()
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "更新中：新的分析已在 12 秒前開始" in html
+    assert "請稍後重新整理頁面查看" in html  # the no-JS hint
+    status = client.get(f"/proposals/{camps.proposal_id}/report/status.json").json
+    assert status["state"] == "running" and status["latest_version"] == 1
+    assert "last_error" not in status  # diagnostics are for staff
+
+
+# --- Permissions and re-analyse --------------------------------------------------------------
+
+
+def test_reanalyse_is_for_the_agency_moderators_and_admins(
+    app, client, camps, make_user, make_agency, login
+):
+    agency, other = make_agency(), make_agency()
+    with app.app_context():
+        db.session.get(Proposal, camps.proposal_id).owner_agency_id = agency.id
+        db.session.commit()
+    url = f"/proposals/{camps.proposal_id}/report/reanalyse"
+    assert client.post(url).status_code == 401
+    login(client, make_user())
+    assert client.post(url).status_code == 403
+    client = login(app.test_client(), make_user(role="agency_staff", agency=other))
+    assert client.post(url).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Analysis)) == 0
+
+    client = login(app.test_client(), make_user(role="agency_staff", agency=agency))
+    resp = client.post(url)
+    assert resp.status_code == 302
+    with app.app_context():  # immediate mode: the task ran inside the request
+        assert rules.latest_succeeded(camps.discussion_id) is not None
+        assert db.session.scalar(
+            select(func.count()).select_from(Analysis).where(Analysis.trigger == "staff")
+        )
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "立即重新分析" in html and "最近的分析紀錄" in html
+    # Without the CSRF token the form is refused.
+    assert client.post(url, csrf=False).status_code == 400
+    client = login(app.test_client(), make_user(role="moderator"))
+    assert client.post(url, headers={"Accept": "application/json"}).status_code == 202
+
+
+def test_stale_worker_banner_for_staff(app, client, camps, make_user, login):
+    _run(app, camps.discussion_id)
+    with app.app_context():
+        db.session.execute(
+            update(AnalysisState)
+            .where(AnalysisState.discussion_id == camps.discussion_id)
+            .values(requested_at=utcnow() - timedelta(minutes=10))
+        )
+        db.session.add(WorkerHeartbeat(name="gone:1", seen_at=utcnow() - timedelta(minutes=30)))
+        db.session.commit()
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "意見分析已過時" not in html  # the public does not see it
+    login(client, make_user(role="moderator"))
+    html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
+    assert "意見分析已過時：背景工作程式最後一次運作是在" in html
+    assert "在它恢復運作前，新的投票不會被分析" in html
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+
+def test_csv_and_json_exports(app, client, camps, make_user, login):
+    _run(app, camps.discussion_id)
+    pid = camps.proposal_id
+    assert client.get(f"/proposals/{pid}/report.csv").status_code == 403
+    login(client, make_user(role="agency_staff", agency=None))
+    resp = client.get(f"/proposals/{pid}/report.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    text = resp.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 10
+    with app.app_context():
+        counts = {
+            s.id: (s.agree_count, s.disagree_count, s.pass_count)
+            for s in db.session.scalars(
+                select(Statement).where(Statement.discussion_id == camps.discussion_id)
+            )
+        }
+    for row in rows:
+        sid = int(row["statement_id"])
+        assert (int(row["agree"]), int(row["disagree"]), int(row["pass"])) == counts[sid]
+        grouped = sum(int(row[f"group_{n}_seen"]) for n in (1, 2))
+        assert grouped == int(row["seen"])  # everyone here is in a group
+    assert {r["consensus"] for r in rows} >= {"agree"}
+
+    data = client.get(f"/proposals/{pid}/report.json").json
+    assert data["analysis"]["version"] == 1 and len(data["statements"]) == 10
+    assert [g["size"] for g in data["groups"]]
+    assert len(data["map_points"]) == 24
+    raw = json.dumps(data)
+    # No participant identifier leaves in an export: no member lists, no keyed projection.
+    assert '"members"' not in raw and '"projection"' not in raw
+    assert all(len(p) == 3 and p[2] in (0, 1) for p in data["map_points"])
+
+
+def test_printable_view_has_no_site_chrome(app, client, camps):
+    _run(app, camps.discussion_id)
+    html = client.get(f"/proposals/{camps.proposal_id}/report/print").get_data(as_text=True)
+    assert "site-header" not in html and "main-nav" not in html and "<form" not in html
+    assert "第 1 群" in html and "@page" not in html  # the A4 rule lives in reports.css
+
+
+# --- Demo seeder -----------------------------------------------------------------------------
+
+
+def test_demo_seeder_analyses_each_voted_discussion_once(app, camps):
+    from participate.reports.demo import seed_analyses
+
+    lines: list[str] = []
+    with app.app_context():
+        seed_analyses(lines.append)
+        seed_analyses(lines.append)
+        assert db.session.scalar(select(func.count()).select_from(Analysis)) == 1
+        db.session.remove()
+    assert len(lines) == 1 and "succeeded" in lines[0]
