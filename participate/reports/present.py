@@ -19,21 +19,24 @@ from flask_babel import ngettext
 from nlp.summary import DIVIDE_GAP
 from participate.reports import svg
 
-_CACHE: OrderedDict[int, dict[str, Any]] = OrderedDict()
+_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
 def cached_result(analysis: Any) -> dict[str, Any]:
-    """The result JSON of a succeeded analysis, kept for the next request (immutable)."""
+    """The result JSON of a succeeded analysis, kept for the next request (rows never change
+    after success). The row should be loaded with the result column deferred (as
+    ``rules.latest_succeeded`` does), so a cache hit never reads or parses the JSON."""
+    key = (analysis.id, analysis.discussion_id, analysis.version, str(analysis.finished_at))
     with _CACHE_LOCK:
-        found = _CACHE.get(analysis.id)
+        found = _CACHE.get(key)
         if found is not None:
-            _CACHE.move_to_end(analysis.id)
+            _CACHE.move_to_end(key)
             return found
     data = analysis.result or {}
     with _CACHE_LOCK:
-        _CACHE[analysis.id] = data
+        _CACHE[key] = data
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return data

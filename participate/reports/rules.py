@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import defer
 
 from participate import audit
 from participate.auth.rules import RuleError
@@ -300,9 +301,11 @@ def reanalyse_now(
 
 
 def latest_succeeded(discussion_id: int) -> Analysis | None:
-    """The row every page reads (one indexed query)."""
+    """The row every page reads (one indexed query; the result JSON is loaded on access,
+    which the page cache avoids)."""
     return db.session.scalar(
         select(Analysis)
+        .options(defer(Analysis.result))
         .where(
             Analysis.discussion_id == discussion_id,
             Analysis.status == AnalysisStatus.SUCCEEDED,
@@ -315,6 +318,7 @@ def latest_succeeded(discussion_id: int) -> Analysis | None:
 def latest_attempt(discussion_id: int) -> Analysis | None:
     return db.session.scalar(
         select(Analysis)
+        .options(defer(Analysis.result))
         .where(Analysis.discussion_id == discussion_id)
         .order_by(Analysis.version.desc())
         .limit(1)

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from participate import hooks
 from participate.errors import error_response, wants_json
@@ -90,6 +91,34 @@ def _visible_texts(discussion_id: int) -> dict[int, str]:
     )
 
 
+# Case-study pages the data's publisher asks to link, by export folder name (prefix).
+POLIS_CASE_STUDIES = {
+    "vtaiwan.uberx": "https://compdemocracy.org/case-studies/2015-vtaiwan-uberx",
+    "ssis.land-bank-farmland": "https://compdemocracy.org/case-studies/2021-san-juan-island",
+}
+
+
+def polis_case_study(discussion_id: int) -> str | None:
+    """The case-study link of an imported conversation (the importer records the folder)."""
+    from participate.models import AuditLog
+
+    detail = db.session.scalar(
+        select(AuditLog.detail)
+        .where(
+            AuditLog.action == "discussion.import_polis",
+            AuditLog.target_type == "discussion",
+            AuditLog.target_id == discussion_id,
+        )
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    source = str((detail or {}).get("source") or "")
+    for prefix, url in POLIS_CASE_STUDIES.items():
+        if source.startswith(prefix):
+            return url
+    return None
+
+
 def _is_polis_import(discussion_id: int) -> bool:
     return (
         db.session.scalar(
@@ -105,6 +134,20 @@ def _is_polis_import(discussion_id: int) -> bool:
         )
         is not None
     )
+
+
+def _polis_download(proposal_id: int) -> str | None:
+    """The nightly open-data Pol.is export of this discussion, when one is published."""
+    if "opendata.download" not in current_app.view_functions:
+        return None
+    from participate.opendata.build import load_manifest
+
+    name = f"polis/proposal-{proposal_id}.zip"
+    try:
+        listed = {f["name"] for f in (load_manifest() or {}).get("files", [])}
+    except (OSError, ValueError):
+        return None
+    return url_for("opendata.download", name=name) if name in listed else None
 
 
 def _viewer_id() -> int | None:
@@ -130,6 +173,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         "worker_seen": None,
         "new_votes": 0,
         "polis_import": False,
+        "polis_case_study": None,
         "polis_export_url": None,
         "discussion_url": None,
         "proposal_url": None,
@@ -156,10 +200,9 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         )
         ctx["new_votes"] = max(0, (current or 0) - (analysis.vote_count or 0))
     ctx["polis_import"] = _is_polis_import(discussion.id)
-    for endpoint in ("discussion.export_polis", "discussion.polis_export"):
-        if endpoint in current_app.view_functions:
-            ctx["polis_export_url"] = url_for(endpoint, proposal_id=proposal.id)
-            break
+    if ctx["polis_import"]:
+        ctx["polis_case_study"] = polis_case_study(discussion.id)
+    ctx["polis_export_url"] = _polis_download(proposal.id)
     if staff:
         last = rules.latest_attempt(discussion.id)
         if last is not None and last.status == AnalysisStatus.FAILED:
@@ -167,6 +210,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         ctx["history"] = list(
             db.session.scalars(
                 select(Analysis)
+                .options(defer(Analysis.result))
                 .where(Analysis.discussion_id == discussion.id)
                 .order_by(Analysis.version.desc())
                 .limit(8)
