@@ -4,6 +4,7 @@ statements by a given author, and reading rows back in a fresh session."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from participate.models import (
     Statement,
 )
 from participate.models.discussion import get_or_create_discussion
+from participate.timeutil import utcnow
 
 
 @pytest.fixture()
@@ -36,6 +38,8 @@ def make_consultation(app: Flask) -> Callable[..., tuple[int, int]]:
                 kind=ProposalKind.CONSULTATION,
                 status=status,
                 owner_agency_id=getattr(agency, "id", agency),
+                opened_at=utcnow(),
+                deadline=utcnow() + timedelta(days=30),
             )
             db.session.add(proposal)
             db.session.flush()
