@@ -450,3 +450,11 @@ def test_account_deletion_revokes_tokens(app, make_user):
                 hook(db.session.get(User, user.id))
         db.session.commit()
         assert db.session.scalar(db.select(ApiToken)).revoked_at is not None
+
+
+def test_reads_are_rate_limited_per_address(app, client, corpus: Corpus):
+    app.config["API_READ_RATE_LIMIT"] = "3 per minute"
+    codes = [client.get("/api/v1/agencies").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    resp = client.get("/api/v1/agencies")
+    assert resp.get_json()["error"]["code"] == "rate_limited"

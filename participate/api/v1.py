@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from participate import search as engine
 from participate.api import schemas as s
@@ -386,7 +387,15 @@ def _proposal_list(kind: ProposalKind | None, a: dict[str, Any], endpoint: str) 
     from participate.proposals.rules import status_clause
 
     now = utcnow()
-    q = select(Proposal).where(Proposal.status.in_(_public_statuses()))
+    q = (
+        select(Proposal)
+        .where(Proposal.status.in_(_public_statuses()))
+        .options(
+            selectinload(Proposal.measures),
+            selectinload(Proposal.proposed_agencies),
+            selectinload(Proposal.responsible_agencies),
+        )
+    )
     if kind is not None:
         q = q.where(Proposal.kind == kind)
     if a.get("status"):
