@@ -469,3 +469,51 @@ def test_demo_seeder_analyses_each_voted_discussion_once(app, camps):
         assert db.session.scalar(select(func.count()).select_from(Analysis)) == 1
         db.session.remove()
     assert len(lines) == 1 and "succeeded" in lines[0]
+
+
+# --- Agency response link-up ------------------------------------------------------------------
+
+
+def test_response_link_up_helpers(app, client, camps):
+    from flask import render_template_string
+
+    from participate.reports.linkup import (
+        clean_linked_ids,
+        linked_statements_for,
+        statement_choices,
+    )
+
+    _run(app, camps.discussion_id)
+    other_pid, other_did = make_proposal(app, "另一個提案")
+    with app.test_request_context():
+        stranger = Statement(discussion_id=other_did, text="別的討論的意見")
+        db.session.add(stranger)
+        db.session.commit()
+        proposal = db.session.get(Proposal, camps.proposal_id)
+        choices = statement_choices(proposal)
+        assert choices and choices[0].reason == "各群都同意"  # common ground first
+        assert {c.reason for c in choices} >= {"第 1 群", "第 2 群"}
+        first, second = choices[0].id, choices[-1].id
+        assert clean_linked_ids(proposal, [str(first), first, second]) == [first, second]
+        with pytest.raises(rules.RuleError) as err:
+            clean_linked_ids(proposal, [first, stranger.id])
+        assert err.value.field == "linked_statements" and f"#{stranger.id}" in err.value.message
+
+        class Point:  # the proposals area's ResponsePoint has this attribute
+            linked_statement_ids = [first, second]
+
+        items = linked_statements_for(Point(), proposal)
+        assert [i.id for i in items] == [first, second]
+        assert items[0].reason == "各群都同意" and items[0].tally.seen == 24
+        html = render_template_string(
+            '{% from "reports/_linkup.html" import linked_statements, statement_checkboxes %}'
+            "{{ linked_statements(linked_statements_for(point, proposal), proposal) }}"
+            '{{ statement_checkboxes("links", statement_choices(proposal), [first]) }}',
+            point=Point(),
+            proposal=proposal,
+            first=first,
+        )
+        assert "這一點回應了討論中的 2 則意見" in html and f"#{first}" in html
+        assert f'value="{first}" checked' in html
+        assert f"/proposals/{camps.proposal_id}/report" in html
+        db.session.remove()

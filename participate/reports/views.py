@@ -492,3 +492,17 @@ def status_label(status: AnalysisStatus) -> str:
         AnalysisStatus.SUCCEEDED: _("succeeded"),
         AnalysisStatus.FAILED: _("failed"),
     }.get(status, str(status))
+
+
+@bp.app_template_global("linked_statements_for")
+def _linked_statements_for(point: Any, proposal: Proposal | None = None) -> list[Any]:
+    from participate.reports.linkup import linked_statements_for
+
+    return linked_statements_for(point, proposal)
+
+
+@bp.app_template_global("statement_choices")
+def _statement_choices(proposal: Proposal) -> list[Any]:
+    from participate.reports.linkup import statement_choices
+
+    return statement_choices(proposal)
