@@ -353,3 +353,19 @@ def test_personal_data_download_includes_proposals(app, client, login, cast, req
     login(client, cast.author)
     data = client.get("/account/data.json").get_json()
     assert data["proposals"]["endorsements"][0]["proposal_id"] == pid
+
+
+def test_assign_form_requires_an_agency(app, client, login, cast, req):
+    p = make_established(app, cast, assign=False)
+    pid = p.id
+    db.session.remove()
+    login(client, cast.moderator)
+    queue = _text(client.get("/proposals/review"))
+    assert f"/proposals/{pid}/assign" in queue
+    resp = client.post(f"/proposals/{pid}/assign", data={})
+    assert resp.status_code == 400
+    assert _field_error(_text(resp), "agencies")
+    assert db.session.get(Proposal, pid).response_due_at is None
+    resp = client.post(f"/proposals/{pid}/assign", data={"agencies": [cast.agency.id]})
+    assert resp.status_code == 302
+    assert db.session.get(Proposal, pid).response_due_at is not None

@@ -933,9 +933,10 @@ def _bell_label() -> Any:
     n = rules.unread_count(current_user)
     if not n:
         return _("Notifications")
-    return Markup(  # noqa: S704 - only a number and a translated word, escaped
-        '{} <span class="badge bell-count" aria-label="{}">{}</span>'
-    ).format(_("Notifications"), _("%(n)d unread", n=n), n)
+    return Markup(  # noqa: S704 - format() escapes its arguments
+        '{} <span class="badge bell-count"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>'
+    ).format(_("Notifications"), n, _("%(n)d unread", n=n))
 
 
 def _review_label() -> Any:
