@@ -482,11 +482,13 @@ def _apply(
     elif action == "restore":
         if item.content_type not in ("statement", "reply"):
             raise RuleError(_("That decision does not apply to this item."), status=409)
-        _set_visibility(obj, ContentStatus.VISIBLE)
+        changed = _set_visibility(obj, ContentStatus.VISIBLE)
         _resolve(item, actor, "restore", reason, message, now)
         _audit(actor, "restore", item, reason, message=message)
-        # The author hears back when their content was hidden or held, not on a mere dismissal.
-        notify(content_author_id(obj), "restore", item, reason, message, obj, now=now)
+        # The author hears back when their content was hidden or held, not when reports
+        # on visible content are merely set aside.
+        if changed:
+            notify(content_author_id(obj), "restore", item, reason, message, obj, now=now)
     elif action == "dismiss":
         _resolve(item, actor, "dismiss", reason, message, now)
         _audit(actor, "dismiss", item, reason, message=message)
