@@ -641,6 +641,9 @@ def test_alert_when_the_queue_is_long_or_an_item_waits_too_long(
         == 1
     )
     assert count(app, MailMessage, MailMessage.recipient == mod.email) == 1
+    with app.app_context():
+        mail = db.session.scalar(select(MailMessage).where(MailMessage.recipient == mod.email))
+        assert "審核佇列" in mail.subject and "有 3 個項目等待處理" in mail.body
     # An old item triggers the alert too, after the interval.
     app.config["MODERATION_ALERT_QUEUE_SIZE"] = 100
     later = utcnow() + timedelta(hours=49)
@@ -754,3 +757,33 @@ def test_held_items_state_is_listed_with_its_reason(app, client, make_user, logi
     assert r.status_code == 200
     assert client.get("/moderation/?kind=bogus&sort=bogus").status_code == 200
     assert items(app, ModerationItem.state == ItemState.OPEN) == []
+
+
+def test_download_my_data_and_deletion_cover_notices_and_appeals(
+    app, client, make_user, login, make_consultation
+):
+    _pid, did = make_consultation()
+    author = make_user()
+    sid = add_statement(app, did, author.id, "意見")
+    report(reporters(app, make_user, login, 1)[0], sid)
+    mod = new_client(app)
+    login(mod, make_user(role="moderator"))
+    (item,) = items(app, ModerationItem.kind == ItemKind.REPORT)
+    mod.post(f"/moderation/items/{item.id}", data={"action": "hide", "message": "請修正"})
+    login(client, author)
+    client.post(
+        f"/moderation/notices/{db_first_notice(app, author.id)}/appeal",
+        data={"text": "我的申訴理由"},
+    )
+    data = client.get("/account/data.json").json["moderation"]
+    assert data["notices"][0]["message"] == "請修正"
+    assert data["appeals"][0]["text"] == "我的申訴理由"
+    from participate import hooks
+
+    with app.test_request_context():
+        for hook in hooks.account_deletion:
+            hook(db.session.get(User, author.id))
+        db.session.commit()
+    assert count(app, ModerationNotice, ModerationNotice.user_id == author.id) == 0
+    with app.app_context():
+        assert db.session.scalar(select(Appeal.text)) == ""

@@ -384,7 +384,10 @@ def _mail_notice(user: User, notice: ModerationNotice) -> None:
             lines.append(_("If you think this is wrong, you can appeal once: %(link)s", link=link))
         else:
             lines.append(_("Details: %(link)s", link=link))
-        subject = _("participate: a moderation decision about your account")
+        if notice.action == "alert":
+            subject = _("participate: the moderation queue needs attention")
+        else:
+            subject = _("participate: a moderation decision about your account")
     send_mail(user.email or "", subject, "\n\n".join(lines))
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from huey import crontab
 from sqlalchemy import func, select
 
@@ -50,11 +53,17 @@ def check_queue() -> bool:
     from participate.moderation.rules import notify
 
     waited_hours = int((now - oldest).total_seconds() // 3600) if oldest else 0
-    message = f"{size} / {waited_hours}h"
     moderators = db.session.scalars(
         select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.deleted_at.is_(None))
     ).all()
+    default_locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hant_TW")
     for moderator in moderators:
+        with force_locale(moderator.locale or default_locale):
+            message = _(
+                "%(n)d items wait for a decision; the oldest has waited %(hours)d hours.",
+                n=size,
+                hours=waited_hours,
+            )
         notify(moderator.id, "alert", None, None, message, None, now=now)
     entry = audit.record(
         None, "moderation.alert", "queue", None, None, open=size, oldest_hours=waited_hours

@@ -50,6 +50,7 @@ from participate.models import (
     ThreadLock,
     User,
 )
+from participate.moderation import data as _data  # noqa: F401 - registers the data hooks
 from participate.moderation import events, guards, rules, screening
 from participate.moderation.forms import (
     ACTION_LABELS,
