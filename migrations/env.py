@@ -33,6 +33,11 @@ def run_online() -> None:
             log.info("No changes in schema detected.")
 
     with _db().engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; with foreign keys on, SQLite refuses to
+            # drop a referenced table that has rows. Checks resume on the next connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=_db().metadata,
