@@ -517,3 +517,50 @@ def test_response_link_up_helpers(app, client, camps):
         assert f'value="{first}" checked' in html
         assert f"/proposals/{camps.proposal_id}/report" in html
         db.session.remove()
+
+
+# --- The map ------------------------------------------------------------------------------------
+
+
+def _synthetic_result(n: int) -> dict:
+    rng = np.random.default_rng(3)
+    projection, members = {}, {0: [], 1: [], 2: []}
+    for i in range(n):
+        g = i % 3
+        centre = [(-1.0, 0.0), (1.0, 0.5), (0.0, -1.0)][g]
+        projection[str(i + 1)] = [float(centre[0] + rng.normal(0, 0.2)), float(centre[1])]
+        if i % 10:  # every tenth person is not grouped
+            members[g].append(i + 1)
+    groups = [{"id": g, "members": m, "size": len(m)} for g, m in members.items()]
+    return {"projection": projection, "groups": groups}
+
+
+def test_map_svg_is_accessible_and_readable_without_colour():
+    from participate.reports import svg
+
+    assert len(set(svg.SHAPES)) == len(svg.SHAPES) == len(svg.PALETTE)
+    small = svg.render_map(
+        _synthetic_result(60), "意見地圖", "描述 <&>", {0: "1", 1: "2", 2: "3"}, viewer_id=5
+    )
+    text = str(small.svg)
+    assert text.startswith("<svg") and 'role="img"' in text
+    assert '<title id="map-title">意見地圖</title>' in text
+    assert "描述 &lt;&amp;&gt;" in text  # escaped
+    assert not small.binned and text.count("<use ") == 60
+    for g in range(3):  # each group: its own marker definition and its number on the map
+        assert f'id="m{g}"' in text and f">{g + 1}</text>" in text
+    assert 'class="you"' in text and small.ungrouped == 6
+    assert small.centres[0][0] < 0 < small.centres[1][0]  # left and right groups
+
+    big = svg.render_map(_synthetic_result(1900), "t", "d", {0: "1", 1: "2", 2: "3"})
+    assert big.binned and big.points == 1900
+    assert str(big.svg).count("<use ") < 400 and len(str(big.svg)) < 40_000
+
+
+def test_analyse_command(app, camps):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["analyse", "--proposal", str(camps.proposal_id)])
+    assert result.exit_code == 0 and "succeeded" in result.output
+    assert runner.invoke(args=["analyse"]).exit_code != 0
+    result = runner.invoke(args=["analyse", "--all"])
+    assert result.exit_code == 0 and f"discussion {camps.discussion_id}" in result.output

@@ -9,12 +9,15 @@ before anything could be recorded (the database unreachable, say).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from huey import crontab
 
 from participate import hooks
 from participate.jobs import app_periodic_task, app_task
+
+log = logging.getLogger(__name__)
 
 
 @app_task(retries=3, retry_delay=20, retry_backoff=2)
@@ -23,21 +26,27 @@ def analyse_discussion(
     trigger: str = "vote",
     requested_by: int | None = None,
     params: dict[str, Any] | None = None,
-) -> str:
-    """Analyse one discussion now if the debounce allows (else it re-queues itself)."""
+) -> None:
+    """Analyse one discussion now if the debounce allows (else it re-queues itself).
+
+    Returns nothing on purpose: Huey would keep every returned value in its result store
+    until someone reads it, and nobody does (the outcome is the analysis row)."""
     from participate.reports.engine import run_analysis
 
     # No session cleanup here: the app context this runs in (the consumer's own, or the
     # request's in immediate mode) removes its session when it ends.
-    return run_analysis(discussion_id, trigger, requested_by, params).status
+    outcome = run_analysis(discussion_id, trigger, requested_by, params)
+    log.info("analysis of discussion %s: %s", discussion_id, outcome.status)
 
 
 @app_periodic_task(crontab(minute="*"))
-def analysis_catch_up() -> dict[str, int]:
+def analysis_catch_up() -> None:
     """Every minute: reschedule lost or missed analyses and fail runs whose worker died."""
     from participate.reports.engine import catch_up
 
-    return catch_up()
+    counts = catch_up()
+    if any(counts.values()):
+        log.info("analysis catch-up: %s", counts)
 
 
 def _register() -> None:

@@ -1,0 +1,49 @@
+"""``flask analyse --proposal ID`` (or ``--all``): run the opinion analysis now, in this
+process, without a worker; useful right after ``flask import-polis`` and for operators."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from participate.extensions import db
+from participate.models import Discussion, Vote
+
+
+@click.command("analyse")
+@click.option("--proposal", "proposal_id", type=int, help="Analyse this proposal's discussion.")
+@click.option("--all", "everything", is_flag=True, help="Analyse every discussion with votes.")
+@with_appcontext
+def analyse_command(proposal_id: int | None, everything: bool) -> None:
+    """Run the analysis synchronously (the worker's run: same rows, same one-run rule)."""
+    from participate.reports.engine import run_analysis
+
+    if everything == (proposal_id is not None):
+        raise click.UsageError("give either --proposal ID or --all")
+    if everything:
+        ids = sorted(set(db.session.scalars(select(Vote.discussion_id).distinct())))
+    else:
+        found = db.session.scalar(
+            select(Discussion.id).where(Discussion.proposal_id == proposal_id)
+        )
+        if found is None:
+            raise click.BadParameter(
+                f"proposal {proposal_id} has no discussion", param_hint="--proposal"
+            )
+        ids = [found]
+    failed = 0
+    for discussion_id in ids:
+        outcome = run_analysis(discussion_id, "command", requeue=False)
+        click.echo(
+            f"discussion {discussion_id}: {outcome.status}"
+            + (f" ({outcome.error})" if outcome.error else "")
+        )
+        failed += outcome.status == "failed"
+    if failed:
+        raise click.ClickException(f"{failed} analysis run(s) failed")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(analyse_command)
