@@ -564,3 +564,37 @@ def test_analyse_command(app, camps):
     assert runner.invoke(args=["analyse"]).exit_code != 0
     result = runner.invoke(args=["analyse", "--all"])
     assert result.exit_code == 0 and f"discussion {camps.discussion_id}" in result.output
+
+
+def test_report_of_a_tiny_and_an_empty_discussion(app, client):
+    proposal_id, discussion_id = make_proposal(app, "很小的討論")
+    assert _run(app, discussion_id).status == "succeeded"  # no votes at all
+    html = client.get(f"/proposals/{proposal_id}/report").get_data(as_text=True)
+    assert "投票還不夠，暫時無法繪製地圖" in html and "目前還分不出明顯的意見群" in html
+
+    people = make_people(app, 3)
+    with app.app_context():
+        s = Statement(discussion_id=discussion_id, text="公車應該增加班次")
+        db.session.add(s)
+        db.session.commit()
+        sid = s.id
+    from tests.reports_fixtures import bulk_votes
+
+    bulk_votes(app, discussion_id, [(u, sid, 1) for u in people])
+    assert _run(app, discussion_id).status == "succeeded"
+    resp = client.get(f"/proposals/{proposal_id}/report")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "公車應該增加班次" in html
+    assert "目前還分不出明顯的意見群" in html
+
+
+def test_routing_priorities_for_the_voting_card(app, camps):
+    from participate.reports.present import routing_priorities
+
+    with app.app_context():
+        assert routing_priorities(camps.discussion_id) == {}
+    _run(app, camps.discussion_id)
+    with app.app_context():
+        prio = routing_priorities(camps.discussion_id)
+        db.session.remove()
+    assert set(prio) == set(camps.statement_ids) and all(p >= 0 for p in prio.values())

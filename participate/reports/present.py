@@ -374,3 +374,16 @@ def shape_name(kind: str) -> str:
         "star": _("star"),
         "cross": _("cross"),
     }.get(kind, kind)
+
+
+def routing_priorities(discussion_id: int) -> dict[int, float]:
+    """Pol.is-style routing priorities from the latest report (statement id -> priority),
+    for ``discussion.rules.next_statement(priorities=...)``; empty without a report. Reads
+    the cached result, so calling it on every voting card costs one indexed query."""
+    from participate.reports.rules import latest_succeeded
+
+    analysis = latest_succeeded(discussion_id)
+    if analysis is None:
+        return {}
+    raw = cached_result(analysis).get("priority") or {}
+    return {int(k): float(v) for k, v in raw.items()}
