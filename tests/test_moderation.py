@@ -549,7 +549,7 @@ def test_flood_of_the_same_text_across_accounts(app, make_user, login, make_cons
         outcomes.append(r.status_code)
     # Two accounts post; the third identical copy is refused (3 accounts = flood).
     assert outcomes[:2] == [302, 302]
-    assert outcomes[2:] == [400, 400]
+    assert outcomes[2:] == [409, 409]
     assert count(app, Statement) == 2
     # Near-duplicates (a few characters changed) from a third account are held.
     c = new_client(app)
@@ -568,7 +568,8 @@ def test_same_author_repeating_is_refused(app, client, make_user, login, make_co
     login(client, make_user())
     data = {"text": "重複的意見", "confirmed": "1"}
     assert client.post(f"/proposals/{pid}/discussion/statements", data=data).status_code == 302
-    assert client.post(f"/proposals/{pid}/discussion/statements", data=data).status_code == 400
+    r = client.post(f"/proposals/{pid}/discussion/statements", data=data)
+    assert r.status_code == 409 and 'aria-invalid="true"' in r.get_data(as_text=True)
     assert count(app, Statement) == 1
 
 
@@ -787,3 +788,56 @@ def test_download_my_data_and_deletion_cover_notices_and_appeals(
     assert count(app, ModerationNotice, ModerationNotice.user_id == author.id) == 0
     with app.app_context():
         assert db.session.scalar(select(Appeal.text)) == ""
+
+
+def test_editing_a_reply_into_banned_words_is_refused(
+    app, client, make_user, login, make_consultation
+):
+    from participate.models import BannedTerm
+
+    _pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "意見")
+    with app.app_context():
+        db.session.add(BannedTerm(term="王八蛋", action="reject"))
+        db.session.commit()
+    login(client, make_user())
+    assert (
+        client.post(f"/discussion/statements/{sid}/replies", data={"body": "好"}).status_code == 302
+    )
+    with app.app_context():
+        rid = db.session.scalar(select(Reply.id))
+    r = client.post(f"/discussion/replies/{rid}/edit", data={"body": "你這個王八蛋"})
+    assert r.status_code == 400
+    assert get(app, Reply, rid).body == "好"
+
+
+def test_api_statements_are_screened_and_locks_apply(
+    app, client, make_user, login, make_consultation
+):
+    from participate.api.tokens import create_token
+    from participate.models import BannedTerm
+
+    pid, did = make_consultation()
+    user = make_user()
+    with app.test_request_context():
+        db.session.add(BannedTerm(term="賭場", action="hold"))
+        _token, secret = create_token(
+            db.session.get(User, user.id), "bot", ["statements:write", "vote"]
+        )
+        db.session.commit()
+    api = new_client(app)
+    auth = {"Authorization": f"Bearer {secret}"}
+    r = api.post(
+        f"/api/v1/proposals/{pid}/statements", json={"text": "線上賭場"}, headers=auth, csrf=False
+    )
+    assert r.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(Statement.status)) == ContentStatus.HIDDEN
+    assert [i.reason for i in items(app, ModerationItem.kind == ItemKind.HELD)] == ["banned_term"]
+    with app.app_context():
+        db.session.add(ThreadLock(discussion_id=did))
+        db.session.commit()
+    r = api.post(
+        f"/api/v1/proposals/{pid}/statements", json={"text": "鎖定後"}, headers=auth, csrf=False
+    )
+    assert r.status_code == 403 and r.json["error"]["code"] == "locked"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, has_request_context
+from flask import flash, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event, inspect
@@ -58,13 +58,27 @@ def remember(kind: str, text: str, result: ScreenResult | None) -> None:
         g.setdefault("moderation_screened", {})[_screen_key(kind, text)] = result
 
 
-def _author_is_current(obj: Any) -> Any:
-    if not has_request_context():
+# Requests whose new or edited statements and replies are screened: the site's forms and
+# the API. Imports, seeders and the CLI write outside these and are not screened.
+SCREENED_ENDPOINTS = {
+    "discussion.post_statement",
+    "discussion.post_reply",
+    "discussion.edit_reply",
+    "api.v1.post_statement",
+}
+
+
+def _screened_author(session: Session, obj: Any) -> Any:
+    """The author to screen for, when this write comes from a participant's request."""
+    if not has_request_context() or request.endpoint not in SCREENED_ENDPOINTS:
+        return None
+    if obj.author_id is None:
         return None
     user = current_user._get_current_object() if current_user else None
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return user if obj.author_id == user.id else None
+    if getattr(user, "is_authenticated", False) and user.id == obj.author_id:
+        return user
+    with session.no_autoflush:
+        return session.get(User, obj.author_id)
 
 
 def _discussion_id(session: Session, obj: Statement | Reply) -> int | None:
@@ -79,7 +93,7 @@ def _discussion_id(session: Session, obj: Statement | Reply) -> int | None:
 def _screen_new(session: Session, obj: Statement | Reply) -> None:
     from participate.moderation.screening import screen
 
-    user = _author_is_current(obj)
+    user = _screened_author(session, obj)
     if user is None:
         return
     kind = "statement" if isinstance(obj, Statement) else "reply"
@@ -97,7 +111,8 @@ def _screen_new(session: Session, obj: Statement | Reply) -> None:
         raise RuleError(
             result.message or _("This cannot be published."),
             field="text" if kind == "statement" else "body",
-            status=400,
+            # A repeat or a flood conflicts with what was just posted; a banned word is bad input.
+            status=409 if result.reason in ("duplicate", "flood") else 400,
         )
     obj.status = ContentStatus.HIDDEN
     session.info.setdefault("moderation_held", []).append((obj, kind, result.reason))
@@ -112,6 +127,9 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         elif isinstance(obj, User):
             session.info.setdefault("moderation_users", []).append(obj)
     for obj in list(session.dirty):
+        if isinstance(obj, Reply) and inspect(obj).attrs.body.history.has_changes():
+            if obj.body and obj.status == ContentStatus.VISIBLE:
+                _screen_new(session, obj)
         if isinstance(obj, Proposal):
             history = inspect(obj).attrs.status.history
             if history.has_changes():

@@ -37,6 +37,8 @@ LOCKED_ENDPOINTS = {
     "discussion.post_reply",
     "discussion.vote",
     "discussion.edit_reply",
+    "api.v1.vote",
+    "api.v1.post_statement",
 }
 
 
@@ -101,13 +103,16 @@ def _request_target() -> Any:
 
 
 def before_request() -> Response | None:
-    if request.method != "POST" or not current_user.is_authenticated:
+    if request.method != "POST":
         return None
     endpoint = request.endpoint or ""
-    if current_user.is_suspended() and endpoint not in SUSPENSION_EXEMPT:
-        if endpoint.startswith("static"):
-            return None
+    if (
+        current_user.is_authenticated
+        and current_user.is_suspended()
+        and endpoint not in SUSPENSION_EXEMPT
+    ):
         return error_response(403, "suspended", suspension_message(current_user))
+    # Locks apply to API token writes too (those requests carry no session user).
     if endpoint in LOCKED_ENDPOINTS and not _bypasses_locks(current_user):
         target = _request_target()
         if target is not None:
