@@ -10,7 +10,9 @@ How it works, and why:
   政府, 市政府, 臺北市政府), so a query for 臺北 finds 臺北市政府; queries use the precise mode.
 - Each token is cut into runs of letters and digits, so neither database's tokenizer splits it
   again: FTS5 ``unicode61`` (SQLite) and the ``'simple'`` text-search parser (PostgreSQL) then
-  see exactly the same words, and both return the same hits.
+  see exactly the same words, and both return the same hits. (On PostgreSQL the
+  ``to_tsvector('simple', search_text)`` is a stored generated column with a GIN index, so
+  ranking reads it instead of re-parsing every matching row.)
 - A query is normalised the same way, also converted from Simplified to Traditional Chinese with
   OpenCC (``s2twp``: Taiwan phrasing, so 长照 → 長照 and 软件 → 軟體); the tokens are ANDed, and the
   original and the converted form are ORed, so a Traditional query OpenCC would mangle still works.
@@ -34,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import delete, event, inspect, select, text
+from sqlalchemy import bindparam, delete, event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from participate import hooks
@@ -698,9 +700,9 @@ def search(
             params[f"q{i}"] = " ".join(toks)
         base = (
             f"FROM search_document d, ({'SELECT ' + tsq} AS query) AS qq "
-            "WHERE to_tsvector('simple', d.search_text) @@ qq.query" + where
+            "WHERE d.search_tsv @@ qq.query" + where
         )
-        rank = "ts_rank(to_tsvector('simple', d.search_text), qq.query)"
+        rank = "ts_rank(d.search_tsv, qq.query)"
         order = "rank DESC, d.updated_at DESC, d.id DESC"
     else:
         params["match"] = _fts_query(variants)
@@ -710,11 +712,28 @@ def search(
         )
         rank = f"bm25({FTS_TABLE})"
         order = "rank ASC, d.updated_at DESC, d.id DESC"
-    total = db.session.execute(text("SELECT count(*) " + base), params).scalar() or 0
-    rows = db.session.execute(
-        text(f"SELECT {_COLS}, {rank} AS rank {base} ORDER BY {order} LIMIT :limit OFFSET :offset"),
+    # Two phases: rank and page over the narrow columns only (on SQLite a covering index
+    # answers them without reading the wide rows), then fetch the page's rows. On
+    # PostgreSQL the window count gives the total in the same pass; FTS5's bm25() cannot
+    # sit next to a window function, and its count is cheap.
+    window = ", count(*) OVER () AS total" if dialect == "postgresql" else ""
+    ranked = db.session.execute(
+        text(
+            f"SELECT d.id AS id, {rank} AS rank{window} {base} "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+        ),
         params,
     ).all()
+    if ranked and window:
+        total = ranked[0].total
+    else:
+        total = db.session.execute(text("SELECT count(*) " + base), params).scalar() or 0
+    by_id: dict[int, Any] = {}
+    if ranked:
+        fetch = text(f"SELECT d.id AS id, {_COLS} FROM search_document d WHERE d.id IN :ids")
+        fetch = fetch.bindparams(bindparam("ids", expanding=True))
+        by_id = {r.id: r for r in db.session.execute(fetch, {"ids": [x.id for x in ranked]}).all()}
+    rows = [(by_id[x.id], x.rank) for x in ranked if x.id in by_id]
     hits = [
         SearchHit(
             kind=r.kind,
@@ -727,9 +746,9 @@ def search(
             agency_ids=[int(a) for a in (r.agency_ids or "").strip(",").split(",") if a],
             created_at=aware(_dt(r.created_at)),
             updated_at=aware(_dt(r.updated_at)),
-            rank=float(r.rank or 0),
+            rank=float(rank or 0),
         )
-        for r in rows
+        for r, rank in rows
     ]
     return SearchPage(q, flat, hits, int(total), page, per_page)
 

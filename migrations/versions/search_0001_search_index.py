@@ -1,4 +1,4 @@
-"""search index: search_document, FTS5 on SQLite, GIN tsvector index on PostgreSQL
+"""search index: search_document, FTS5 on SQLite, stored GIN-indexed tsvector on PostgreSQL
 
 Revision ID: search_0001
 Revises: 0001_foundation
@@ -35,6 +35,11 @@ def upgrade():
     )
     with op.batch_alter_table("search_document", schema=None) as batch_op:
         batch_op.create_index("ix_search_document_proposal", ["proposal_id"], unique=False)
+        batch_op.create_index(
+            "ix_search_document_cover",
+            ["id", "visible", "updated_at", "kind", "status", "agency_ids"],
+            unique=False,
+        )
 
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
@@ -63,10 +68,13 @@ def upgrade():
             "VALUES (new.id, new.search_text); END"
         )
     elif bind.dialect.name == "postgresql":
+        # The 'simple' tsvector of search_text, stored (a generated column) so ranking does not
+        # re-parse every matching row; GIN-indexed for the @@ match.
         op.execute(
-            "CREATE INDEX ix_search_document_tsv ON search_document "
-            "USING gin (to_tsvector('simple', search_text))"
+            "ALTER TABLE search_document ADD COLUMN search_tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
         )
+        op.execute("CREATE INDEX ix_search_document_tsv ON search_document USING gin (search_tsv)")
 
 
 def downgrade():
@@ -77,6 +85,8 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS search_document_fts")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_search_document_tsv")
+        op.execute("ALTER TABLE search_document DROP COLUMN IF EXISTS search_tsv")
     with op.batch_alter_table("search_document", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_document_cover")
         batch_op.drop_index("ix_search_document_proposal")
     op.drop_table("search_document")

@@ -22,6 +22,17 @@ class SearchDocument(db.Model):
     __table_args__ = (
         UniqueConstraint("kind", "item_id", name="uq_search_document_kind_item"),
         Index("ix_search_document_proposal", "proposal_id"),
+        # Covers the ranking pass (join on id, visibility, filters, recency) so SQLite never
+        # reads the wide rows of the thousands of hits a common word has.
+        Index(
+            "ix_search_document_cover",
+            "id",
+            "visible",
+            "updated_at",
+            "kind",
+            "status",
+            "agency_ids",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
