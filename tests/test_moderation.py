@@ -841,3 +841,25 @@ def test_api_statements_are_screened_and_locks_apply(
         f"/api/v1/proposals/{pid}/statements", json={"text": "鎖定後"}, headers=auth, csrf=False
     )
     assert r.status_code == 403 and r.json["error"]["code"] == "locked"
+
+
+def test_a_broken_mail_server_does_not_break_reports_or_decisions(
+    app, client, make_user, login, make_consultation
+):
+    _pid, did = make_consultation()
+    author = make_user()
+    sid = add_statement(app, did, author.id, "意見")
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MODERATION_REPORT_THRESHOLD=1)
+    reporter = reporters(app, make_user, login, 1)[0]
+    assert report(reporter, sid).status_code == 302
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+    with app.app_context():
+        notice = db.session.scalar(select(ModerationNotice))
+        assert notice.action == "auto_hide" and notice.emailed_at is None
+    # Mail goes out once the server is back (the periodic task retries).
+    app.config.update(MAIL_SERVER=None)
+    from participate.moderation.rules import deliver_mail
+
+    with app.app_context():
+        assert deliver_mail() == 1
+    assert count(app, MailMessage, MailMessage.recipient == author.email) == 1

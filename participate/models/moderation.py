@@ -134,6 +134,8 @@ class ModerationNotice(db.Model):
     appealable: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Mail goes out after the decision is committed (never from inside it); empty = due.
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BannedTerm(db.Model):

@@ -352,10 +352,47 @@ def notify(
         appealable=appealable,
         created_at=now or utcnow(),
     )
+    if not (user.email and user.is_verified):
+        notice.emailed_at = now or utcnow()  # nothing to send
     db.session.add(notice)
-    if user.email and user.is_verified:
-        _mail_notice(user, notice)
+    mail_due()
     return notice
+
+
+def mail_due() -> None:
+    """Remember that notices wait for mail; :func:`deliver_mail` runs after the commit
+    (at the end of the request, or from the periodic task), so a slow or failing mail
+    server never breaks or delays a decision or a report."""
+    db.session.info["moderation_mail_due"] = True
+    if has_request_context():
+        from flask import g
+
+        g.moderation_mail_due = True
+
+
+def deliver_mail(limit: int = 200) -> int:
+    """Send the mail of notices not yet mailed; each one is marked in its own commit."""
+    import logging
+
+    sent = 0
+    rows = db.session.scalars(
+        select(ModerationNotice)
+        .where(ModerationNotice.emailed_at.is_(None))
+        .order_by(ModerationNotice.id)
+        .limit(limit)
+    ).all()
+    for notice in rows:
+        user = db.session.get(User, notice.user_id)
+        try:
+            if user is not None and user.email and user.deleted_at is None:
+                _mail_notice(user, notice)
+            notice.emailed_at = utcnow()
+            db.session.commit()
+            sent += 1
+        except Exception:  # noqa: BLE001 - retried by the periodic task
+            logging.getLogger(__name__).exception("moderation mail for notice %s", notice.id)
+            db.session.rollback()
+    return sent
 
 
 def reason_label(reason: str | None) -> str:

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from participate import audit
 from participate.extensions import db
-from participate.jobs import app_periodic_task
+from participate.jobs import app_periodic_task, app_task
 from participate.models import AuditLog, ItemState, ModerationItem, Role, User
+from participate.moderation.rules import deliver_mail
 from participate.moderation.settings import cfg
 from participate.timeutil import aware, utcnow
 
@@ -70,9 +71,16 @@ def check_queue() -> bool:
     )
     entry.created_at = now
     db.session.commit()
+    deliver_mail()
     return True
+
+
+@app_task()
+def deliver_moderation_mail() -> int:
+    return deliver_mail()
 
 
 @app_periodic_task(crontab(minute="*/15"))
 def moderation_queue_alert() -> None:
     check_queue()
+    deliver_mail()  # retries mail that failed earlier

@@ -133,10 +133,25 @@ hooks.report_filed.append(_report_filed)
 events.install()
 
 
+def _after_request(response: Response) -> Response:
+    """Mail for the notices this request committed, handed to the job queue."""
+    from flask import g
+
+    if g.pop("moderation_mail_due", False):
+        db.session.info.pop("moderation_mail_due", None)
+        if db.session.new or db.session.dirty:  # the request did not commit: nothing to send
+            return response
+        from participate.moderation.tasks import deliver_moderation_mail
+
+        deliver_moderation_mail()
+    return response
+
+
 @bp.record_once
 def _setup(state: Any) -> None:
     init_config(state.app)
     state.app.before_request(guards.before_request)
+    state.app.after_request(_after_request)
 
 
 # --- Helpers --------------------------------------------------------------------------
