@@ -1,5 +1,4 @@
 """The permission matrix: every moderation action × every role → allowed or 403.
-# ruff: noqa: F811 - pytest fixtures imported from tests.moderation_fixtures
 
 Roles: anonymous, citizen, the author of the content, agency staff of the agency that owns
 the consultation and of another agency, moderator, admin. Agency staff may moderate their
@@ -8,6 +7,7 @@ proposals, accounts, banned words, appeals or the moderation log.
 One test per (role, setting) walks through every action with fresh data for each, so a
 refused action is also checked to have written nothing.
 """
+# ruff: noqa: F811 - pytest fixtures imported from tests.moderation_fixtures
 
 from __future__ import annotations
 
