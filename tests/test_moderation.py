@@ -863,3 +863,24 @@ def test_a_broken_mail_server_does_not_break_reports_or_decisions(
     with app.app_context():
         assert deliver_mail() == 1
     assert count(app, MailMessage, MailMessage.recipient == author.email) == 1
+
+
+def test_a_moderator_takes_an_item_and_the_queue_shows_who(
+    app, client, make_user, login, make_consultation
+):
+    _pid, did = make_consultation()
+    sid = add_statement(app, did, make_user().id, "意見")
+    report(reporters(app, make_user, login, 1)[0], sid)
+    (item,) = items(app, ModerationItem.kind == ItemKind.REPORT)
+    login(client, make_user(role="moderator", name="審核員乙"))
+    assert client.post(f"/moderation/items/{item.id}/claim").status_code == 302
+    assert "由 審核員乙 處理中" in client.get("/moderation/").get_data(as_text=True)
+    assert "意見" in client.get("/moderation/?mine=1").get_data(as_text=True)
+    other = new_client(app)
+    login(other, make_user(role="moderator"))
+    assert "意見</blockquote>" not in other.get("/moderation/?mine=1").get_data(as_text=True)
+    client.post(f"/moderation/items/{item.id}/claim", data={"release": "1"})
+    assert items(app, ModerationItem.kind == ItemKind.REPORT)[0].assigned_to_id is None
+    citizen = new_client(app)
+    login(citizen, make_user())
+    assert citizen.post(f"/moderation/items/{item.id}/claim").status_code == 403

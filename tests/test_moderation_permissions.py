@@ -41,9 +41,20 @@ from participate.timeutil import utcnow
 from tests.moderation_fixtures import quick_login  # noqa: F401 - fixture
 
 ROLES = ["anonymous", "citizen", "author", "staff_right", "staff_other", "moderator", "admin"]
-CONTENT_ACTIONS = {"hide", "restore", "reject", "lock", "unlock", "bulk", "premoderation", "queue"}
+CONTENT_ACTIONS = {
+    "hide",
+    "restore",
+    "reject",
+    "lock",
+    "unlock",
+    "bulk",
+    "premoderation",
+    "queue",
+    "claim",
+}
 ACTIONS = [
     "queue",
+    "claim",
     "hide",
     "restore",
     "reject",
@@ -157,6 +168,21 @@ def s_hide(world: World) -> Any:
         f"/moderation/items/{item_id}",
         {"action": "hide"},
         lambda: _status(sid) == ContentStatus.HIDDEN,
+    )
+
+
+def s_claim(world: World) -> Any:
+    _sid, _did, item_id = _reported_statement(world)
+    return (
+        "POST",
+        f"/moderation/items/{item_id}/claim",
+        {},
+        lambda: (
+            db.session.scalar(
+                select(ModerationItem.assigned_to_id).where(ModerationItem.id == item_id)
+            )
+            is not None
+        ),
     )
 
 

@@ -78,6 +78,7 @@ class ModerationItem(db.Model):
 
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     appeal_of: Mapped[ModerationItem | None] = relationship(remote_side=[id])
 
     @property

@@ -67,6 +67,7 @@ __all__ = [
     "request_edit",
     "approve_proposal",
     "dismiss",
+    "claim",
     "decide",
     "bulk_decide",
     "lock",
@@ -606,6 +607,22 @@ def _decide_proposal(
     else:
         proposal_rules.reject_proposal(actor, proposal, reason or "", message, now)
     return item
+
+
+def claim(actor: User, item: ModerationItem, release: bool = False) -> None:
+    """Take an item (or give it back) so two moderators do not work on the same one."""
+    if not can_decide(actor, item):
+        raise RuleError(_("You may not moderate this."), status=403)
+    item.assigned_to_id = None if release else actor.id
+    audit.record(
+        actor,
+        "moderation.release" if release else "moderation.claim",
+        item.content_type,
+        item.content_id,
+        None,
+        item_id=item.id,
+    )
+    db.session.commit()
 
 
 def hide(actor: User, item: ModerationItem, reason: str | None = None, message: str = "") -> Any:

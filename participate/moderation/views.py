@@ -285,9 +285,12 @@ def queue() -> Any:
     if sort not in SORTS:
         sort = "urgency"
     discussion_id = request.args.get("discussion", type=int)
+    mine = request.args.get("mine") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     size = int(cfg("MODERATION_PAGE_SIZE"))
     base = _queue_query(kind, discussion_id, state)
+    if mine:
+        base = base.where(ModerationItem.assigned_to_id == current_user.id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     order = {
         "urgency": [
@@ -335,6 +338,7 @@ def queue() -> Any:
         sort=sort,
         discussion_id=discussion_id,
         discussions=discussions,
+        mine=mine,
         form=form,
         kind_labels=_kind_labels(),
         type_labels=_type_labels(),
@@ -442,6 +446,7 @@ def item(item_id: int) -> Any:
         reports=reports,
         history=history,
         may_decide=rules.can_decide(current_user, entry),
+        claim_form=SimpleForm(),
         kind_labels=_kind_labels(),
         type_labels=_type_labels(),
         reason_label=rules.reason_label,
@@ -450,6 +455,25 @@ def item(item_id: int) -> Any:
         action_labels=ACTION_LABELS,
         discussions=_discussion_titles({entry.discussion_id} if entry.discussion_id else set()),
     ), status
+
+
+@bp.route("/items/<int:item_id>/claim", methods=["POST"])
+@limiter.limit(_write_limit, methods=["POST"])
+def claim(item_id: int) -> Any:
+    entry = db.session.get(ModerationItem, item_id)
+    if entry is None:
+        abort(404)
+    if not rules.can_decide(current_user, entry):
+        return _denied()
+    SimpleForm().validate_on_submit()
+    release = request.form.get("release") == "1"
+    try:
+        rules.claim(current_user, entry, release=release)
+    except RuleError as exc:
+        db.session.rollback()
+        return _rule_error(exc, url_for(".item", item_id=item_id))
+    flash(_("Given back to the queue.") if release else _("The item is yours."), "success")
+    return redirect(url_for(".item", item_id=item_id))
 
 
 @bp.route("/bulk", methods=["POST"])
