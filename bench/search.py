@@ -7,6 +7,8 @@
 With a PostgreSQL URL a throwaway database is created next to the one named and dropped at
 the end. Prints the index build time (jieba segmentation + FTS5 / GIN) and p50/p95/max query
 times over a mix of common, rare, multi-word, Simplified and variant-character queries.
+Wall time is what a user waits; "this process's CPU" excludes time lost to other processes on
+a busy machine (on SQLite it includes the database's work, on PostgreSQL it does not).
 """
 
 from __future__ import annotations
@@ -221,20 +223,24 @@ def run(url: str, n: int, n_queries: int) -> None:
         for q in QUERIES:  # warm caches (OpenCC, jieba, database pages)
             engine.search(q)
         times = []
+        cpu = []
         totals = {}
         for i in range(n_queries):
             q = QUERIES[i % len(QUERIES)]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             page = engine.search(q, page=1 + (i % 3 == 0))
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             totals[q] = page.total
-        times.sort()
-        p50 = statistics.median(times)
-        p95 = times[int(len(times) * 0.95) - 1]
-        print(
-            f"[{dialect}] {n_queries} queries: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-            f"max {times[-1]:.1f} ms (target p95 < 50 ms)"
-        )
+        for label, values in (("wall", times), ("this process's CPU", cpu)):
+            values.sort()
+            p50 = statistics.median(values)
+            p95 = values[int(len(values) * 0.95) - 1]
+            print(
+                f"[{dialect}] {n_queries} queries, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"max {values[-1]:.1f} ms (target p95 < 50 ms)"
+            )
+        print(f"[{dialect}] load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
         for q in QUERIES[:8]:
             print(f"    {q!r}: {totals[q]} hits")
         db.session.remove()
