@@ -26,6 +26,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw in (None, ""):
@@ -103,7 +108,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_PROPOSAL_AGENCIES": _int("MAX_PROPOSAL_AGENCIES", 3),
         "ELECTION_FREEZE_START": _date("ELECTION_FREEZE_START"),
         "ELECTION_FREEZE_END": _date("ELECTION_FREEZE_END"),
-        "ANALYSIS_DEBOUNCE_SECONDS": _int("ANALYSIS_DEBOUNCE_SECONDS", 30),
+        "ANALYSIS_DEBOUNCE_SECONDS": _float("ANALYSIS_DEBOUNCE_SECONDS", 30),
+        "ANALYSIS_MIN_DELAY_SECONDS": _float("ANALYSIS_MIN_DELAY_SECONDS", 2),
+        "ANALYSIS_GRACE_SECONDS": _float("ANALYSIS_GRACE_SECONDS", 120),
+        "ANALYSIS_RETRY_BASE_SECONDS": _float("ANALYSIS_RETRY_BASE_SECONDS", 30),
+        "ANALYSIS_RETRY_MAX_SECONDS": _float("ANALYSIS_RETRY_MAX_SECONDS", 3600),
+        "ANALYSIS_RUN_TIMEOUT_SECONDS": _float("ANALYSIS_RUN_TIMEOUT_SECONDS", 900),
+        "API_READ_RATE_LIMIT": _env("API_READ_RATE_LIMIT", "600 per minute"),
+        "API_WRITE_RATE_LIMIT": _env("API_WRITE_RATE_LIMIT", "60 per minute"),
+        "OPENDATA_DIR": _env("OPENDATA_DIR"),  # default: instance/opendata
+        "SEARCH_AUTO_INDEX": _bool("SEARCH_AUTO_INDEX", True),
         "TESTING": False,
     }
     if overrides:

@@ -200,11 +200,21 @@ def request_analysis(
 ) -> bool:
     """Note that ``discussion_id`` has new input and make sure one run is scheduled.
 
-    Cheap enough for the vote hot path: one UPDATE ... RETURNING in the common case (a run
-    is already scheduled). Returns True when this call enqueued a task.
+    Cheap enough for the vote hot path: one SELECT in the common case (a run is already
+    requested and scheduled). Returns True when this call enqueued a task.
     """
     now = now or utcnow()
     st = AnalysisState.__table__
+    # Most votes arrive while a run is already requested and scheduled: a plain read sees
+    # that and returns without writing, so concurrent voters never queue on this one row.
+    seen = db.session.execute(
+        select(st.c.requested_at, st.c.scheduled_for).where(st.c.discussion_id == discussion_id)
+    ).first()
+    if seen is not None and seen.requested_at is not None:
+        pending = aware(seen.scheduled_for)
+        if pending is not None and pending >= now - _grace():
+            db.session.commit()
+            return False
     row = db.session.execute(
         update(st)
         .where(st.c.discussion_id == discussion_id)
