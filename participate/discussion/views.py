@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -279,11 +280,25 @@ def similar(proposal_id: int) -> Response:
 # --- The voting card ----------------------------------------------------------------------
 
 
+def _routing_priorities(discussion_id: int) -> dict[int, float]:
+    """Priorities from the latest opinion report, so the card favours statements that tell
+    groups apart (Pol.is routing); empty before the first analysis. One indexed query (the
+    parsed result is cached by the reports area), and at most once per request."""
+    cache = g.setdefault("routing_priorities", {})
+    if discussion_id not in cache:
+        from participate.reports.present import routing_priorities
+
+        cache[discussion_id] = routing_priorities(discussion_id)
+    return cache[discussion_id]
+
+
 @bp.route("/proposals/<int:proposal_id>/discussion/vote")
 def card(proposal_id: int) -> Any:
     discussion = _discussion_for(proposal_id)
     uid = _uid()
-    statement = rules.next_statement(discussion, uid)
+    statement = rules.next_statement(
+        discussion, uid, priorities=_routing_priorities(discussion.id) or None
+    )
     context = {
         "discussion": discussion,
         "proposal": discussion.proposal,

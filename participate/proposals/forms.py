@@ -185,7 +185,8 @@ def decision_choices() -> list[SelectChoice]:
 
 
 def response_form(measures: list[Any], formdata: Any = None, obj: Any = None) -> FlaskForm:
-    """A form with one group of fields per measure (decision, reasoning, unit, date)."""
+    """A form with one group of fields per measure (decision, reasoning, unit, date, and
+    the discussion statements the point answers)."""
 
     class ResponseForm(FlaskForm):
         overall = TextAreaField(
@@ -228,6 +229,15 @@ def response_form(measures: list[Any], formdata: Any = None, obj: Any = None) ->
                 validators=[Optional()],
             ),
         )
+        # Checkboxes drawn by templates/reports/_linkup.html from the latest report; the
+        # ids are checked by the rule (any visible statement of this discussion), not here.
+        setattr(
+            ResponseForm,
+            f"linked_{m.id}",
+            SelectMultipleField(
+                _l("Statements this point answers"), choices=[], validate_choice=False
+            ),
+        )
     form = ResponseForm(formdata=formdata) if formdata is not None else ResponseForm()
     if obj is not None and formdata is None:
         form.overall.data = obj.overall
@@ -237,6 +247,7 @@ def response_form(measures: list[Any], formdata: Any = None, obj: Any = None) ->
                 form[f"reasoning_{p.measure_id}"].data = p.reasoning
                 form[f"unit_{p.measure_id}"].data = p.responsible_unit
                 form[f"follow_up_{p.measure_id}"].data = p.follow_up_on
+                form[f"linked_{p.measure_id}"].data = [str(i) for i in p.linked_statement_ids or []]
     return form
 
 

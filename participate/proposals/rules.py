@@ -859,6 +859,9 @@ class PointInput:
     reasoning: str
     responsible_unit: str
     follow_up_on: date | None
+    # Discussion statement ids as submitted (strings from the form); None keeps the links
+    # the point already has.
+    linked_statement_ids: Sequence[Any] | None = None
 
 
 def save_response(
@@ -871,17 +874,29 @@ def save_response(
 ) -> AgencyResponse:
     """Save the point-by-point response as a draft, or publish it.
 
-    Publishing needs the overall answer and, for every measure, a decision and reasoning;
-    the missing ones come back as field errors and nothing is written.
+    Publishing needs the overall answer and, for every measure, a decision and reasoning.
+    Each point may name the discussion statements it answers (checked by the report area:
+    visible statements of this proposal's discussion). Problems come back as field errors
+    (``linked_<measure id>`` for the statements) and nothing is written.
     """
+    from participate.reports.linkup import clean_linked_ids
+
     now = _at(now)
     if sync_status(proposal, now):
         _commit()
     _require(can_respond(staff, proposal, now))
     measures = {m.id: m for m in proposal.measures}
     by_measure = {p.measure_id: p for p in points if p.measure_id in measures}
+    errors: dict[str, str] = {}
+    links: dict[int, list[int]] = {}
+    for mid, point in by_measure.items():
+        if point.linked_statement_ids is None:
+            continue
+        try:
+            links[mid] = clean_linked_ids(proposal, point.linked_statement_ids)
+        except RuleError as exc:
+            errors[f"linked_{mid}"] = exc.message
     if publish:
-        errors: dict[str, str] = {}
         if not (overall or "").strip():
             errors["overall"] = _("Write the overall answer.")
         for mid in measures:
@@ -890,10 +905,16 @@ def save_response(
                 errors[f"decision_{mid}"] = _("Choose a decision for this point.")
             if point is None or not point.reasoning.strip():
                 errors[f"reasoning_{mid}"] = _("Explain the decision.")
-        if errors:
-            err = RuleError(_("Every point needs a decision and its reasoning."), status=400)
-            err.fields = errors  # type: ignore[attr-defined]
-            raise err
+    if errors:
+        incomplete = any(not name.startswith("linked_") for name in errors)
+        message = (
+            _("Every point needs a decision and its reasoning.")
+            if incomplete
+            else next(iter(errors.values()))
+        )
+        err = RuleError(message, status=400)
+        err.fields = errors  # type: ignore[attr-defined]
+        raise err
     response = proposal.response
     if response is None:
         response = AgencyResponse(proposal_id=proposal.id, created_at=now)
@@ -918,8 +939,17 @@ def save_response(
         row.reasoning = data.reasoning.strip()
         row.responsible_unit = data.responsible_unit.strip()
         row.follow_up_on = data.follow_up_on
+        if mid in links:
+            row.linked_statement_ids = links[mid] or None
     db.session.flush()
-    audit.record(staff, "response.save", "proposal", proposal.id, publish=publish)
+    audit.record(
+        staff,
+        "response.save",
+        "proposal",
+        proposal.id,
+        publish=publish,
+        linked_statements=sorted({i for ids in links.values() for i in ids}),
+    )
     if publish:
         response.published_at = now
         transition(proposal, S.RESPONDED, staff, now)

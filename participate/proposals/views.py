@@ -36,6 +36,8 @@ from participate.errors import error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
     Agency,
+    ContentStatus,
+    Discussion,
     Endorsement,
     Notification,
     NotificationKind,
@@ -43,6 +45,7 @@ from participate.models import (
     ProposalKind,
     ProposalStatus,
     Role,
+    Statement,
 )
 from participate.models import (
     proposals as pm,
@@ -286,6 +289,11 @@ def show(proposal_id: int) -> str:
     published = response if response is not None and response.published_at else None
     points = {p.measure_id: p for p in published.points} if published else {}
     has_discussion = "discussion.show" in current_app.view_functions
+    # The report link only when a discussion exists (acceptance opens it; older data may lack it).
+    has_report = (
+        db.session.scalar(select(Discussion.id).where(Discussion.proposal_id == proposal.id))
+        is not None
+    )
     return render_template(
         "proposals/show.html",
         p=proposal,
@@ -311,6 +319,7 @@ def show(proposal_id: int) -> str:
         discussion_open=rules.discussion_is_open(proposal, now),
         reaction_end=rules.reaction_window_end(proposal),
         has_discussion=has_discussion,
+        has_report=has_report,
         freeze=rules.in_election_freeze(now),
         rejection_labels=rules.REJECTION_LABELS,
         decision_labels=rules.DECISION_LABELS,
@@ -653,6 +662,7 @@ def respond(proposal_id: int) -> Any:
                     reasoning=form[f"reasoning_{m.id}"].data or "",
                     responsible_unit=form[f"unit_{m.id}"].data or "",
                     follow_up_on=form[f"follow_up_{m.id}"].data,
+                    linked_statement_ids=list(form[f"linked_{m.id}"].data or []),
                 )
                 for m in measures
             ]
@@ -675,13 +685,56 @@ def respond(proposal_id: int) -> Any:
                 return redirect(url_for("proposals.respond", proposal_id=proposal.id))
         else:
             status_code = 400
+    choices, selected = _link_choices(proposal, form, measures)
     return render_template(
         "proposals/respond.html",
         p=proposal,
         form=form,
         measures=measures,
+        link_choices=choices,
+        linked=selected,
         clock=rules.response_clock(proposal, now),
     ), status_code
+
+
+def _link_choices(
+    proposal: Proposal, form: Any, measures: list[Any]
+) -> tuple[dict[int, list[Any]], dict[int, list[int]]]:
+    """Per measure: the statements offered as checkboxes, and the ids ticked.
+
+    The offer comes from the latest opinion report (built once for all points); statements a
+    point already links that the report no longer features are offered too, ticked, so
+    saving again does not silently drop them.
+    """
+    from participate.reports.linkup import LinkChoice, statement_choices
+
+    base = statement_choices(proposal)
+    offered = {c.id for c in base}
+    selected: dict[int, list[int]] = {}
+    for m in measures:
+        raw = form[f"linked_{m.id}"].data or []
+        selected[m.id] = [int(v) for v in raw if str(v).isdigit()]
+    extra_ids = {i for ids in selected.values() for i in ids} - offered
+    extras: dict[int, str] = {}
+    discussion = db.session.scalar(
+        select(Discussion.id).where(Discussion.proposal_id == proposal.id)
+    )
+    if extra_ids and discussion is not None:
+        extras = dict(
+            db.session.execute(
+                select(Statement.id, Statement.text).where(
+                    Statement.id.in_(extra_ids),
+                    Statement.discussion_id == discussion,
+                    Statement.status == ContentStatus.VISIBLE,
+                )
+            ).all()
+        )
+    choices = {
+        m.id: base
+        + [LinkChoice(i, extras[i], _("Linked earlier")) for i in selected[m.id] if i in extras]
+        for m in measures
+    }
+    return choices, selected
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -757,6 +810,12 @@ def agency_items(agency: Agency, now: datetime) -> list[dict[str, Any]]:
         )
         .options(selectinload(Proposal.extensions))
     ).all()
+    # One query for which items have a discussion (and so an opinion report to link).
+    discussed = set(
+        db.session.scalars(
+            select(Discussion.proposal_id).where(Discussion.proposal_id.in_([p.id for p in items]))
+        )
+    )
     rows = []
     for p in items:
         clock = rules.response_clock(p, now)
@@ -771,7 +830,16 @@ def agency_items(agency: Agency, now: datetime) -> list[dict[str, Any]]:
             group = 3
         due = (clock.due_at if clock else aware(p.deadline)) or now
         sort_due = due.timestamp() if group < 3 else -(aware(p.responded_at) or due).timestamp()
-        rows.append({"p": p, "clock": clock, "status": status, "group": group, "sort": sort_due})
+        rows.append(
+            {
+                "p": p,
+                "clock": clock,
+                "status": status,
+                "group": group,
+                "sort": sort_due,
+                "report": p.id in discussed,
+            }
+        )
     rows.sort(key=lambda r: (r["group"], r["sort"], r["p"].id))
     return rows
 

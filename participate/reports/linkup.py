@@ -143,7 +143,8 @@ def clean_linked_ids(proposal: Proposal, ids: Iterable[Any]) -> list[int]:
 
 def linked_statements_for(point: Any, proposal: Proposal | None = None) -> list[LinkedStatement]:
     """What a published response point shows: its linked statements, with their current
-    votes and why the report noted them. Statements hidden since are left out."""
+    votes and why the report noted them. Each links to its row in the report, or to its
+    thread when it is newer than the latest analysis. Statements hidden since are left out."""
     ids: Sequence[int] = list(getattr(point, "linked_statement_ids", None) or [])
     if not ids:
         return []
@@ -168,10 +169,11 @@ def linked_statements_for(point: Any, proposal: Proposal | None = None) -> list[
         s = rows.get(sid)
         if s is None:
             continue
-        try:
+        if report is not None and discussion is not None and s.id in report.statements:
+            # The report's row for the statement: its votes overall and per group.
+            url = url_for("reports.show", proposal_id=discussion.proposal_id, _anchor=f"s{s.id}")
+        else:  # newer than the latest analysis: its thread has the votes so far
             url = url_for("discussion.thread", statement_id=s.id)
-        except Exception:  # noqa: BLE001 - the discussion area may not be registered
-            url = None
         out.append(
             LinkedStatement(
                 s.id,
