@@ -503,8 +503,9 @@ def next_statement(
 
     Seed statements come first, oldest first. Otherwise a weighted random draw, Pol.is style:
     among the ``candidates`` unvoted statements with the fewest votes (newest first on ties),
-    or among all unvoted ones when ``priorities`` (statement id -> priority, from the opinion
-    analysis) are given; statements missing from ``priorities`` use :func:`routing_priority`.
+    plus, when ``priorities`` (statement id -> priority, from the opinion analysis) are given,
+    the unvoted ones among the ``4 * candidates`` highest priorities; statements missing from
+    ``priorities`` use :func:`routing_priority`.
     """
     rng = rng or random.Random()  # noqa: S311 - routing, not security
     query = select(Statement).where(
@@ -525,11 +526,16 @@ def next_statement(
     if seed is not None:
         return seed
     vote_total = Statement.agree_count + Statement.disagree_count + Statement.pass_count
+    fewest = query.order_by(vote_total, Statement.created_at.desc()).limit(candidates)
+    pool = list(db.session.scalars(fewest))
     if priorities:
-        ordered = query.order_by(vote_total, Statement.created_at.desc())
-    else:
-        ordered = query.order_by(vote_total, Statement.created_at.desc()).limit(candidates)
-    pool = list(db.session.scalars(ordered))
+        # The highest-priority unvoted statements join the fewest-voted ones (which cover
+        # statements newer than the analysis); bounded, so a card stays cheap at any size.
+        top = sorted(priorities, key=lambda sid: -priorities[sid])[: 4 * candidates]
+        have = {s.id for s in pool}
+        pool += [
+            s for s in db.session.scalars(query.where(Statement.id.in_(top))) if s.id not in have
+        ]
     if not pool:
         return None
     weights = []

@@ -5,6 +5,7 @@ from participate.models.analysis import (  # noqa: F401
     AnalysisState,
     AnalysisStatus,
 )
+from participate.models.api import ApiToken  # noqa: F401, E402
 from participate.models.core import (  # noqa: F401
     Agency,
     AuditLog,
@@ -25,6 +26,16 @@ from participate.models.discussion import (  # noqa: F401
     VoteHistory,
     VoteValue,
 )
+from participate.models.moderation import (  # noqa: F401
+    Appeal,
+    BannedTerm,
+    DiscussionModeration,
+    ItemKind,
+    ItemState,
+    ModerationItem,
+    ModerationNotice,
+    ThreadLock,
+)
 from participate.models.proposals import (  # noqa: F401
     AgencyResponse,
     Decision,
@@ -41,14 +52,3 @@ from participate.models.proposals import (  # noqa: F401
     ResponsePoint,
 )
 from participate.models.search import SearchDocument  # noqa: F401, E402
-from participate.models.moderation import (  # noqa: F401
-    Appeal,
-    BannedTerm,
-    DiscussionModeration,
-    ItemKind,
-    ItemState,
-    ModerationItem,
-    ModerationNotice,
-    ThreadLock,
-)
-from participate.models.api import ApiToken  # noqa: F401, E402
