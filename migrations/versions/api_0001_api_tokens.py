@@ -1,7 +1,7 @@
 """api tokens: personal, hashed, scoped
 
 Revision ID: api_0001
-Revises: 0001_foundation
+Revises: search_0001
 Create Date: 2026-11-27 08:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "api_0001"
-down_revision = "0001_foundation"
+down_revision = "search_0001"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """discussion statements replies votes reports
 
 Revision ID: discussion_0001
-Revises: 0001_foundation
+Revises: proposals_0001
 Create Date: 2026-11-27 07:32:44.839033
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'discussion_0001'
-down_revision = '0001_foundation'
+down_revision = "proposals_0001"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """moderation queue appeals locks notices
 
 Revision ID: moderation_0001
-Revises: 0001_foundation
+Revises: reports_0001
 Create Date: 2026-11-27 07:46:21.387041
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'moderation_0001'
-down_revision = '0001_foundation'
+down_revision = "reports_0001"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'proposals_0001'
-down_revision = '0001_foundation'
+down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 

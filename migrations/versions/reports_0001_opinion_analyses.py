@@ -1,7 +1,7 @@
 """opinion analyses: versioned analysis rows and the per-discussion scheduling state
 
 Revision ID: reports_0001
-Revises: 0001_foundation
+Revises: discussion_0001
 Create Date: 2026-11-27 07:55:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'reports_0001'
-down_revision = '0001_foundation'
+down_revision = "discussion_0001"
 branch_labels = None
 depends_on = None
 

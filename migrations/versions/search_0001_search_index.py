@@ -1,7 +1,7 @@
 """search index: search_document, FTS5 on SQLite, stored GIN-indexed tsvector on PostgreSQL
 
 Revision ID: search_0001
-Revises: 0001_foundation
+Revises: moderation_0002
 Create Date: 2026-11-27 08:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "search_0001"
-down_revision = "0001_foundation"
+down_revision = "moderation_0002"
 branch_labels = None
 depends_on = None
 
