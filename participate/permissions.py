@@ -48,3 +48,10 @@ def agency_staff_required(agency_id: int | None) -> None:
     """Abort with 403 unless the current user may act for ``agency_id``."""
     if not may_act_for_agency(current_user, agency_id):
         abort(403)
+
+
+def write_limit() -> str:
+    """The site-wide rate limit for ordinary writes (Flask-Limiter reads it per request)."""
+    from flask import current_app
+
+    return current_app.config["WRITE_RATE_LIMIT"]

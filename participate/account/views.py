@@ -12,12 +12,14 @@ from participate.account.forms import DeleteForm, PasswordForm, ProfileForm
 from participate.account.rules import personal_data
 from participate.auth import rules as auth_rules
 from participate.extensions import db, limiter
+from participate.permissions import write_limit
 from participate.timeutil import utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(write_limit, methods=["POST"])
 @login_required
 def profile() -> str | Response:
     form = ProfileForm(obj=current_user)

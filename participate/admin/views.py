@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import rules
-from participate.extensions import db
+from participate.extensions import db, limiter
 from participate.models import Agency, AuditLog, Role, User
-from participate.permissions import admin_required
+from participate.permissions import admin_required, write_limit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -34,6 +34,7 @@ def index() -> str:
 
 
 @bp.route("/agencies", methods=["GET", "POST"])
+@limiter.limit(write_limit, methods=["POST"])
 @admin_required
 def agencies() -> str | Response:
     form = AgencyForm()
@@ -87,6 +88,7 @@ def _role_form(user: User) -> RoleForm:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@limiter.limit(write_limit, methods=["POST"])
 @admin_required
 def user(user_id: int) -> str | Response:
     target = db.session.get(User, user_id)
