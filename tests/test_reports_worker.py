@@ -9,40 +9,17 @@ error, keeps the previous report, and is retried with back-off once the data is 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from huey import RedisHuey, SqliteHuey
 from sqlalchemy import delete, func, insert, select
 
 from participate.extensions import db
 from participate.models import Analysis, AnalysisState, AnalysisStatus, VoteHistory
+from tests.consumer import consumer_process, wait_for
 from tests.reports_fixtures import bulk_votes, camp_votes, cast, make_camps
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _wait_for(predicate, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.25)
-    return None
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -50,66 +27,23 @@ def worker(request, app, tmp_path):
     """A consumer process, and this process's queue pointed at the same storage."""
     from participate.jobs import huey
 
-    env = dict(os.environ)
-    env.pop("PARTICIPATE_HUEY_IMMEDIATE", None)
-    env["PARTICIPATE_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
-    env["PARTICIPATE_INSTANCE_PATH"] = str(tmp_path)
-    env["PARTICIPATE_ANALYSIS_DEBOUNCE_SECONDS"] = "1"
-    env["PARTICIPATE_ANALYSIS_MIN_DELAY_SECONDS"] = "0.5"
-    env["PARTICIPATE_ANALYSIS_RETRY_BASE_SECONDS"] = "1"
-    if request.param == "sqlite":
-        env.pop("PARTICIPATE_REDIS_URL", None)
-        env["PARTICIPATE_HUEY_PATH"] = str(tmp_path / "huey.db")
-        queue = SqliteHuey("participate", filename=env["PARTICIPATE_HUEY_PATH"])
-    else:
-        if not _redis_up():
-            pytest.skip("no Redis at 127.0.0.1:6379")
-        url = os.environ.get("PARTICIPATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-        env["PARTICIPATE_REDIS_URL"] = url
-        queue = RedisHuey("participate", url=url)
-        queue.flush()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "huey.bin.huey_consumer",
-            "participate.jobs.huey",
-            "-w",
-            "2",
-            "-k",
-            "thread",
-            "-d",
-            "0.1",
-            "-m",
-            "0.5",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    saved_storage, saved_immediate = huey.storage, huey._immediate
-    huey._immediate = False
-    huey.storage = queue.storage
-    app.config.update(
-        ANALYSIS_DEBOUNCE_SECONDS=1,
-        ANALYSIS_MIN_DELAY_SECONDS=0.5,
-        ANALYSIS_RETRY_BASE_SECONDS=1,
-    )
-    time.sleep(0.2)
-    if proc.poll() is not None:
-        pytest.fail(proc.communicate()[0].decode(errors="replace")[-3000:])
-    try:
-        yield queue
-    finally:
-        huey.storage, huey._immediate = saved_storage, saved_immediate
-        proc.terminate()
+    fast = {
+        "ANALYSIS_DEBOUNCE_SECONDS": 1,
+        "ANALYSIS_MIN_DELAY_SECONDS": 0.5,
+        "ANALYSIS_RETRY_BASE_SECONDS": 1,
+    }
+    env = {f"PARTICIPATE_{k}": str(v) for k, v in fast.items()}
+    with consumer_process(
+        app, tmp_path, request.param, redis_db=14, env_extra=env, workers=2
+    ) as queue:
+        saved_storage, saved_immediate = huey.storage, huey._immediate
+        huey._immediate = False
+        huey.storage = queue.storage
+        app.config.update(fast)
         try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        print(out.decode(errors="replace")[-6000:])  # shown by pytest only on failure
+            yield queue
+        finally:
+            huey.storage, huey._immediate = saved_storage, saved_immediate
 
 
 def _analyses(app, discussion_id: int) -> list[tuple[int, str, int, str | None]]:
@@ -139,7 +73,7 @@ def test_votes_to_report_through_a_real_consumer(app, client, worker, make_user,
         rows = _analyses(app, camps.discussion_id)
         return [r for r in rows if r[1] == "succeeded" and r[2] == total]
 
-    done = _wait_for(complete, 90)
+    done = wait_for(complete, 90)
     assert done, f"no complete analysis: {_analyses(app, camps.discussion_id)}"
     # The debounce held: far fewer runs than the 40 hooked votes.
     assert len(_analyses(app, camps.discussion_id)) < 10
@@ -166,7 +100,7 @@ def test_votes_to_report_through_a_real_consumer(app, client, worker, make_user,
     extra = make_user()
     cast(app, extra.id, camps.statement_ids[0], 1)
 
-    failed = _wait_for(
+    failed = wait_for(
         lambda: [r for r in _analyses(app, camps.discussion_id) if r[1] == "failed"], 60
     )
     assert failed, _analyses(app, camps.discussion_id)
@@ -197,7 +131,7 @@ def test_votes_to_report_through_a_real_consumer(app, client, worker, make_user,
             if r[1] == "succeeded" and r[0] > good_version and r[2] == total + 1
         ]
 
-    assert _wait_for(recovered, 60), _analyses(app, camps.discussion_id)
+    assert wait_for(recovered, 60), _analyses(app, camps.discussion_id)
     with app.app_context():
         state = db.session.get(AnalysisState, camps.discussion_id)
         assert state.failures == 0
