@@ -509,8 +509,17 @@ def _do_orm_execute(state: Any) -> None:
     if not (state.is_insert or state.is_update):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) == "statement":
-        _pending(state.session).bulk_statements = True
+    if getattr(table, "name", None) != "statement":
+        return
+    if state.is_update:
+        # Vote counters are updated on every vote: only text or visibility changes matter here,
+        # and a catch-up scan per vote would cost a pass over every statement.
+        values = getattr(state.statement, "_values", None)
+        if values:
+            names = {getattr(col, "key", str(col)) for col in values}
+            if not names & {"text", "status"}:
+                return
+    _pending(state.session).bulk_statements = True
 
 
 def _catch_up_statements() -> None:

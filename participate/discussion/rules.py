@@ -470,10 +470,11 @@ def vote(user: User, statement: Statement, value: int, now: datetime | None = No
         .values({st.c[col]: st.c[col] + d for col, d in deltas.items() if d})
         .returning(st.c.agree_count, st.c.disagree_count, st.c.pass_count)
     ).one()
-    db.session.commit()
+    statement_id, discussion_id = statement.id, statement.discussion_id
+    db.session.commit()  # expires the ORM objects: use the ids read before it
     for hook in hooks.vote_recorded:
-        hook(statement.discussion_id)
-    return VoteResult(statement.id, value, previous, True, *counts)
+        hook(discussion_id)
+    return VoteResult(statement_id, value, previous, True, *counts)
 
 
 # --- Routing ----------------------------------------------------------------------------

@@ -89,6 +89,24 @@ def _bypasses_locks(user: Any) -> bool:
     )
 
 
+def _statement_locked(statement_id: int) -> bool:
+    """Is this statement's thread, or its whole discussion, locked?"""
+    from participate.models import ThreadLock
+
+    st = Statement.__table__
+    tl = ThreadLock.__table__
+    found = db.session.execute(
+        select(tl.c.id)
+        .join(st, st.c.discussion_id == tl.c.discussion_id)
+        .where(
+            st.c.id == statement_id,
+            (tl.c.statement_id.is_(None)) | (tl.c.statement_id == statement_id),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def _request_target() -> Any:
     args = request.view_args or {}
     if "statement_id" in args:
@@ -114,6 +132,11 @@ def before_request() -> Response | None:
         return error_response(403, "suspended", suspension_message(current_user))
     # Locks apply to API token writes too (those requests carry no session user).
     if endpoint in LOCKED_ENDPOINTS and not _bypasses_locks(current_user):
+        statement_id = (request.view_args or {}).get("statement_id")
+        if statement_id is not None:  # the vote hot path: one query, no objects loaded
+            if _statement_locked(statement_id):
+                return error_response(403, "locked", locked_message())
+            return None
         target = _request_target()
         if target is not None:
             from participate.moderation.rules import find_lock
