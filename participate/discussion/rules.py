@@ -171,6 +171,13 @@ def _require(user: Any, discussion: Discussion, now: datetime) -> None:
         raise RuleError(problem, status=status)
 
 
+def _guard(user: Any, action: str, target: Any) -> None:
+    """The moderation area's write guards (suspensions, locked threads), checked inside the
+    rule as well as before the request, so every caller (views, API, CLI) gets them."""
+    for guard in hooks.write_guards:
+        guard(user, action, target)
+
+
 def clean_statement_text(text: str | None) -> str:
     """Normalise line endings and outer whitespace; refuse empty and over-long statements."""
     cleaned = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -198,6 +205,7 @@ def post_statement(
     """Post a statement for others to vote on (a seed statement when staff asks for one)."""
     now = now or utcnow()
     _require(user, discussion, now)
+    _guard(user, "statement.post", discussion)
     cleaned = clean_statement_text(text)
     if seed and not can_add_seed(user, discussion):
         raise RuleError(_("Only moderators and agency staff can add seed statements."), status=403)
@@ -238,6 +246,7 @@ def reply(
     """Reply under a statement, or under another reply of the same statement's thread."""
     now = now or utcnow()
     _require(user, statement.discussion, now)
+    _guard(user, "reply.post", statement)
     if statement.status != ContentStatus.VISIBLE:
         raise RuleError(_("This statement is no longer shown."), status=409)
     if parent is not None and parent.statement_id != statement.id:
@@ -270,6 +279,7 @@ def edit(user: User, item: Reply, body: str, now: datetime | None = None) -> Rep
     """Change a reply's text within the edit window; the page then shows "edited"."""
     now = now or utcnow()
     _require(user, item.statement.discussion, now)
+    _guard(user, "reply.edit", item)
     if not can_edit(user, item, now):
         raise RuleError(_("Replies can only be edited by their author within 15 minutes."), 403)
     cleaned = _clean_reply_body(body)
