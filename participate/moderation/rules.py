@@ -256,6 +256,12 @@ def _set_visibility(obj: Any, status: ContentStatus) -> bool:
     if obj.status == status:
         return False
     obj.status = status
+    if isinstance(obj, Statement) and has_request_context():
+        # The opinion report counts only visible statements: ask for a fresh analysis once
+        # this request has committed (see views._after_request).
+        from flask import g
+
+        g.setdefault("moderation_reanalyse", set()).add(obj.discussion_id)
     return True
 
 

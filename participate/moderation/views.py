@@ -134,9 +134,19 @@ events.install()
 
 
 def _after_request(response: Response) -> Response:
-    """Mail for the notices this request committed, handed to the job queue."""
+    """Mail for the notices this request committed, handed to the job queue; and a fresh
+    analysis of each discussion whose statements a decision hid or restored."""
     from flask import g
 
+    reanalyse = g.pop("moderation_reanalyse", set())
+    if reanalyse and not (db.session.new or db.session.dirty):
+        from participate.reports.rules import request_analysis
+
+        for discussion_id in sorted(reanalyse):
+            try:
+                request_analysis(discussion_id, "moderation")
+            except Exception:  # noqa: BLE001 - the decision stands; catch-up runs it later
+                db.session.rollback()
     if g.pop("moderation_mail_due", False):
         db.session.info.pop("moderation_mail_due", None)
         if db.session.new or db.session.dirty:  # the request did not commit: nothing to send
