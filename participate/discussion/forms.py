@@ -33,8 +33,9 @@ class StatementForm(FlaskForm):
     submit = SubmitField(_l("Post statement"))
 
 
-class ReplyForm(FlaskForm):
-    body = TextAreaField(
+def _reply_body(rows: int) -> TextAreaField:
+    """The reply text field, shared by writing and editing so their limits cannot drift."""
+    return TextAreaField(
         _l("Your reply"),
         filters=[_strip],
         validators=[
@@ -43,24 +44,18 @@ class ReplyForm(FlaskForm):
                 max=REPLY_MAX_LENGTH, message=_l("A reply can have at most %(max)d characters.")
             ),
         ],
-        render_kw={"rows": 4},
+        render_kw={"rows": rows},
     )
+
+
+class ReplyForm(FlaskForm):
+    body = _reply_body(rows=4)
     parent_id = HiddenField(default="")
     submit = SubmitField(_l("Post reply"))
 
 
 class EditReplyForm(FlaskForm):
-    body = TextAreaField(
-        _l("Your reply"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Write your reply first.")),
-            Length(
-                max=REPLY_MAX_LENGTH, message=_l("A reply can have at most %(max)d characters.")
-            ),
-        ],
-        render_kw={"rows": 6},
-    )
+    body = _reply_body(rows=6)
     submit = SubmitField(_l("Save changes"))
 
 
