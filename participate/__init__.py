@@ -53,41 +53,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from participate.account.views import bp as account_bp
-    from participate.admin.views import bp as admin_bp
-    from participate.auth.views import bp as auth_bp
-    from participate.main.views import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(account_bp)
-    app.register_blueprint(admin_bp)
-    _register_optional_blueprints(app)
-
+    from participate import (
+        account,
+        admin,
+        api,
+        auth,
+        boundary,
+        discussion,
+        main,
+        moderation,
+        proposals,
+        reports,
+    )
     from participate.cli import register_cli
 
+    # Every area, explicitly and in this order (navigation and demo data build on it): a
+    # missing area fails here, loudly.
+    for area in (main, auth, account, admin, proposals, discussion, reports, moderation, api):
+        area.init_app(app)
     register_cli(app)
+    boundary.init_app(app)  # last: it commits before the other after-request functions run
     return app
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Areas register themselves here as they are built, one line each."""
-    from importlib import import_module
-
-    for module in (
-        "participate.proposals.views",
-        "participate.discussion.views",
-        "participate.reports.views",
-        "participate.moderation.views",
-        "participate.api.views",
-    ):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue
-            raise
-        app.register_blueprint(mod.bp)
 
 
 @event.listens_for(Engine, "connect")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -66,18 +64,6 @@ def seed_demo() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    """The commands that belong to no single area (each area adds its own in init_app)."""
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
-    for module in (
-        "participate.proposals.cli",
-        "participate.discussion.cli",
-        "participate.reports.cli",
-        "participate.moderation.cli",
-    ):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue
-            raise
-        mod.register(app)

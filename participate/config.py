@@ -118,6 +118,32 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "API_WRITE_RATE_LIMIT": _env("API_WRITE_RATE_LIMIT", "60 per minute"),
         "OPENDATA_DIR": _env("OPENDATA_DIR"),  # default: instance/opendata
         "SEARCH_AUTO_INDEX": _bool("SEARCH_AUTO_INDEX", True),
+        # Moderation. Reports from this many distinct people hide an item pending review.
+        "MODERATION_REPORT_THRESHOLD": _int("MODERATION_REPORT_THRESHOLD", 3),
+        # Extra banned words/patterns, comma or newline separated ("re:" prefix = regex);
+        # moderators also keep a list in the database (the "Banned words" page).
+        "MODERATION_BANNED_WORDS": _env("MODERATION_BANNED_WORDS", ""),
+        # A post with at least this many links waits for review (0 = off).
+        "MODERATION_MAX_LINKS": _int("MODERATION_MAX_LINKS", 3),
+        # Posts from accounts younger than this wait for review (0 = off; e.g. 24 during a
+        # brigading wave). Off by default: holding every newcomer buries the moderators.
+        "MODERATION_NEW_ACCOUNT_HOURS": _int("MODERATION_NEW_ACCOUNT_HOURS", 0),
+        # Accounts younger than this whose content gets held or reported are flagged.
+        "MODERATION_FLAG_ACCOUNT_HOURS": _int("MODERATION_FLAG_ACCOUNT_HOURS", 72),
+        # Flood detection: the same text from this many accounts within the window.
+        "MODERATION_FLOOD_MINUTES": _int("MODERATION_FLOOD_MINUTES", 10),
+        "MODERATION_FLOOD_ACCOUNTS": _int("MODERATION_FLOOD_ACCOUNTS", 3),
+        "MODERATION_FLOOD_SIMILARITY": _float("MODERATION_FLOOD_SIMILARITY", 0.85),
+        # Alerts to moderators: queue longer than this, or an item older than this many
+        # hours; at most one alert per interval.
+        "MODERATION_ALERT_QUEUE_SIZE": _int("MODERATION_ALERT_QUEUE_SIZE", 50),
+        "MODERATION_ALERT_AGE_HOURS": _int("MODERATION_ALERT_AGE_HOURS", 48),
+        "MODERATION_ALERT_INTERVAL_HOURS": _int("MODERATION_ALERT_INTERVAL_HOURS", 6),
+        # Agency staff may moderate the consultations their agency is responsible for.
+        "MODERATION_AGENCY_STAFF": _bool("MODERATION_AGENCY_STAFF", False),
+        "MODERATION_PAGE_SIZE": _int("MODERATION_PAGE_SIZE", 25),
+        # How long after a decision the author may appeal.
+        "MODERATION_APPEAL_DAYS": _int("MODERATION_APPEAL_DAYS", 14),
         "TESTING": False,
     }
     if overrides:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from participate import hooks
 from participate.auth.rules import hash_password
+from participate.discussion.demo import seed_demo as seed_discussions
 from participate.extensions import db
 from participate.models import Agency, Role, User
+from participate.proposals.data import seed_demo as seed_proposals
+from participate.reports.demo import seed_analyses
 from participate.timeutil import utcnow
 
 AGENCIES = [
@@ -68,10 +70,12 @@ def seed(echo: Callable[[str], None] = print) -> None:
     agencies = {slug: get_or_create_agency(slug, zh, en) for slug, zh, en in AGENCIES}
     for email, name, role, slug in DEMO_USERS:
         get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
-    db.session.commit()
-    for seeder in hooks.demo_seeders:
-        seeder(echo)
-        db.session.commit()
+    db.session.flush()
+    # Each area's demo content, in the order they build on each other: proposals, then the
+    # discussions of those proposals, then the opinion reports of those discussions.
+    seed_proposals(echo)
+    seed_discussions(echo)
+    seed_analyses(echo)
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, slug in DEMO_USERS:
         echo(f"  {role.value:13} {email}" + (f"  ({slug})" if slug else ""))

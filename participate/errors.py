@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, has_app_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+class RuleError(Exception):
+    """An operation refused the action: the message is for the person, ``field`` names the
+    form field it belongs to, ``fields`` holds several at once (field -> message).
+
+    Raising one marks the request as refused (:func:`participate.boundary.refused`), so the
+    request boundary rolls back whatever the refused operation had flushed, even when a view
+    catches the error to show the form again: a refusal never leaves half an action behind.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        status: int = 400,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+        self.fields = dict(fields or {})
+        if has_app_context():
+            g.refused = True
 
 
 def wants_json() -> bool:

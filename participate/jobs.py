@@ -44,11 +44,17 @@ def _app_for_job() -> Flask:
 
 
 def in_app_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a job as one unit of work: inside an app context (the consumer's own, made once),
+    committed once when it returns, rolled back when it raises, its outbox run after."""
+
     @wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        if has_app_context():
-            return fn(*args, **kwargs)
-        with _app_for_job().app_context():
+        from participate.boundary import unit
+
+        if has_app_context():  # immediate mode: inside the request that queued it
+            with unit():
+                return fn(*args, **kwargs)
+        with _app_for_job().app_context(), unit():
             return fn(*args, **kwargs)
 
     return run
@@ -75,24 +81,22 @@ def worker_name() -> str:
 
 
 def record_heartbeat() -> None:
-    """Upsert this consumer's row; worker threads start together, so tolerate the race."""
-    from sqlalchemy.exc import IntegrityError
-
+    """Upsert this consumer's row in one statement: worker threads start together."""
     from participate.extensions import db
     from participate.models import WorkerHeartbeat
     from participate.timeutil import utcnow
 
-    for _attempt in range(3):
-        row = db.session.get(WorkerHeartbeat, worker_name())
-        if row is None:
-            db.session.add(WorkerHeartbeat(name=worker_name(), seen_at=utcnow()))
-        else:
-            row.seen_at = utcnow()
-        try:
-            db.session.commit()
-            return
-        except IntegrityError:
-            db.session.rollback()
+    table = WorkerHeartbeat.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    db.session.execute(
+        insert(table)
+        .values(name=worker_name(), seen_at=now)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"seen_at": now})
+    )
 
 
 @app_periodic_task(crontab(minute="*"))
@@ -135,20 +139,10 @@ def queue_status() -> dict[str, Any]:
 
 def register_area_tasks() -> None:
     """Import each area's tasks so the consumer knows them by name."""
-    from importlib import import_module
-
-    for module in (
-        "participate.proposals.tasks",
-        "participate.discussion.tasks",
-        "participate.reports.tasks",
-        "participate.moderation.tasks",
-        "participate.api.tasks",
-    ):
-        try:
-            import_module(module)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module.startswith(exc.name)):
-                raise
+    from participate.api import tasks as _api  # noqa: F401
+    from participate.moderation import tasks as _moderation  # noqa: F401
+    from participate.proposals import tasks as _proposals  # noqa: F401
+    from participate.reports import tasks as _reports  # noqa: F401
 
 
 register_area_tasks()

@@ -22,7 +22,7 @@ How it works, and why:
 - The index follows the models by itself: SQLAlchemy session events note new, changed and
   deleted proposals, statements and responses at flush time and rewrite their rows just
   before the commit, in the same transaction. ``flask reindex`` rebuilds everything from the
-  sources registered in :data:`participate.hooks.search_sources`.
+  proposals, statements and responses.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import bindparam, delete, event, inspect, select, text
 from sqlalchemy.orm import Session
 
-from participate import hooks
 from participate.extensions import db
 from participate.models.search import SearchDocument
 from participate.timeutil import aware, utcnow
@@ -329,10 +328,6 @@ def _response_source() -> Iterator[SearchDoc]:
         yield response_doc(r)
 
 
-if not any(getattr(s, "__module__", "") == __name__ for s in hooks.search_sources):
-    hooks.search_sources.extend([_proposal_source, _statement_source, _response_source])
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -396,7 +391,7 @@ def rebuild(echo: Any = None) -> int:
     n = 0
     batch: list[dict[str, Any]] = []
     t = SearchDocument.__table__
-    for source in hooks.search_sources:
+    for source in (_proposal_source, _statement_source, _response_source):
         for doc in source():
             batch.append(_row(doc))
             if len(batch) >= 1000:

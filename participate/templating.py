@@ -9,7 +9,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
-from participate import hooks
+from participate import signals
 from participate.timeutil import days_left, to_taipei
 
 
@@ -35,22 +35,20 @@ def _url_with(**params: object) -> str:
 
 
 def _nav_items() -> list[tuple[str, object]]:
-    """A label may be a callable (e.g. an unread count); when it returns None it is hidden."""
+    """Each area's links, in their order; a callable label (an unread count) that returns
+    None hides its item."""
     items = []
-    for endpoint, label in hooks.nav:
-        if endpoint not in current_app.view_functions:
+    for item in sorted(signals.collect(signals.navigation), key=lambda i: i.order):
+        if item.endpoint not in current_app.view_functions:
             continue
-        shown = label() if callable(label) else label
+        shown = item.label() if callable(item.label) else item.label
         if shown is not None:
-            items.append((endpoint, shown))
+            items.append((item.endpoint, shown))
     return items
 
 
 def _site_banners() -> list[dict[str, object]]:
-    found: list[dict[str, object]] = []
-    for source in hooks.banners:
-        found.extend(source())
-    return found
+    return signals.collect(signals.banners)
 
 
 def _urlize_plain(text: str) -> Markup:
@@ -61,13 +59,8 @@ def _urlize_plain(text: str) -> Markup:
     )
 
 
-def _home_sections() -> list[str]:
-    return list(hooks.home_sections)
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["urlize_plain"] = _urlize_plain
-    app.jinja_env.globals["home_sections"] = _home_sections
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["site_banners"] = _site_banners
     app.jinja_env.filters["taipei"] = _taipei

@@ -80,13 +80,16 @@ def make_people(app: Flask, n: int, prefix: str = "voter") -> list[int]:
 
 
 def cast(app: Flask, user_id: int, statement_id: int, value: int) -> None:
-    """One vote through the discussion area's rule (hooks included)."""
+    """One vote through the discussion area's operation, committed by a unit of work as a
+    request would (so its side effects, the analysis request, run after the commit)."""
+    from participate.boundary import unit
     from participate.discussion import rules as discussion_rules
 
     with app.app_context():
-        user = db.session.get(User, user_id)
-        statement = discussion_rules.load_statement(statement_id)
-        discussion_rules.vote(user, statement, value)
+        with unit():
+            user = db.session.get(User, user_id)
+            statement = discussion_rules.load_statement(statement_id)
+            discussion_rules.vote(user, statement, value)
         db.session.remove()
 
 

@@ -438,16 +438,14 @@ def test_writes_are_rate_limited_per_token(app, client, corpus: Corpus, make_use
 
 
 def test_account_deletion_revokes_tokens(app, make_user):
-    from participate import hooks
+    from participate import signals
     from participate.models import User
     from participate.models.api import ApiToken
 
     user = make_user()
     _token(app, user, ["vote"])
     with app.app_context():
-        for hook in hooks.account_deletion:
-            if hook.__module__ == "participate.api.tokens":
-                hook(db.session.get(User, user.id))
+        signals.account_deleting.send(db.session.get(User, user.id))
         db.session.commit()
         assert db.session.scalar(db.select(ApiToken)).revoked_at is not None
 

@@ -317,23 +317,22 @@ def test_the_same_person_voting_twice_at_once_ends_with_one_vote(app, make_user,
             assert history[-1] == votes[0].value
 
 
-def test_vote_hook_is_called_after_commit(app, client, make_user, login, make_discussion):
-    from participate import hooks
+def test_a_vote_asks_for_a_fresh_analysis_once_committed(
+    app, client, make_user, login, make_discussion
+):
+    from participate.models import AnalysisState
 
+    app.config["ANALYSIS_MIN_DELAY_SECONDS"] = 60  # scheduled, not run during the request
     _pid, did = make_discussion()
     (sid,) = add_statements(app, did, ["長照應該納入居家喘息服務"])
-    seen: list[tuple[int, int]] = []
-
-    def hook(discussion_id: int) -> None:
-        seen.append((discussion_id, _count(app, Vote)))
-
-    hooks.vote_recorded.append(hook)
-    try:
-        login(client, make_user())
-        client.post(f"/discussion/statements/{sid}/vote", data={"value": "agree"}, headers=JSON)
-    finally:
-        hooks.vote_recorded.remove(hook)
-    assert seen == [(did, 1)]
+    login(client, make_user())
+    r = client.post(f"/discussion/statements/{sid}/vote", data={"value": "agree"}, headers=JSON)
+    assert r.status_code == 200
+    with app.app_context():
+        state = db.session.get(AnalysisState, did)
+        assert state is not None and state.requested_at is not None
+        assert state.scheduled_for is not None
+    assert _count(app, Vote) == 1
 
 
 # --- Voting card and routing ------------------------------------------------------------

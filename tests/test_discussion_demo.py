@@ -15,15 +15,17 @@ from participate.models import Discussion, Proposal, Reply, Statement, User, Vot
 
 
 def _seed_all() -> None:
-    """Accounts and agencies as ``flask seed-demo`` makes them, then our seeder (the report
-    seeder's analyses are the report area's test)."""
+    """Accounts and agencies as ``flask seed-demo`` makes them, the proposals, then our
+    seeder (the report seeder's analyses are the report area's test)."""
     from participate.demo import AGENCIES, DEMO_USERS, get_or_create_agency, get_or_create_user
 
     agencies = {slug: get_or_create_agency(slug, zh, en) for slug, zh, en in AGENCIES}
     for email, name, role, slug in DEMO_USERS:
         get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
     db.session.commit()
-    # Ours first, as registered today: it runs the (idempotent) proposals seeder itself.
+    from participate.proposals.data import seed_demo as seed_proposals
+
+    seed_proposals(lambda _m: None)
     demo.seed_demo(lambda _m: None)
 
 
@@ -32,19 +34,6 @@ def _totals() -> dict[str, int]:
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
         for model in (User, Statement, Reply, Vote, VoteHistory, Discussion)
     }
-
-
-def test_registered_once_before_the_report_seeder(app):
-    """The report seeder analyses discussions that have votes, so it must run after ours;
-    the proposals seeder may be registered before or after ours (we call it if needed)."""
-    from participate import hooks
-
-    names = [f"{s.__module__}.{s.__name__}" for s in hooks.demo_seeders]
-    assert names.count("participate.discussion.demo.seed_demo") == 1
-    if "participate.reports.demo.seed_analyses" in names:
-        assert names.index("participate.discussion.demo.seed_demo") < names.index(
-            "participate.reports.demo.seed_analyses"
-        )
 
 
 def test_demo_discussions(app, app_ctx, client):

@@ -131,9 +131,9 @@ def test_threshold_is_configurable_and_restore_resets_the_count(
     assert get(app, Statement, sid).status == ContentStatus.HIDDEN
 
 
-def test_report_filed_hook_is_idempotent(app, make_user, make_consultation, login):
-    from participate import hooks
+def test_syncing_reports_again_is_idempotent(app, make_user, make_consultation, login):
     from participate.models import Report
+    from participate.moderation.rules import sync_reports
 
     _pid, did = make_consultation()
     sid = add_statement(app, did, make_user().id, "意見")
@@ -141,8 +141,8 @@ def test_report_filed_hook_is_idempotent(app, make_user, make_consultation, logi
         report(c, sid)
     with app.test_request_context():
         for r in db.session.scalars(select(Report)).all():
-            for handler in hooks.report_filed:
-                handler(r)
+            sync_reports(r.content_type, r.content_id)
+        db.session.commit()
     assert count(app, ModerationItem, ModerationItem.kind == ItemKind.REPORT) == 1
     assert count(app, AuditLog, AuditLog.action == "moderation.auto_hide") == 1
 
@@ -368,19 +368,17 @@ def test_suspension_bad_input_is_shown_next_to_the_field(app, client, make_user,
     assert not get(app, User, target.id).is_suspended()
 
 
-def test_write_guard_hook_refuses_suspended_users(app, make_user):
-    from participate import hooks
-    from participate.auth.rules import RuleError
+def test_write_guard_refuses_suspended_users(app, make_user):
+    from participate.errors import RuleError
+    from participate.moderation.guards import write_guard
 
     user = make_user()
     with app.test_request_context():
         u = db.session.get(User, user.id)
-        for guard in hooks.write_guards:
-            guard(u, "statement.post")
+        write_guard(u, "statement.post")
         u.suspended_until = utcnow() + timedelta(days=1)
         with pytest.raises(RuleError) as exc:
-            for guard in hooks.write_guards:
-                guard(u, "statement.post")
+            write_guard(u, "statement.post")
         assert exc.value.status == 403
 
 
@@ -479,7 +477,8 @@ def test_premoderation_holds_new_statements_until_approved(
     ],
 )
 def test_banned_word_variants_are_caught(app, make_user, text):
-    from participate.hooks import ScreenRequest
+    from participate.moderation.screening import ScreenRequest
+
     from participate.models import BannedTerm
     from participate.moderation import screening
 
@@ -574,7 +573,8 @@ def test_same_author_repeating_is_refused(app, client, make_user, login, make_co
 
 
 def test_old_posts_are_not_a_flood(app, make_user, make_consultation):
-    from participate.hooks import ScreenRequest
+    from participate.moderation.screening import ScreenRequest
+
     from participate.moderation import screening
 
     _pid, did = make_consultation()
@@ -779,11 +779,10 @@ def test_download_my_data_and_deletion_cover_notices_and_appeals(
     data = client.get("/account/data.json").json["moderation"]
     assert data["notices"][0]["message"] == "請修正"
     assert data["appeals"][0]["text"] == "我的申訴理由"
-    from participate import hooks
+    from participate import signals
 
     with app.test_request_context():
-        for hook in hooks.account_deletion:
-            hook(db.session.get(User, author.id))
+        signals.account_deleting.send(db.session.get(User, author.id))
         db.session.commit()
     assert count(app, ModerationNotice, ModerationNotice.user_id == author.id) == 0
     with app.app_context():

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from participate.auth.rules import RuleError
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     AuditLog,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from participate.auth.rules import RuleError
 from participate.discussion import rules
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import Discussion, Reply, Statement, User
 from participate.moderation import rules as moderation

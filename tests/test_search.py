@@ -252,26 +252,3 @@ def test_search_page_paginates_without_javascript(app, client, corpus):
     assert 'rel="next"' in html
     html2 = client.get("/search?q=公車路線&page=2").get_data(as_text=True)
     assert 'rel="prev"' in html2 and html2.count('class="search-hit"') == 5
-
-
-def test_other_areas_register_search_sources(app, corpus):
-    """``hooks.search_sources`` is the registry ``flask reindex`` reads."""
-    from participate import hooks
-
-    def extra() -> list[engine.SearchDoc]:
-        return [
-            engine.SearchDoc(kind="statement", item_id=999999, title="外部", body="海洋保育區劃設")
-        ]
-
-    hooks.search_sources.append(extra)
-    try:
-        with app.app_context():
-            engine.rebuild()
-            assert engine.search("海洋保育").ids == [("statement", 999999)]
-            assert set(engine.search("待轉區").ids) == {
-                corpus.key("P1"),
-                corpus.key("S1"),
-                corpus.key("S7"),
-            }
-    finally:
-        hooks.search_sources.remove(extra)

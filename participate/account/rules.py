@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from participate import hooks
+from participate import signals
 from participate.extensions import db
 from participate.models import AuditLog, User
 
@@ -43,7 +43,6 @@ def personal_data(user: User) -> dict[str, Any]:
             )
         ],
     }
-    for exporter in hooks.personal_data:
-        key, value = exporter(user)
+    for _receiver, (key, value) in signals.personal_data.send(user):
         data[key] = value
     return data

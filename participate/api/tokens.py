@@ -23,8 +23,8 @@ from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from participate import audit, hooks
-from participate.auth.rules import RuleError
+from participate import audit
+from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import User
 from participate.models.api import TOKEN_SCOPES, ApiToken
@@ -129,7 +129,7 @@ def token_rate_key() -> str:
     return "ip:" + (request.remote_addr or "unknown")
 
 
-def _revoke_on_deletion(user: Any) -> None:
+def revoke_on_deletion(user: Any) -> None:
     now = utcnow()
     for token in db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -137,7 +137,7 @@ def _revoke_on_deletion(user: Any) -> None:
         token.revoked_at = now
 
 
-def _personal_data(user: Any) -> tuple[str, Any]:
+def personal_data(user: Any) -> tuple[str, Any]:
     rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
     return "api_tokens", [
         {
@@ -154,12 +154,6 @@ def _personal_data(user: Any) -> tuple[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-if _revoke_on_deletion not in hooks.account_deletion:
-    hooks.account_deletion.append(_revoke_on_deletion)
-if _personal_data not in hooks.personal_data:
-    hooks.personal_data.append(_personal_data)
 
 
 # --------------------------------------------------------------------------- page

@@ -24,8 +24,7 @@ from participate import search as engine
 from participate.api import schemas as s
 from participate.api.openapi import API_VERSION, build_spec, operation
 from participate.api.tokens import authenticate, token_rate_key
-from participate.auth.rules import RuleError
-from participate.errors import error_response
+from participate.errors import RuleError, error_response
 from participate.extensions import csrf, db, limiter
 from participate.models import (
     Agency,

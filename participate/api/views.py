@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from participate import hooks
-from participate.api import tasks  # noqa: F401 - registers the nightly build with Huey
 from participate.api.cli import opendata_build_command, reindex_command
 from participate.api.search_views import bp as search_bp
 from participate.api.tokens import bp as tokens_bp
 from participate.api.v1 import bp as v1_bp
 from participate.opendata.views import bp as opendata_bp
+from participate.signals import NavItem
 
 # cli_group=None puts the commands at the top level: ``flask reindex``.
 bp = Blueprint("api", __name__, cli_group=None)
@@ -22,6 +23,9 @@ bp.register_blueprint(v1_bp)
 bp.register_blueprint(tokens_bp)
 bp.register_blueprint(opendata_bp)
 
-for _item in (("api.search.page", _l("Search")), ("api.opendata.index", _l("Open data"))):
-    if _item[0] not in {endpoint for endpoint, _label in hooks.nav}:
-        hooks.nav.append(_item)
+
+def navigation(_sender: Any = None) -> list[NavItem]:
+    return [
+        NavItem("api.search.page", _l("Search"), 30),
+        NavItem("api.opendata.index", _l("Open data"), 31),
+    ]

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from participate import audit, hooks
+from participate import audit, signals
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.mail import send_mail
 from participate.models import Agency, Role, User
@@ -21,16 +22,6 @@ from participate.tokens import make_reset_token, make_verify_token
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A real hash to compare against when the email is unknown, so timing doesn't reveal accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
-
-
-class RuleError(Exception):
-    """A rule refused the action; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 def hash_password(password: str) -> str:
@@ -198,8 +189,7 @@ def delete_account(user: User) -> Deletion:
     user.deleted_at = utcnow()
     user.session_version += 1
     user.email_verified_at = None
-    for hook in hooks.account_deletion:
-        hook(user)
+    signals.account_deleting.send(user)
     audit.record(user, "account.delete", "user", user.id)
     db.session.commit()
     return Deletion(user_id=user.id)

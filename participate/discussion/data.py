@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from participate import hooks
 from participate.extensions import db
 from participate.models import Reply, Report, Statement, User, Vote, VoteHistory
 
@@ -77,7 +76,3 @@ def personal_data(user: User) -> tuple[str, dict[str, Any]]:
             for r in reports
         ],
     }
-
-
-if personal_data not in hooks.personal_data:
-    hooks.personal_data.append(personal_data)

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
-from participate import hooks
 from participate.extensions import db
 from participate.models import (
     Proposal,
@@ -505,17 +504,8 @@ def seed_discussion(
 
 
 def seed_demo(echo: Callable[[str], None] = print) -> None:
-    """The demo seeder (registered in ``hooks.demo_seeders``, after the proposals one)."""
-    missing = [s for s in DEMO_DISCUSSIONS if _find_proposal(s.title) is None]
-    if missing:
-        # Registered before the proposals seeder (or run alone): let it create the
-        # proposals now; it is idempotent, so its own later run adds nothing.
-        try:
-            from participate.proposals.data import seed_demo as seed_proposals
-        except ImportError:  # pragma: no cover - the proposals area is always installed
-            seed_proposals = None
-        if seed_proposals is not None:
-            seed_proposals(echo)
+    """The discussion area's demo data (``participate.demo.seed`` runs it after the
+    proposals area's, whose proposals it discusses)."""
     now = utcnow()
     pool = _participant_pool(now)
     made = 0
@@ -529,7 +519,3 @@ def seed_demo(echo: Callable[[str], None] = print) -> None:
             made += 1
     db.session.commit()
     echo(f"discussion: {made} demo discussions added ({PARTICIPANTS} synthetic participants)")
-
-
-if seed_demo not in hooks.demo_seeders:
-    hooks.demo_seeders.append(seed_demo)

@@ -19,8 +19,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from participate import audit, hooks
-from participate.auth.rules import RuleError
+from participate import audit, outbox
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     ContentStatus,
@@ -174,8 +174,9 @@ def _require(user: Any, discussion: Discussion, now: datetime) -> None:
 def _guard(user: Any, action: str, target: Any) -> None:
     """The moderation area's write guards (suspensions, locked threads), checked inside the
     rule as well as before the request, so every caller (views, API, CLI) gets them."""
-    for guard in hooks.write_guards:
-        guard(user, action, target)
+    from participate.moderation.guards import write_guard
+
+    write_guard(user, action, target)
 
 
 def clean_statement_text(text: str | None) -> str:
@@ -482,8 +483,9 @@ def vote(user: User, statement: Statement, value: int, now: datetime | None = No
     ).one()
     statement_id, discussion_id = statement.id, statement.discussion_id
     db.session.commit()  # expires the ORM objects: use the ids read before it
-    for hook in hooks.vote_recorded:
-        hook(discussion_id)
+    from participate.reports.rules import on_vote_recorded
+
+    outbox.add(on_vote_recorded, discussion_id)
     return VoteResult(statement_id, value, previous, True, *counts)
 
 

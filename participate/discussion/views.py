@@ -27,8 +27,6 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from participate.discussion import data as _data  # noqa: F401 - registers hooks
-from participate.discussion import demo as _demo  # noqa: F401 - registers the demo seeder
 from participate.discussion import rules
 from participate.discussion.forms import (
     DeleteForm,

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from participate import hooks
 from participate.extensions import db
 from participate.models import Appeal, ModerationItem, ModerationNotice, User
 
@@ -53,7 +52,3 @@ def delete_personal_data(user: User) -> None:
     db.session.execute(
         update(ModerationItem).where(ModerationItem.id.in_(review_ids)).values(detail={})
     )
-
-
-hooks.personal_data.append(personal_data)
-hooks.account_deletion.append(delete_personal_data)

@@ -24,8 +24,7 @@ from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from participate.auth.rules import RuleError
-from participate.hooks import ScreenRequest, ScreenResult
+from participate.errors import RuleError
 from participate.models import (
     ContentStatus,
     ItemKind,
@@ -38,6 +37,7 @@ from participate.models import (
     Statement,
     User,
 )
+from participate.moderation.screening import ScreenRequest, ScreenResult
 from participate.timeutil import utcnow
 
 _INSTALLED = False

@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from participate.auth.rules import RuleError
-from participate.errors import error_response
+from participate.errors import RuleError, error_response
 from participate.extensions import db
 from participate.models import Discussion, Reply, Role, Statement
 from participate.timeutil import to_taipei
@@ -147,7 +146,7 @@ def before_request() -> Response | None:
     return None
 
 
-def banners() -> list[dict[str, Any]]:
+def banners(_sender: Any = None) -> list[dict[str, Any]]:
     """Tell a suspended person why they cannot write, and everyone that a thread is locked."""
     found: list[dict[str, Any]] = []
     try:

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit
-from participate.auth.rules import RuleError
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     Appeal,

@@ -21,10 +21,29 @@ from sqlalchemy import select
 
 from nlp.segment import normalize
 from participate.extensions import db
-from participate.hooks import ScreenRequest, ScreenResult
 from participate.models import BannedTerm, DiscussionModeration, Reply, Role, Statement
 from participate.moderation.settings import cfg
 from participate.timeutil import aware, utcnow
+
+
+@dataclass(frozen=True)
+class ScreenRequest:
+    """Content about to be published: ``kind`` is "statement", "reply", "proposal" or "user"."""
+
+    user: Any
+    kind: str
+    text: str
+    discussion_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """``action``: "publish", "hold" (hidden until a moderator approves) or "reject"."""
+
+    action: str
+    reason: str
+    message: str = ""
+
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _ASCII_WORD = re.compile(r"^[a-z0-9 ]+$")
@@ -184,7 +203,7 @@ HELD_MESSAGE = "Your contribution will be shown after a moderator has reviewed i
 
 
 def screen(request: ScreenRequest) -> ScreenResult | None:
-    """The moderation area's content screener (registered in ``hooks.content_screeners``)."""
+    """Screen text about to be published: None to publish, else hold or reject."""
     if _trusted(request.user):
         return None
     text = request.text or ""

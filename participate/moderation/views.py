@@ -28,9 +28,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from participate import hooks
-from participate.auth.rules import RuleError
-from participate.errors import error_response
+from participate.errors import RuleError, error_response
 from participate.extensions import db, limiter
 from participate.models import (
     Appeal,
@@ -50,8 +48,7 @@ from participate.models import (
     ThreadLock,
     User,
 )
-from participate.moderation import data as _data  # noqa: F401 - registers the data hooks
-from participate.moderation import events, guards, rules, screening
+from participate.moderation import events, guards, rules
 from participate.moderation.forms import (
     ACTION_LABELS,
     AppealForm,
@@ -65,7 +62,8 @@ from participate.moderation.forms import (
     TermForm,
     reason_choices,
 )
-from participate.moderation.settings import cfg, init_config
+from participate.moderation.settings import cfg
+from participate.signals import NavItem
 from participate.timeutil import aware, utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -113,23 +111,13 @@ def _notices_badge() -> str | None:
     return _("Moderation notices (%(count)d)", count=count) if count else None
 
 
-def _report_filed(report: Any) -> None:
-    if rules.sync_reports(report.content_type, report.content_id) or db.session.dirty:
-        db.session.commit()
+def navigation(_sender: Any = None) -> list[NavItem]:
+    return [
+        NavItem("moderation.queue", _queue_badge, 20),
+        NavItem("moderation.notices", _notices_badge, 21),
+    ]
 
 
-def _screener(request_: hooks.ScreenRequest) -> hooks.ScreenResult | None:
-    result = screening.screen(request_)
-    events.remember(request_.kind, request_.text, result)
-    return result
-
-
-hooks.nav.append(("moderation.queue", _queue_badge))
-hooks.nav.append(("moderation.notices", _notices_badge))
-hooks.banners.append(guards.banners)
-hooks.content_screeners.append(_screener)
-hooks.write_guards.append(guards.write_guard)
-hooks.report_filed.append(_report_filed)
 events.install()
 
 
@@ -159,7 +147,6 @@ def _after_request(response: Response) -> Response:
 
 @bp.record_once
 def _setup(state: Any) -> None:
-    init_config(state.app)
     state.app.before_request(guards.before_request)
     state.app.after_request(_after_request)
 

@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit
-from participate.auth.rules import RuleError
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     Agency,
@@ -912,9 +912,7 @@ def save_response(
             if incomplete
             else next(iter(errors.values()))
         )
-        err = RuleError(message, status=400)
-        err.fields = errors  # type: ignore[attr-defined]
-        raise err
+        raise RuleError(message, status=400, fields=errors)
     response = proposal.response
     if response is None:
         response = AgencyResponse(proposal_id=proposal.id, created_at=now)

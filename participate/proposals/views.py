@@ -30,9 +30,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from participate import hooks
-from participate.auth.rules import RuleError
-from participate.errors import error_response, wants_json
+from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
     Agency,
@@ -64,6 +62,7 @@ from participate.proposals.forms import (
     valid_decision,
 )
 from participate.proposals.similar import similar_proposals
+from participate.signals import NavItem
 from participate.timeutil import aware, days_left, utcnow
 
 bp = Blueprint("proposals", __name__)
@@ -1019,7 +1018,7 @@ def _staff_label() -> Any:
     return _("Agency dashboard")
 
 
-def _freeze_banner() -> list[dict[str, Any]]:
+def freeze_banner(_sender: Any = None) -> list[dict[str, Any]]:
     if not rules.in_election_freeze():
         return []
     end = current_app.config["ELECTION_FREEZE_END"]
@@ -1035,27 +1034,12 @@ def _freeze_banner() -> list[dict[str, Any]]:
     ]
 
 
-def _register_hooks() -> None:
-    if getattr(hooks, "_proposals_registered", False):
-        return
-    hooks._proposals_registered = True  # type: ignore[attr-defined]
-    hooks.nav.extend(
-        [
-            ("proposals.index", _l("Proposals")),
-            ("proposals.agencies", _l("Agencies")),
-            ("proposals.stats", _l("Statistics")),
-            ("proposals.review_queue", _Label(_review_label)),
-            ("proposals.dashboard", _Label(_staff_label)),
-            ("proposals.notifications", _Label(_bell_label)),
-        ]
-    )
-    hooks.banners.append(_freeze_banner)
-    hooks.home_sections.append("proposals/_home.html")
-    from participate.proposals import data
-
-    hooks.personal_data.append(data.export_personal_data)
-    hooks.account_deletion.append(data.on_account_deletion)
-    hooks.demo_seeders.append(data.seed_demo)
-
-
-_register_hooks()
+def navigation(_sender: Any = None) -> list[NavItem]:
+    return [
+        NavItem("proposals.index", _l("Proposals"), 10),
+        NavItem("proposals.agencies", _l("Agencies"), 11),
+        NavItem("proposals.stats", _l("Statistics"), 12),
+        NavItem("proposals.review_queue", _Label(_review_label), 13),
+        NavItem("proposals.dashboard", _Label(_staff_label), 14),
+        NavItem("proposals.notifications", _Label(_bell_label), 15),
+    ]

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from participate import hooks
 from participate.extensions import db
 from participate.models import Analysis, AnalysisStatus, Vote
 
@@ -27,9 +26,3 @@ def seed_analyses(echo: Callable[[str], None] = print) -> None:
     for discussion_id in sorted(with_votes - done):
         outcome = run_analysis(discussion_id, "demo", requeue=False)
         echo(f"  analysis of discussion {discussion_id}: {outcome.status}")
-
-
-# Runs after the discussion area's seeder as long as this module is imported after it
-# (the report views import it; the app registers the discussion blueprint first).
-if seed_analyses not in hooks.demo_seeders:
-    hooks.demo_seeders.append(seed_analyses)

@@ -17,7 +17,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from participate.auth.rules import RuleError
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import ContentStatus, Discussion, Proposal, Statement
 from participate.reports import present, rules

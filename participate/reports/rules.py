@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
 
 from participate import audit
-from participate.auth.rules import RuleError
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     Analysis,

@@ -14,7 +14,6 @@ from typing import Any
 
 from huey import crontab
 
-from participate import hooks
 from participate.jobs import app_periodic_task, app_task
 
 log = logging.getLogger(__name__)
@@ -47,13 +46,3 @@ def analysis_catch_up() -> None:
     counts = catch_up()
     if any(counts.values()):
         log.info("analysis catch-up: %s", counts)
-
-
-def _register() -> None:
-    from participate.reports.rules import on_vote_recorded
-
-    if on_vote_recorded not in hooks.vote_recorded:
-        hooks.vote_recorded.append(on_vote_recorded)
-
-
-_register()

@@ -29,7 +29,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from participate import hooks
 from participate.errors import error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
@@ -429,7 +428,7 @@ def export_csv(proposal_id: int) -> Response:
 # --- Staff banner: the worker is down ------------------------------------------------------
 
 
-def _stale_banner() -> list[dict[str, Any]]:
+def stale_banner(_sender: Any = None) -> list[dict[str, Any]]:
     """Staff see, on every page, that analyses are stale when no worker is alive and
     some discussion waits for one."""
     if not (
@@ -461,10 +460,6 @@ def _stale_banner() -> list[dict[str, Any]]:
             seen=_taipei(seen),
         )
     return [{"kind": "warning", "text": text}]
-
-
-if _stale_banner not in hooks.banners:
-    hooks.banners.append(_stale_banner)
 
 
 @bp.app_template_global("report_marker")

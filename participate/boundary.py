@@ -1,0 +1,110 @@
+"""Where transactions end: the request, the job and the CLI command each commit once.
+
+Operations (``<area>/operations.py``) check the policy, write, flush and queue their side
+effects in :mod:`participate.outbox`; they never commit, so they compose (moderation's
+decision calls the discussion's visibility change inside one transaction). The boundary
+around them decides:
+
+- a **request** commits when the view returns a response below 400 and no operation
+  refused during it (a :class:`participate.errors.RuleError` was raised, even if the view
+  caught it to show the form again); otherwise it rolls back;
+- a **job** or a **CLI command** runs inside :func:`unit`: commit on success, roll back on
+  an exception;
+
+and only after the commit runs the outbox, each effect in its own small transaction, so a
+failing effect is logged and never undoes the write that queued it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, g
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from participate import outbox
+from participate.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def commit() -> None:
+    """Commit the current transaction, then run what it queued."""
+    db.session.commit()
+    run_outbox()
+
+
+def rollback() -> None:
+    """Undo the current transaction and forget what it queued."""
+    db.session.rollback()
+    outbox.discard()
+
+
+def run_outbox() -> None:
+    """Run queued effects after a commit; effects may queue more, which run too."""
+    for _round in range(10):  # effects queueing effects: bounded, never a loop forever
+        effects = outbox.take()
+        if not effects:
+            return
+        for effect in effects:
+            try:
+                effect.fn(*effect.args)
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - the write that queued it stands; logged
+                db.session.rollback()
+                outbox.discard()
+                log.exception("side effect %s%r failed after commit", effect.name, effect.args)
+    log.error("the outbox was still not empty after 10 rounds; the rest was dropped")
+    outbox.discard()
+
+
+@contextmanager
+def unit() -> Iterator[None]:
+    """One unit of work for a job or a command: commit once on success, else roll back."""
+    try:
+        yield
+    except BaseException:
+        rollback()
+        raise
+    commit()
+
+
+def refused() -> bool:
+    """Did an operation refuse something during this request?"""
+    return bool(g.get("refused"))
+
+
+def _finish_request(response: Response) -> Response:
+    if response.status_code >= 400 or refused():
+        rollback()
+        return response
+    try:
+        db.session.commit()
+    except (IntegrityError, DBAPIError):
+        # Lost a race the operation could not see (a unique key, a serialization failure,
+        # SQLite busy beyond its timeout): nothing was written; the person may try again.
+        rollback()
+        log.warning("commit failed at the end of the request", exc_info=True)
+        from participate.errors import error_response
+
+        return error_response(
+            409, "conflict", _("That conflicts with the current state; reload and try again.")
+        )
+    run_outbox()
+    return response
+
+
+def _teardown(exc: BaseException | None) -> None:
+    if exc is not None:
+        rollback()
+
+
+def init_app(app: Flask) -> None:
+    """Register the request boundary. ``create_app`` calls this last: Flask runs the app's
+    after-request functions newest first, so the commit happens before the others (the
+    security headers) and they apply to a conflict page that replaces the response."""
+    app.after_request(_finish_request)
+    app.teardown_request(_teardown)
