@@ -537,12 +537,3 @@ def finite(x: float, digits: int = 4) -> float:
         return 0.0
     r = round(float(x), digits)
     return 0.0 if r == 0 else r
-
-
-def __getattr__(name: str) -> Any:
-    """``nlp.opinion.analyze`` / ``AnalysisResult`` are aliases of :mod:`nlp.analysis`'s."""
-    if name in {"analyze", "AnalysisResult"}:
-        from nlp import analysis  # noqa: PLC0415  (analysis imports this module)
-
-        return getattr(analysis, name)
-    raise AttributeError(name)
