@@ -61,17 +61,63 @@ def test_benjamini_hochberg():
     assert repness.bh_reject(np.array([np.nan]), 0.1).tolist() == [False]
 
 
+def _fdr_fixture() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group 0 against group 1 (the rest) on 11 statements, z-scores worked out by hand.
+
+    * column 0, strong: group 20/20 agree, rest 0/20. z = 2·sqrt(21)·(21/21 − ½) = 4.583,
+      z_rest = (21/21 − 1/21) / sqrt(22/42 · 20/42 · 2/21) = 6.179; p = 2.3e-6.
+    * columns 1-2, marginal: group 7 agree 3 disagree of 10, rest 3 agree 7 disagree of 10.
+      z = 2·sqrt(11)·(8/11 − ½) = 1.508 (p = 0.0658), z_rest = (8/11 − 4/11) /
+      sqrt(12/22 · 10/22 · 2/11) = 1.713 (p = 0.0434): both above 1.2816, p-value 0.0658.
+    * columns 3-10, null: 5/5 of 10 in the group and in the rest: z = 0.30, z_rest = 0.
+    """
+    agree = np.array([[20, 7, 7] + [5] * 8, [0, 3, 3] + [5] * 8])
+    disagree = np.array([[0, 3, 3] + [5] * 8, [20, 7, 7] + [5] * 8])
+    seen = np.array([[20, 10, 10] + [10] * 8, [20, 10, 10] + [10] * 8])
+    return agree, disagree, seen
+
+
 def test_fdr_is_stricter_than_polis_rule():
-    # Group of 6 of which 5 agree, rest 30 of which 12 agree: passes z>1.2816 singly.
-    agree = np.array([[5] * 50, [12] * 50])
-    disagree = np.array([[1] * 50, [18] * 50])
-    seen = np.array([[6] * 50, [30] * 50])
+    agree, disagree, seen = _fdr_fixture()
     st = repness.rep_stats(agree, disagree, seen)
-    elig = np.ones(50, dtype=bool)
-    plain = repness.select_representative(st, 0, seen[0], elig, fdr=None)
-    assert plain and all(r.significant for r in plain)
-    bh = repness.select_representative(st, 0, seen[0], elig, fdr=0.1)
-    assert len(bh) <= 5
+    assert st.pat[0, :3] == pytest.approx([4.583, 1.508, 1.508], abs=1e-3)
+    assert st.rat[0, :3] == pytest.approx([6.179, 1.713, 1.713], abs=1e-3)
+    elig = np.ones(11, dtype=bool)
+    # top=11: every selected statement is returned, no truncation can hide a difference.
+    plain = repness.select_representative(st, 0, seen[0], elig, top=11, fdr=None)
+    assert [(r.column, r.direction, r.significant) for r in plain] == [
+        (0, "agree", True),
+        (1, "agree", True),
+        (2, "agree", True),
+    ]
+    # BH at q = 0.1 over the 11 eligible tests: ranks 1, 2, 3 need p <= 0.0091, 0.0182,
+    # 0.0273. The strong statement passes; the marginal ones (0.0658) do not, and no larger
+    # rank passes either (the nulls have p = 0.5).
+    bh = repness.select_representative(st, 0, seen[0], elig, top=11, fdr=0.1)
+    assert [(r.column, r.significant) for r in bh] == [(0, True)]
+
+
+def test_fdr_counts_only_eligible_statements():
+    """BH is relative to the number of tests: without the eight nulls the marginal
+    statements are kept (m = 3: p(3) = 0.0658 <= 0.1·3/3), as with the Pol.is rule."""
+    agree, disagree, seen = _fdr_fixture()
+    st = repness.rep_stats(agree, disagree, seen)
+    elig = np.arange(11) < 3
+    bh = repness.select_representative(st, 0, seen[0], elig, top=11, fdr=0.1)
+    assert [(r.column, r.significant) for r in bh] == [(0, True), (1, True), (2, True)]
+
+
+def test_fdr_nothing_significant_falls_back_to_best_unflagged():
+    """Without the strong statement BH rejects nothing (ranks 1-2 need p <= 0.01, 0.02), so
+    the single best statement by ratio·z_rest·p·z (a marginal one, lowest column on the tie)
+    is shown with significant=False, while the Pol.is rule still calls both significant."""
+    agree, disagree, seen = _fdr_fixture()
+    st = repness.rep_stats(agree, disagree, seen)
+    elig = np.arange(11) > 0
+    bh = repness.select_representative(st, 0, seen[0], elig, top=11, fdr=0.1)
+    assert [(r.column, r.significant) for r in bh] == [(1, False)]
+    plain = repness.select_representative(st, 0, seen[0], elig, top=11, fdr=None)
+    assert [(r.column, r.significant) for r in plain] == [(1, True), (2, True)]
 
 
 def test_priority_formula():
