@@ -55,10 +55,30 @@ def test_prop_tests_shapes_and_zero_variance():
 
 
 def test_benjamini_hochberg():
+    # m = 8 (the NaN is not a test), q = 0.05: thresholds 0.05·k/8 = 0.00625, 0.0125,
+    # 0.01875, ...; only the two smallest p-values are under theirs.
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, np.nan])
     rej = repness.bh_reject(p, 0.05)
     assert rej.tolist() == [True, True, False, False, False, False, False, False, False]
     assert repness.bh_reject(np.array([np.nan]), 0.1).tolist() == [False]
+    # Step-up, input unsorted: m = 3, q = 0.05, thresholds 0.0167, 0.0333, 0.05. 0.04 is over
+    # its own threshold but 0.045 <= 0.05 is the largest passing rank, so all three are
+    # rejected (a step-down procedure would stop after 0.01).
+    assert repness.bh_reject(np.array([0.045, 0.01, 0.04]), 0.05).tolist() == [True] * 3
+
+
+def test_benjamini_hochberg_matches_scipy():
+    """Same decisions as scipy's BH adjusted p-values (a different computation) at q."""
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(0)
+    for m in (1, 5, 40, 300):
+        # A mix of nulls (uniform) and signals (small p-values), so both outcomes occur.
+        p = np.concatenate([rng.uniform(size=m), rng.uniform(0, 0.01, size=m // 3)])
+        rng.shuffle(p)
+        for q in (0.05, 0.1, 0.2):
+            expected = false_discovery_control(p, method="bh") <= q
+            assert repness.bh_reject(p, q).tolist() == expected.tolist(), (m, q)
 
 
 def _fdr_fixture() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
