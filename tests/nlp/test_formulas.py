@@ -50,7 +50,10 @@ def test_prop_tests_shapes_and_zero_variance():
     z = repness.two_prop_test(
         np.array([0, 5]), np.array([0, 10]), np.array([0, 5]), np.array([0, 10])
     )
-    assert z.shape == (2,) and np.all(np.isfinite(z)) and z[1] == pytest.approx(0.0)
+    # No votes on either side: pooled share (0+1)/(0+1) = 1, variance 0 -> z defined as 0.
+    # 5/10 against 5/10: equal smoothed shares 6/11 -> z = 0.
+    assert z.shape == (2,) and z.tolist() == [0.0, 0.0]
+    # s = n = 0: 2·sqrt(1)·(1/1 - 1/2) = 1.
     assert repness.prop_test(np.array([0]), np.array([0]))[0] == pytest.approx(1.0)
 
 
@@ -141,15 +144,20 @@ def test_fdr_nothing_significant_falls_back_to_best_unflagged():
 
 
 def test_priority_formula():
-    # A=5 agree, P=2 pass, S=10 seen, E=0.5 extremity.
+    # A=5 agree, P=2 pass, S=10 seen, E=0.5 extremity: pass share p = 3/12 = 1/4, agree
+    # share a = 6/12 = 1/2, importance = 3/4 · 3/2 · 1/2 = 9/16, boost 1 + 8·2^(-2) = 3,
+    # priority = (27/16)² = 729/256.
     got = repness.priority(np.array([5]), np.array([2]), np.array([10]), np.array([0.5]))[0]
-    p, a = 3 / 12, 6 / 12
-    expected = ((1 - p) * 1.5 * a * (1 + 8 * 2 ** (-10 / 5))) ** 2
-    assert got == pytest.approx(expected)
-    # New statements are boosted; passed-over ones are demoted.
+    assert got == pytest.approx(729 / 256)
+    # New statement (S = 0): p = a = 1/2, importance 1/4, boost 9 -> (9/4)² = 81/16.
     fresh = repness.priority(np.array([0]), np.array([0]), np.array([0]), np.array([0.0]))[0]
-    old = repness.priority(np.array([0]), np.array([0]), np.array([40]), np.array([0.0]))[0]
-    assert fresh > old
+    assert fresh == pytest.approx(81 / 16)
+    # Passed-over statements are demoted: same A and S, 5 passes instead of 0.
+    # P=0: (11/12 · 1/2 · 3)² = (11/8)² = 121/64; P=5: (1/2 · 1/2 · 3)² = 9/16.
+    kept, passed = repness.priority(
+        np.array([5, 5]), np.array([0, 5]), np.array([10, 10]), np.array([0.0, 0.0])
+    )
+    assert kept == pytest.approx(121 / 64) and passed == pytest.approx(9 / 16)
     meta = repness.priority(
         np.array([0]), np.array([0]), np.array([9]), np.array([0.0]), is_meta=np.array([True])
     )[0]
