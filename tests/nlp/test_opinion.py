@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -104,6 +105,7 @@ def test_previous_keeps_group_ids_and_signs():
     prev = first.to_json_dict(include_timings=False)
     prev["pca"]["components"] = [[-x for x in row] for row in prev["pca"]["components"]]
     ids = [g["id"] for g in prev["groups"]]
+    assert ids == [0, 1, 2]  # three planted groups, so reversing the ids changes two of them
     for g, new_id in zip(prev["groups"], reversed(ids), strict=True):
         g["id"] = new_id
     # A few more votes arrive.
@@ -121,11 +123,21 @@ def test_previous_keeps_group_ids_and_signs():
 
 
 def test_previous_as_result_object():
+    """``previous`` may be the result object itself, not only its JSON dict."""
     conv = planted_conversation(600, 40, 15_000, seed=4)
     first = analyze(conv.participants, conv.statements, conv.values)
-    again = analyze(conv.participants, conv.statements, conv.values, previous=first)
-    assert [g.members for g in again.groups] == [g.members for g in first.groups]
-    assert again.pca_components == first.pca_components
+    assert [g.id for g in first.groups] == [0, 1, 2]
+    # An earlier run that numbered the groups 2, 0, 1 and chose the opposite PCA signs: the
+    # same input analysed without ``previous`` would give ids 0, 1, 2 and first's signs.
+    renumber = {0: 2, 1: 0, 2: 1}
+    earlier = replace(
+        first,
+        groups=[replace(g, id=renumber[g.id]) for g in first.groups],
+        pca_components=[[-x for x in row] for row in first.pca_components],
+    )
+    again = analyze(conv.participants, conv.statements, conv.values, previous=earlier)
+    assert {g.id: g.members for g in again.groups} == {g.id: g.members for g in earlier.groups}
+    assert np.allclose(again.pca_components, earlier.pca_components)
 
 
 def test_segment_import_does_not_load_scipy():
