@@ -31,14 +31,18 @@ def test_string_ids_and_unvoted_statement():
 
 
 def test_sparsity_factor():
-    # 4 statements; participant 0 voted on all, participant 1 on one.
+    # 4 statements; participant 0 voted on all, participant 1 on one, participant 2 on two.
     vm = build_matrix([0, 0, 0, 0, 1, 2, 2], [0, 1, 2, 3, 0, 0, 1], [1, 1, -1, -1, 1, -1, 1])
     res, centred = pca(vm)
+    # By hand: statement means 1/3, 1, -1, -1, so statement 0 is the only one whose centred
+    # votes are not all 0: rows (2/3, 0, 0, 0), (2/3, 0, 0, 0), (-4/3, 0, 0, 0). The first
+    # component is e0, the second is null (rank 1).
+    assert res.components.tolist() == [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
     xy = project(centred, res.components, vm.n_votes)
-    raw = np.asarray(centred @ res.components.T)
-    assert xy[0] == pytest.approx(raw[0] * np.sqrt(4 / 4))
-    assert xy[1] == pytest.approx(raw[1] * np.sqrt(4 / 1))
-    assert xy[2] == pytest.approx(raw[2] * np.sqrt(4 / 2))
+    # x = centred vote · sqrt(S / votes cast): participants 0 and 1 have the same centred row,
+    # but 1 voted once, so sits twice as far out (sqrt(4/1) against sqrt(4/4)).
+    assert xy[:, 0] == pytest.approx([2 / 3, 4 / 3, -4 / 3 * np.sqrt(2)])
+    assert xy[:, 1].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_centering_is_per_statement_mean_over_voters():
