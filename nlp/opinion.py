@@ -23,7 +23,6 @@ No Python loop runs over participants or votes; memory is O(V + P + S²) at most
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -529,20 +528,3 @@ def align_labels(
             out[i] = nxt
             used.add(nxt)
     return out.astype(np.int32)
-
-
-def finite(x: float, digits: int = 4) -> float:
-    """Round for JSON; map non-finite values to 0 so output stays valid JSON."""
-    if not math.isfinite(x):
-        return 0.0
-    r = round(float(x), digits)
-    return 0.0 if r == 0 else r
-
-
-def __getattr__(name: str) -> Any:
-    """``nlp.opinion.analyze`` / ``AnalysisResult`` are aliases of :mod:`nlp.analysis`'s."""
-    if name in {"analyze", "AnalysisResult"}:
-        from nlp import analysis  # noqa: PLC0415  (analysis imports this module)
-
-        return getattr(analysis, name)
-    raise AttributeError(name)

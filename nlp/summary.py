@@ -9,10 +9,9 @@ against ``statement_counts``. Nothing is claimed that these numbers do not show.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from nlp.analysis import AnalysisResult, Counts, Sentence
+from nlp.results import AnalysisResult, Counts, Sentence
 
 __all__ = ["summarize", "share", "DIVIDE_GAP"]
 
@@ -49,8 +48,6 @@ def _rest(group_counts: Mapping[int, Counts], gid: int) -> tuple[int, int, int]:
 
 def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str, list[Sentence]]:
     """Build ``{"zh-Hant": [Sentence], "en": [Sentence]}`` from an analysis result."""
-    from nlp.analysis import Sentence  # noqa: PLC0415
-
     zh: list[Sentence] = []
     en: list[Sentence] = []
 

@@ -94,10 +94,13 @@ def test_near_duplicates_variants():
 
 def test_near_duplicates_top_and_threshold():
     idx = SimilarityIndex(CORPUS)
+    # The query's words 捷運, 票價, 降低 all occur in item 5; item 3 has 捷運 and 票價 only.
     res = idx.query("捷運票價應該降低", top=2, threshold=0.0)
-    assert len(res) == 2
-    assert res[0].score >= res[1].score
-    assert all(0 <= m.score <= 1 for m in res)
+    assert [m.index for m in res] == [5, 3]
+    assert 0 < res[1].score < res[0].score < 1
+    # A threshold between the two scores keeps only the better one.
+    between = (res[0].score + res[1].score) / 2
+    assert [m.index for m in idx.query("捷運票價應該降低", top=5, threshold=between)] == [5]
 
 
 def test_near_duplicates_scales_to_thousands():
