@@ -219,10 +219,10 @@ def remove_document(kind: str, item_id: int, session: Session | None = None) -> 
 # --------------------------------------------------------------------------- sources
 
 
-def _public_statuses() -> frozenset[Any]:
-    from participate.proposals.rules import PUBLIC_STATUSES
+def _is_public(proposal: Any) -> bool:
+    from participate.policy import is_public
 
-    return PUBLIC_STATUSES
+    return is_public(proposal)
 
 
 def _proposal_agencies(p: Any) -> list[int]:
@@ -251,7 +251,7 @@ def proposal_doc(p: Any) -> SearchDoc:
         status=_value(p.status),
         created_at=p.created_at,
         updated_at=p.updated_at,
-        visible=p.status in _public_statuses(),
+        visible=_is_public(p),
     )
 
 
@@ -269,9 +269,7 @@ def statement_doc(st: Any, proposal: Any) -> SearchDoc:
         created_at=st.created_at,
         updated_at=st.created_at,
         visible=bool(
-            st.status == ContentStatus.VISIBLE
-            and proposal is not None
-            and proposal.status in _public_statuses()
+            st.status == ContentStatus.VISIBLE and proposal is not None and _is_public(proposal)
         ),
     )
 
@@ -289,9 +287,7 @@ def response_doc(r: Any) -> SearchDoc:
         status=_value(p.status) if p is not None else "",
         created_at=r.published_at or r.created_at,
         updated_at=r.updated_at,
-        visible=bool(
-            r.published_at is not None and p is not None and p.status in _public_statuses()
-        ),
+        visible=bool(r.published_at is not None and p is not None and _is_public(p)),
     )
 
 

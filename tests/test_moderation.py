@@ -477,10 +477,9 @@ def test_premoderation_holds_new_statements_until_approved(
     ],
 )
 def test_banned_word_variants_are_caught(app, make_user, text):
-    from participate.moderation.screening import ScreenRequest
-
     from participate.models import BannedTerm
     from participate.moderation import screening
+    from participate.moderation.screening import ScreenRequest
 
     with app.test_request_context():
         db.session.add(BannedTerm(term="去死吧台灣人", action="reject"))
@@ -573,9 +572,8 @@ def test_same_author_repeating_is_refused(app, client, make_user, login, make_co
 
 
 def test_old_posts_are_not_a_flood(app, make_user, make_consultation):
-    from participate.moderation.screening import ScreenRequest
-
     from participate.moderation import screening
+    from participate.moderation.screening import ScreenRequest
 
     _pid, did = make_consultation()
     old = utcnow() - timedelta(hours=2)

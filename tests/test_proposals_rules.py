@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from participate import policy
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -458,7 +459,7 @@ def test_permission_matrix(app, req, cast, phase):
         for name, allowed in EXPECTED.items():
             got = getattr(rules, name)(user, p, now)
             assert got == ((role, phase) in allowed), (name, role, phase)
-        visible = rules.can_view(user, p)
+        visible = policy.can_view_proposal(user, p)
         assert visible == (
             phase not in ("draft", "in_review") or role in ("author", "moderator", "admin")
         ), (role, phase)

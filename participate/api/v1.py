@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from participate import policy
 from participate import search as engine
 from participate.api import schemas as s
 from participate.api.openapi import API_VERSION, build_spec, operation
@@ -139,17 +140,11 @@ def _not_found() -> ApiError:
     return ApiError(404, "not_found", _("We could not find that."))
 
 
-def _public_statuses() -> frozenset[ProposalStatus]:
-    from participate.proposals.rules import PUBLIC_STATUSES
-
-    return PUBLIC_STATUSES
-
-
 def _public_proposal(proposal_id: int) -> Proposal:
     if not 0 < proposal_id <= _MAX_ID:
         raise _not_found()
     p = db.session.get(Proposal, proposal_id)
-    if p is None or p.status not in _public_statuses():
+    if p is None or not policy.is_public(p):
         raise _not_found()
     return p
 
@@ -388,7 +383,7 @@ def _proposal_list(kind: ProposalKind | None, a: dict[str, Any], endpoint: str) 
     now = utcnow()
     q = (
         select(Proposal)
-        .where(Proposal.status.in_(_public_statuses()))
+        .where(policy.public_clause())
         .options(
             selectinload(Proposal.measures),
             selectinload(Proposal.proposed_agencies),
@@ -545,7 +540,7 @@ def statistics() -> Response:
     now = utcnow()
     by_status: dict[str, dict[str, int]] = {"proposal": {}, "consultation": {}}
     overdue = 0
-    for p in db.session.scalars(select(Proposal).where(Proposal.status.in_(_public_statuses()))):
+    for p in db.session.scalars(select(Proposal).where(policy.public_clause())):
         st = effective_status(p, now).value
         bucket = by_status[p.kind.value]
         bucket[st] = bucket.get(st, 0) + 1
@@ -645,7 +640,7 @@ def vote(statement_id: int) -> Response:
     user = authenticate("vote")
     body = _body(s.VoteBody)
     st = rules.load_statement(statement_id) if 0 < statement_id <= _MAX_ID else None
-    if st is None or st.discussion.proposal.status not in _public_statuses():
+    if st is None or not policy.is_public(st.discussion.proposal):
         raise _not_found()
     if st.status.value != "visible":
         raise _not_found()

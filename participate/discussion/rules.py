@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -25,29 +25,34 @@ from participate.extensions import db
 from participate.models import (
     ContentStatus,
     Discussion,
-    Proposal,
     Reply,
     Report,
     ReportReason,
-    Role,
     Statement,
     User,
     Vote,
     VoteHistory,
 )
 from participate.models.discussion import PATH_WIDTH, REPLY_MAX_LENGTH, STATEMENT_MAX_LENGTH
-from participate.proposals.rules import discussion_is_open
+from participate.policy import (  # noqa: F401 - re-exported for callers
+    can_add_seed,
+    can_delete,
+    can_report,
+    participation_problem,
+)
+from participate.policy import (
+    can_edit_reply as can_edit,
+)
+from participate.policy.core import is_authenticated as _authenticated
+from participate.proposals.lifecycle import discussion_is_open  # noqa: F401 - re-exported
 from participate.text import render_reply
-from participate.timeutil import aware, utcnow
+from participate.timeutil import utcnow
 
 __all__ = [
     "RuleError",
     "EDIT_WINDOW",
     "MAX_NESTING",
     "participation_problem",
-    "can_vote",
-    "can_post_statement",
-    "can_reply",
     "can_add_seed",
     "can_edit",
     "can_delete",
@@ -72,100 +77,13 @@ VOTE_VALUES = {1: "agree_count", -1: "disagree_count", 0: "pass_count"}
 # --- Predicates -------------------------------------------------------------------------
 
 
-def _authenticated(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def participation_problem(
-    user: Any, discussion: Discussion, now: datetime | None = None
-) -> str | None:
-    """Why ``user`` may not write in ``discussion`` now, or None when they may.
-
-    One message per reason, so the page can say exactly what to do (log in, verify, wait).
-    """
-    now = now or utcnow()
-    if not discussion_is_open(discussion.proposal, now):
-        return _("This discussion is closed. You can still read it.")
-    if not _authenticated(user):
-        return _("Log in to take part in the discussion.")
-    if not user.is_verified:
-        return _("Confirm your email address to take part in the discussion.")
-    if user.is_suspended(now):
-        return _("Your account is suspended; you cannot take part right now.")
-    return None
-
-
-def can_vote(user: Any, discussion: Discussion, now: datetime | None = None) -> bool:
-    return participation_problem(user, discussion, now) is None
-
-
-def can_post_statement(user: Any, discussion: Discussion, now: datetime | None = None) -> bool:
-    return participation_problem(user, discussion, now) is None
-
-
-def can_reply(user: Any, discussion: Discussion, now: datetime | None = None) -> bool:
-    return participation_problem(user, discussion, now) is None
-
-
-def _proposal_agency_ids(proposal: Proposal) -> set[int]:
-    """Agencies responsible for a proposal (owner of a consultation, or assigned ones)."""
-    ids: set[int] = set()
-    owner = getattr(proposal, "owner_agency_id", None)
-    if owner:
-        ids.add(owner)
-    for agency in getattr(proposal, "responsible_agencies", None) or []:
-        ids.add(agency.id)
-    return ids
-
-
-def can_add_seed(user: Any, discussion: Discussion) -> bool:
-    """Seed statements (shown first) come from moderators and the responsible agency's staff."""
-    if not _authenticated(user):
-        return False
-    if user.is_moderator:
-        return True
-    return user.role == Role.AGENCY_STAFF and user.agency_id in _proposal_agency_ids(
-        discussion.proposal
-    )
-
-
-def can_edit(user: Any, item: Reply, now: datetime | None = None) -> bool:
-    """Authors may edit a reply within 15 minutes; statements are never edited (votes on
-    them would silently change meaning)."""
-    if not _authenticated(user) or not isinstance(item, Reply):
-        return False
-    if item.author_id != user.id or item.is_deleted or item.status != ContentStatus.VISIBLE:
-        return False
-    created = aware(item.created_at)
-    return created is not None and (now or utcnow()) - created <= EDIT_WINDOW
-
-
-def can_delete(user: Any, item: Statement | Reply) -> bool:
-    """Authors may delete their reply; a statement only while nobody else has voted on it."""
-    if not _authenticated(user) or item.author_id != user.id:
-        return False
-    if isinstance(item, Reply):
-        return not item.is_deleted
-    return item.status == ContentStatus.VISIBLE and _votes_by_others(item, user.id) == 0
-
-
-def _votes_by_others(statement: Statement, user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Vote)
-        .where(Vote.statement_id == statement.id, Vote.participant_id != user_id)
-    )
-
-
-def can_report(user: Any) -> bool:
-    return _authenticated(user) and user.is_verified
-
-
 # --- Actions ----------------------------------------------------------------------------
 
 
-def _require(user: Any, discussion: Discussion, now: datetime) -> None:
-    problem = participation_problem(user, discussion, now)
+def _require(
+    user: Any, discussion: Discussion, now: datetime, statement_id: int | None = None
+) -> None:
+    problem = participation_problem(user, discussion, now, statement_id)
     if problem is not None:
         status = 401 if not _authenticated(user) else 403
         raise RuleError(problem, status=status)
@@ -246,7 +164,7 @@ def reply(
 ) -> Reply:
     """Reply under a statement, or under another reply of the same statement's thread."""
     now = now or utcnow()
-    _require(user, statement.discussion, now)
+    _require(user, statement.discussion, now, statement.id)
     _guard(user, "reply.post", statement)
     if statement.status != ContentStatus.VISIBLE:
         raise RuleError(_("This statement is no longer shown."), status=409)
@@ -279,7 +197,7 @@ def reply(
 def edit(user: User, item: Reply, body: str, now: datetime | None = None) -> Reply:
     """Change a reply's text within the edit window; the page then shows "edited"."""
     now = now or utcnow()
-    _require(user, item.statement.discussion, now)
+    _require(user, item.statement.discussion, now, item.statement_id)
     _guard(user, "reply.edit", item)
     if not can_edit(user, item, now):
         raise RuleError(_("Replies can only be edited by their author within 15 minutes."), 403)
@@ -423,7 +341,7 @@ def vote(user: User, statement: Statement, value: int, now: datetime | None = No
     as one row because the unique (participant, statement) constraint decides.
     """
     now = now or utcnow()
-    _require(user, statement.discussion, now)
+    _require(user, statement.discussion, now, statement.id)
     if statement.status != ContentStatus.VISIBLE:
         raise RuleError(_("This statement is no longer shown."), status=409)
     try:

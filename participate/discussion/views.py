@@ -27,6 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from participate import policy
 from participate.discussion import rules
 from participate.discussion.forms import (
     DeleteForm,
@@ -41,7 +42,6 @@ from participate.models import (
     ContentStatus,
     Discussion,
     Proposal,
-    ProposalStatus,
     Reply,
     Statement,
     Vote,
@@ -54,12 +54,6 @@ bp = Blueprint("discussion", __name__)
 
 PAGE_SIZE = 20
 REPLY_PAGE_SIZE = 50
-NOT_PUBLIC = {
-    ProposalStatus.DRAFT,
-    ProposalStatus.IN_REVIEW,
-    ProposalStatus.CHANGES_REQUESTED,
-    ProposalStatus.REJECTED,
-}
 VOTE_WORDS = {"agree": 1, "disagree": -1, "pass": 0, "1": 1, "-1": -1, "0": 0}
 SORTS = ("new", "votes", "oldest")
 
@@ -87,10 +81,7 @@ def _readable_proposal(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         abort(404)
-    if proposal.status in NOT_PUBLIC and not (
-        current_user.is_authenticated
-        and (current_user.is_moderator or current_user.id == proposal.author_id)
-    ):
+    if not policy.can_view_proposal(current_user, proposal):
         abort(404)
     return proposal
 
@@ -108,10 +99,7 @@ def _statement_or_404(statement_id: int) -> Statement:
     statement = rules.load_statement(statement_id)
     if statement is None:
         abort(404)
-    _readable_proposal(statement.discussion.proposal_id)
-    if statement.status != ContentStatus.VISIBLE and not (
-        current_user.is_authenticated and current_user.is_moderator
-    ):
+    if not policy.can_view_statement(current_user, statement):
         abort(404)
     return statement
 
@@ -383,7 +371,7 @@ def _render_thread(
     )
     total = statement.reply_count or 0
     discussion = statement.discussion
-    problem = rules.participation_problem(current_user, discussion, now)
+    problem = rules.participation_problem(current_user, discussion, now, statement.id)
     if form is None and problem is None:
         form = ReplyForm()
     reply_to = None
@@ -411,7 +399,10 @@ def _render_thread(
         page=page,
         pages=max((total + REPLY_PAGE_SIZE - 1) // REPLY_PAGE_SIZE, 1),
         now=now,
-        can_edit=rules.can_edit,
+        # policy.can_edit_reply, with the thread's participation problem asked once above
+        can_edit=lambda user, reply, at: (
+            problem is None and policy.is_own_fresh_reply(user, reply, at)
+        ),
         can_delete=rules.can_delete,
         max_nesting=rules.MAX_NESTING,
         delete_form=DeleteForm(),

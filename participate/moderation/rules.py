@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from participate import audit
+from participate import audit, policy
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -48,6 +48,16 @@ from participate.models import (
     User,
 )
 from participate.moderation.settings import cfg
+from participate.policy import (  # noqa: F401 - re-exported for callers
+    can_appeal,
+    can_decide,
+    can_manage_site,
+    can_moderate,
+    can_moderate_item,
+    can_see_queue,
+    can_suspend,
+)
+from participate.policy import is_active as _active
 from participate.timeutil import aware, utcnow
 
 __all__ = [
@@ -56,7 +66,6 @@ __all__ = [
     "EXCLUSION_REASONS",
     "can_moderate",
     "can_moderate_item",
-    "can_review_proposals",
     "can_suspend",
     "can_manage_site",
     "can_decide",
@@ -119,91 +128,17 @@ MESSAGE_MAX = 2000
 # --- Predicates -------------------------------------------------------------------------
 
 
-def _active(user: Any, now: datetime | None = None) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.deleted_at is None
-        and not user.is_suspended(now)
-    )
+def discussion_agency_ids(discussion_id: int | None) -> set[int]:
+    """The agencies responsible for the consultation a discussion belongs to (none for
+    citizens' proposals: only moderators moderate those)."""
+    discussion = db.session.get(Discussion, discussion_id) if discussion_id else None
+    if discussion is None or discussion.proposal.kind != ProposalKind.CONSULTATION:
+        return set()
+    return policy.agencies_of(discussion.proposal)
 
 
-def _is_moderator(user: Any) -> bool:
-    return _active(user) and user.role in (Role.MODERATOR, Role.ADMIN)
-
-
-def discussion_agency_id(discussion_id: int | None) -> int | None:
-    """The agency owning the consultation a discussion belongs to (None for proposals)."""
-    if discussion_id is None:
-        return None
-    row = db.session.execute(
-        select(Proposal.kind, Proposal.owner_agency_id)
-        .join(Discussion, Discussion.proposal_id == Proposal.id)
-        .where(Discussion.id == discussion_id)
-    ).first()
-    if row is None or row.kind != ProposalKind.CONSULTATION:
-        return None
-    return row.owner_agency_id
-
-
-def can_moderate(user: Any, discussion_id: int | None = None) -> bool:
-    """Moderators and admins moderate everything; agency staff only the consultations
-    their agency opened, and only when the site allows it (MODERATION_AGENCY_STAFF)."""
-    if _is_moderator(user):
-        return True
-    if not _active(user) or user.role != Role.AGENCY_STAFF or not cfg("MODERATION_AGENCY_STAFF"):
-        return False
-    agency_id = discussion_agency_id(discussion_id)
-    return agency_id is not None and user.is_staff_of(agency_id)
-
-
-def can_review_proposals(user: Any) -> bool:
-    return _is_moderator(user)
-
-
-def can_suspend(user: Any) -> bool:
-    """Suspensions are site-wide, so only moderators (not agency staff) suspend."""
-    return _is_moderator(user)
-
-
-def can_manage_site(user: Any) -> bool:
-    """Banned words, the audit view: moderators and admins."""
-    return _is_moderator(user)
-
-
-def can_see_queue(user: Any) -> bool:
-    return _is_moderator(user) or bool(
-        _active(user) and user.role == Role.AGENCY_STAFF and cfg("MODERATION_AGENCY_STAFF")
-    )
-
-
-def can_moderate_item(user: Any, item: ModerationItem) -> bool:
-    if item.content_type == "proposal" and item.kind == ItemKind.PROPOSAL:
-        return can_review_proposals(user)
-    if item.content_type in ("user", "proposal"):
-        return _is_moderator(user)
-    if item.kind == ItemKind.APPEAL:
-        return _is_moderator(user)
-    return can_moderate(user, item.discussion_id)
-
-
-def can_decide(user: Any, item: ModerationItem) -> bool:
-    """Allowed, the item is open, and an appeal goes to someone other than the decider."""
-    if not can_moderate_item(user, item) or not item.is_open:
-        return False
-    return not (item.excluded_moderator_id is not None and item.excluded_moderator_id == user.id)
-
-
-def can_appeal(user: Any, notice: ModerationNotice, now: datetime | None = None) -> bool:
-    if not getattr(user, "is_authenticated", False) or notice.user_id != user.id:
-        return False
-    if not notice.appealable or notice.item_id is None:
-        return False
-    created = aware(notice.created_at)
-    window = timedelta(days=int(cfg("MODERATION_APPEAL_DAYS")))
-    if created is not None and (now or utcnow()) - created > window:
-        return False
-    return db.session.scalar(select(Appeal.id).where(Appeal.item_id == notice.item_id)) is None
+def _discussion(discussion_id: int | None) -> Discussion | None:
+    return db.session.get(Discussion, discussion_id) if discussion_id else None
 
 
 # --- Content helpers --------------------------------------------------------------------
@@ -826,7 +761,7 @@ def lock(
 ) -> ThreadLock:
     """Stop new statements, replies and votes in a discussion (or one thread); reading and
     reporting go on."""
-    if not can_moderate(actor, discussion.id):
+    if not can_moderate(actor, discussion):
         raise RuleError(_("You may not moderate this."), status=403)
     if statement is not None and statement.discussion_id != discussion.id:
         raise RuleError(_("That statement belongs to another discussion."), status=400)
@@ -861,7 +796,7 @@ def lock(
 
 
 def unlock(actor: User, entry: ThreadLock) -> None:
-    if not can_moderate(actor, entry.discussion_id):
+    if not can_moderate(actor, _discussion(entry.discussion_id)):
         raise RuleError(_("You may not moderate this."), status=403)
     audit.record(
         actor,
@@ -953,7 +888,7 @@ def unsuspend(actor: User, user: User, now: datetime | None = None) -> None:
 
 
 def set_premoderation(actor: User, discussion: Discussion, enabled: bool) -> None:
-    if not can_moderate(actor, discussion.id):
+    if not can_moderate(actor, discussion):
         raise RuleError(_("You may not moderate this."), status=403)
     row = db.session.get(DiscussionModeration, discussion.id)
     if row is None:
@@ -1030,20 +965,7 @@ def open_count(user: Any) -> int:
         .select_from(ModerationItem)
         .where(ModerationItem.state == ItemState.OPEN)
     )
-    if not _is_moderator(user):
-        agency_ids = (
-            select(Discussion.id)
-            .join(Proposal, Discussion.proposal_id == Proposal.id)
-            .where(
-                Proposal.kind == ProposalKind.CONSULTATION,
-                Proposal.owner_agency_id == user.agency_id,
-            )
-        )
-        query = query.where(
-            ModerationItem.discussion_id.in_(agency_ids),
-            ModerationItem.content_type.in_(["statement", "reply"]),
-            ModerationItem.kind != ItemKind.APPEAL,
-        )
+    query = query.where(policy.moderated_items_clause(user))
     return db.session.scalar(query) or 0
 
 

@@ -28,6 +28,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
+from participate import policy
 from participate.errors import RuleError, error_response
 from participate.extensions import db, limiter
 from participate.models import (
@@ -250,17 +251,7 @@ def _queue_query(kind: str, discussion_id: int | None, state: str) -> Any:
         query = query.where(ModerationItem.kind == ItemKind(kind))
     if discussion_id:
         query = query.where(ModerationItem.discussion_id == discussion_id)
-    if not rules.can_review_proposals(current_user):  # agency staff: own consultations only
-        own = (
-            select(Discussion.id)
-            .join(Proposal, Discussion.proposal_id == Proposal.id)
-            .where(Proposal.owner_agency_id == current_user.agency_id)
-        )
-        query = query.where(
-            ModerationItem.discussion_id.in_(own),
-            ModerationItem.content_type.in_(["statement", "reply"]),
-            ModerationItem.kind != ItemKind.APPEAL,
-        )
+    query = query.where(policy.moderated_items_clause(current_user))
     return query
 
 
@@ -620,7 +611,7 @@ def _discussion_or_404(discussion_id: int) -> Discussion:
 @bp.route("/discussions/<int:discussion_id>")
 def discussion(discussion_id: int) -> Any:
     found = _discussion_or_404(discussion_id)
-    if not rules.can_moderate(current_user, found.id):
+    if not rules.can_moderate(current_user, found):
         return _login_or_denied()
     settings = db.session.get(DiscussionModeration, found.id)
     pre = PremoderationForm(enabled=bool(settings and settings.premoderation))
@@ -642,7 +633,7 @@ def discussion(discussion_id: int) -> Any:
 @limiter.limit(_write_limit, methods=["POST"])
 def premoderation(discussion_id: int) -> Any:
     found = _discussion_or_404(discussion_id)
-    if not rules.can_moderate(current_user, found.id):
+    if not rules.can_moderate(current_user, found):
         return _denied()
     form = PremoderationForm()
     if not form.validate_on_submit():
@@ -662,7 +653,7 @@ def premoderation(discussion_id: int) -> Any:
 @limiter.limit(_write_limit, methods=["POST"])
 def lock(discussion_id: int) -> Any:
     found = _discussion_or_404(discussion_id)
-    if not rules.can_moderate(current_user, found.id):
+    if not rules.can_moderate(current_user, found):
         return _denied()
     form = LockForm()
     back = url_for(".discussion", discussion_id=found.id)
@@ -690,7 +681,7 @@ def unlock(lock_id: int) -> Any:
     entry = db.session.get(ThreadLock, lock_id)
     if entry is None:
         abort(404)
-    if not rules.can_moderate(current_user, entry.discussion_id):
+    if not rules.can_moderate(current_user, db.session.get(Discussion, entry.discussion_id)):
         return _denied()
     SimpleForm().validate_on_submit()
     discussion_id = entry.discussion_id

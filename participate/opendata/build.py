@@ -98,12 +98,12 @@ def _public_proposals() -> list[Any]:
     from sqlalchemy.orm import selectinload
 
     from participate.models import Proposal
-    from participate.proposals.rules import PUBLIC_STATUSES
+    from participate.policy import public_clause
 
     return list(
         db.session.scalars(
             select(Proposal)
-            .where(Proposal.status.in_(PUBLIC_STATUSES))
+            .where(public_clause())
             .options(
                 selectinload(Proposal.measures),
                 selectinload(Proposal.responsible_agencies),

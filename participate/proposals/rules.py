@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit
@@ -36,234 +34,54 @@ from participate.models import (
     Notification,
     NotificationKind,
     Proposal,
-    ProposalKind,
     ProposalMeasure,
-    ProposalStatus,
     RejectionReason,
     ResponseExtension,
     ResponsePoint,
-    Role,
     User,
 )
+from participate.policy import (  # noqa: F401 - re-exported for callers
+    can_assign_agencies,
+    can_close_consultation,
+    can_edit,
+    can_endorse,
+    can_extend,
+    can_follow,
+    can_open_consultation,
+    can_propose,
+    can_respond,
+    can_review,
+    can_submit,
+    is_active,
+)
+from participate.proposals.lifecycle import (  # noqa: F401 - re-exported for callers
+    ALLOWED,
+    DECISION_LABELS,
+    MAX_MEASURES,
+    OPEN_FOR_DISCUSSION,
+    PUBLIC_STATUSES,
+    REJECTION_LABELS,
+    STATUS_LABELS,
+    Clock,
+    P,
+    S,
+    _at,
+    cfg,
+    discussion_is_open,
+    effective_status,
+    in_election_freeze,
+    reaction_window_end,
+    response_clock,
+    status_clause,
+    transition,
+)
 from participate.timeutil import (
-    add_working_days,
     aware,
     deadline_after,
     end_of_taipei_day,
     taipei_today,
     utcnow,
 )
-
-S = ProposalStatus
-P = ProposalKind
-
-# Every allowed status change, per kind. Anything else is refused by :func:`transition`.
-ALLOWED: dict[ProposalKind, dict[ProposalStatus, frozenset[ProposalStatus]]] = {
-    P.PROPOSAL: {
-        S.DRAFT: frozenset({S.IN_REVIEW}),
-        S.IN_REVIEW: frozenset({S.ENDORSING, S.CHANGES_REQUESTED, S.REJECTED}),
-        S.CHANGES_REQUESTED: frozenset({S.IN_REVIEW}),
-        S.ENDORSING: frozenset({S.ESTABLISHED, S.LAPSED}),
-        S.ESTABLISHED: frozenset({S.RESPONDED}),
-    },
-    P.CONSULTATION: {
-        S.OPEN: frozenset({S.CLOSED}),
-        S.CLOSED: frozenset({S.RESPONDED}),
-    },
-}
-
-PUBLIC_STATUSES = frozenset({S.ENDORSING, S.ESTABLISHED, S.LAPSED, S.RESPONDED, S.OPEN, S.CLOSED})
-OPEN_FOR_DISCUSSION = frozenset({S.ENDORSING, S.ESTABLISHED, S.OPEN})
-
-REJECTION_LABELS: dict[RejectionReason, Any] = {
-    RejectionReason.ABUSIVE: _l("Threats, obscenity, defamation or insult"),
-    RejectionReason.INFRINGES_RIGHTS: _l("Infringes the rights of others"),
-    RejectionReason.DISCRIMINATION: _l("Discrimination"),
-    RejectionReason.IN_COURT: _l("Concerns a case before the courts"),
-    RejectionReason.UNCLEAR: _l("Unclear or a purely personal matter"),
-    RejectionReason.OUTSIDE_REMIT: _l("Outside the remit of the Executive Yuan"),
-    RejectionReason.COMMERCIAL: _l("Commercial or advertising content"),
-    RejectionReason.DUPLICATE: _l("Duplicates a proposal that is still open"),
-}
-
-DECISION_LABELS: dict[Decision, Any] = {
-    Decision.ADOPTED: _l("Adopted"),
-    Decision.PARTLY: _l("Partly adopted"),
-    Decision.NOT_ADOPTED: _l("Not adopted"),
-    Decision.UNDER_STUDY: _l("Under study"),
-}
-
-STATUS_LABELS: dict[ProposalStatus, Any] = {
-    S.DRAFT: _l("Draft"),
-    S.IN_REVIEW: _l("In review"),
-    S.CHANGES_REQUESTED: _l("Changes requested"),
-    S.REJECTED: _l("Not accepted"),
-    S.ENDORSING: _l("Open for endorsement"),
-    S.ESTABLISHED: _l("Established, awaiting response"),
-    S.LAPSED: _l("Lapsed"),
-    S.RESPONDED: _l("Responded"),
-    S.OPEN: _l("Consultation open"),
-    S.CLOSED: _l("Consultation closed"),
-}
-
-MAX_MEASURES = 10
-
-
-# --------------------------------------------------------------------------- time
-
-
-def _at(now: datetime | None) -> datetime:
-    """``now`` as an aware UTC datetime (SQLite hands back naive ones), default the clock."""
-    return aware(now) if now is not None else utcnow()
-
-
-def cfg(name: str) -> Any:
-    return current_app.config[name]
-
-
-def effective_status(proposal: Proposal, now: datetime | None = None) -> ProposalStatus:
-    """The status as it is at ``now``, even if the periodic task has not stored it yet."""
-    now = _at(now)
-    deadline = aware(proposal.deadline)
-    if proposal.status == S.ENDORSING and deadline is not None and now > deadline:
-        return S.LAPSED
-    if proposal.status == S.OPEN and deadline is not None and now > deadline:
-        return S.CLOSED
-    return proposal.status
-
-
-def status_clause(status: ProposalStatus, now: datetime) -> Any:
-    """SQL condition matching proposals whose *effective* status is ``status``."""
-    expired = and_(Proposal.deadline.is_not(None), Proposal.deadline < now)
-    if status == S.ENDORSING:
-        return and_(Proposal.status == S.ENDORSING, ~expired)
-    if status == S.LAPSED:
-        return or_(Proposal.status == S.LAPSED, and_(Proposal.status == S.ENDORSING, expired))
-    if status == S.OPEN:
-        return and_(Proposal.status == S.OPEN, ~expired)
-    if status == S.CLOSED:
-        return or_(Proposal.status == S.CLOSED, and_(Proposal.status == S.OPEN, expired))
-    return Proposal.status == status
-
-
-def in_election_freeze(now: datetime | None = None) -> bool:
-    """Within the configured election freeze (inclusive Taipei dates)?"""
-    start, end = cfg("ELECTION_FREEZE_START"), cfg("ELECTION_FREEZE_END")
-    if not start or not end:
-        return False
-    today = taipei_today(now or utcnow())
-    return start <= today <= end
-
-
-def reaction_window_end(proposal: Proposal) -> datetime | None:
-    responded = aware(proposal.responded_at)
-    if responded is None:
-        return None
-    return responded + timedelta(days=cfg("REACTION_DAYS_AFTER_RESPONSE"))
-
-
-def discussion_is_open(proposal: Proposal, now: datetime | None = None) -> bool:
-    """May people post and vote in this proposal's discussion right now?
-
-    Open while endorsing, established (awaiting the answer) or while a consultation is
-    open, and for ``REACTION_DAYS_AFTER_RESPONSE`` days after the response is published;
-    closed otherwise. Deadlines count even if the periodic task has not run yet.
-    """
-    now = _at(now)
-    status = effective_status(proposal, now)
-    if status in OPEN_FOR_DISCUSSION:
-        return True
-    end = reaction_window_end(proposal)
-    return status == S.RESPONDED and end is not None and now <= end
-
-
-@dataclass
-class Clock:
-    """What the public sees about the response deadline."""
-
-    started_at: datetime | None
-    due_at: datetime | None
-    days_left: int | None
-    overdue_days: int
-    answered_at: datetime | None
-    late_days: int
-
-    @property
-    def running(self) -> bool:
-        return self.due_at is not None and self.answered_at is None
-
-    @property
-    def overdue(self) -> bool:
-        return self.running and self.overdue_days > 0
-
-
-def response_clock(proposal: Proposal, now: datetime | None = None) -> Clock | None:
-    due = aware(proposal.response_due_at)
-    if due is None:
-        return None
-    now = _at(now)
-    answered = aware(proposal.responded_at)
-    left = (taipei_today(due) - taipei_today(now)).days
-    overdue_days = max(0, -left) if now > due and answered is None else 0
-    late = max(0, (taipei_today(answered) - taipei_today(due)).days) if answered else 0
-    return Clock(
-        started_at=aware(proposal.response_started_at),
-        due_at=due,
-        days_left=left if answered is None else None,
-        overdue_days=overdue_days,
-        answered_at=answered,
-        late_days=late,
-    )
-
-
-# --------------------------------------------------------------------------- transition
-
-
-def transition(
-    proposal: Proposal,
-    new: ProposalStatus,
-    actor: User | None,
-    now: datetime,
-    reason: str | None = None,
-    **detail: Any,
-) -> None:
-    """The one place a status changes: refuse edges not in ``ALLOWED``, stamp, audit."""
-    old = proposal.status
-    if new not in ALLOWED.get(proposal.kind, {}).get(old, frozenset()):
-        raise RuleError(
-            _(
-                "This action is not possible while the proposal is %(status)s.",
-                status=str(STATUS_LABELS[old]),
-            ),
-            status=409,
-        )
-    proposal.status = new
-    if new == S.IN_REVIEW:
-        proposal.submitted_at = now
-        proposal.review_due_at = add_working_days(now, cfg("REVIEW_WORKING_DAYS"))
-    elif new in (S.ENDORSING, S.CHANGES_REQUESTED, S.REJECTED):
-        proposal.reviewed_at = now
-        proposal.reviewer_id = getattr(actor, "id", None)
-    if new == S.ENDORSING:
-        proposal.opened_at = now
-        proposal.deadline = deadline_after(now, cfg("ENDORSEMENT_DAYS"))
-        proposal.review_message = None
-    elif new == S.ESTABLISHED:
-        proposal.established_at = now
-    elif new in (S.LAPSED, S.CLOSED):
-        proposal.ended_at = now
-    elif new == S.RESPONDED:
-        proposal.responded_at = now
-    audit.record(
-        actor,
-        f"proposal.{new.value}",
-        "proposal",
-        proposal.id,
-        reason=reason,
-        before=old.value,
-        after=new.value,
-        **detail,
-    )
 
 
 def sync_status(proposal: Proposal, now: datetime | None = None) -> bool:
@@ -283,119 +101,6 @@ def sync_status(proposal: Proposal, now: datetime | None = None) -> bool:
 
 
 # --------------------------------------------------------------------------- predicates
-
-
-def _active(user: Any, now: datetime) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.deleted_at is None
-        and not user.is_suspended(now)
-    )
-
-
-def can_view(user: Any, proposal: Proposal) -> bool:
-    if proposal.status in PUBLIC_STATUSES:
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_moderator or user.id == proposal.author_id
-
-
-def can_propose(user: Any, now: datetime) -> bool:
-    return _active(user, now) and user.is_verified and not in_election_freeze(now)
-
-
-def can_edit(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return (
-        _active(user, now)
-        and proposal.kind == P.PROPOSAL
-        and proposal.author_id == user.id
-        and proposal.status in (S.DRAFT, S.CHANGES_REQUESTED)
-    )
-
-
-def can_submit(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return can_edit(user, proposal, now) and user.is_verified and not in_election_freeze(now)
-
-
-def can_review(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return (
-        _active(user, now)
-        and user.is_moderator
-        and proposal.kind == P.PROPOSAL
-        and proposal.status == S.IN_REVIEW
-    )
-
-
-def can_endorse(user: Any, proposal: Proposal, now: datetime) -> bool:
-    """Verified, active, the proposal open for endorsement now, and no election freeze.
-
-    Endorsing one's own proposal is allowed (as on join.gov.tw). Having endorsed already
-    is checked by :func:`endorse` against the database.
-    """
-    return (
-        _active(user, now)
-        and user.is_verified
-        and proposal.kind == P.PROPOSAL
-        and effective_status(proposal, now) == S.ENDORSING
-        and not in_election_freeze(now)
-    )
-
-
-def can_assign_agencies(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return _active(user, now) and user.is_moderator and proposal.status == S.ESTABLISHED
-
-
-def is_responsible_staff(user: Any, proposal: Proposal) -> bool:
-    """Staff of an agency answering for this item (admins too)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if proposal.kind == P.CONSULTATION:
-        ids = [proposal.owner_agency_id]
-    else:
-        ids = [a.id for a in proposal.responsible_agencies]
-    if user.role == Role.ADMIN:
-        return bool([i for i in ids if i is not None])
-    return any(user.is_staff_of(i) for i in ids)
-
-
-def can_extend(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return (
-        _active(user, now)
-        and proposal.kind == P.PROPOSAL
-        and proposal.status == S.ESTABLISHED
-        and proposal.response_due_at is not None
-        and is_responsible_staff(user, proposal)
-    )
-
-
-def can_respond(user: Any, proposal: Proposal, now: datetime) -> bool:
-    """Write or publish the official response: the responsible agency's staff, once the
-    proposal is established and assigned, or once the consultation has closed."""
-    if not _active(user, now) or not is_responsible_staff(user, proposal):
-        return False
-    status = effective_status(proposal, now)
-    if proposal.kind == P.CONSULTATION:
-        return status == S.CLOSED
-    return status == S.ESTABLISHED and proposal.response_due_at is not None
-
-
-def can_open_consultation(user: Any, now: datetime) -> bool:
-    return _active(user, now) and user.role == Role.AGENCY_STAFF and user.agency_id is not None
-
-
-def can_close_consultation(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return (
-        _active(user, now)
-        and proposal.kind == P.CONSULTATION
-        and effective_status(proposal, now) == S.OPEN
-        and is_responsible_staff(user, proposal)
-    )
-
-
-def can_follow(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return _active(user, now) and proposal.status in PUBLIC_STATUSES
 
 
 def _require(ok: bool, message: str | None = None, status: int = 403) -> None:
@@ -472,7 +177,7 @@ def create_proposal(
 ) -> Proposal:
     """A citizen writes a proposal: saved as a draft, or sent straight to review."""
     now = _at(now)
-    _require(_active(author, now) and author.is_verified, _("Confirm your email address first."))
+    _require(is_active(author, now) and author.is_verified, _("Confirm your email address first."))
     if submit:
         _require(
             not in_election_freeze(now), _("No new proposals during the election freeze."), 409
@@ -524,7 +229,7 @@ def submit_proposal(author: User, proposal: Proposal, now: datetime | None = Non
 
 def _require_moderator(user: Any, proposal: Proposal, now: datetime) -> None:
     """Moderators only; a wrong state is left to :func:`transition` (409, not 403)."""
-    _require(_active(user, now) and user.is_moderator and proposal.kind == P.PROPOSAL)
+    _require(is_active(user, now) and user.is_moderator and proposal.kind == P.PROPOSAL)
 
 
 def _open_discussion(proposal: Proposal) -> None:

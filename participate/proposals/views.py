@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from participate import policy
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
@@ -110,7 +111,7 @@ def _get(proposal_id: int) -> Proposal:
 
 def _visible(proposal_id: int) -> Proposal:
     proposal = _get(proposal_id)
-    if not rules.can_view(current_user, proposal):
+    if not policy.can_view_proposal(current_user, proposal):
         abort(404)
     return proposal
 

@@ -28,9 +28,11 @@ from participate.models import (
     AnalysisState,
     AnalysisStatus,
     Discussion,
-    Proposal,
-    ProposalStatus,
-    Role,
+)
+from participate.policy import (  # noqa: F401 - re-exported for callers
+    can_reanalyse,
+    can_see_diagnostics,
+    can_view_report,
 )
 from participate.timeutil import aware, utcnow
 
@@ -49,14 +51,6 @@ __all__ = [
     "latest_succeeded",
     "progress",
 ]
-
-# Report pages of proposals nobody may see yet are not shown either.
-NOT_PUBLIC = {
-    ProposalStatus.DRAFT,
-    ProposalStatus.IN_REVIEW,
-    ProposalStatus.CHANGES_REQUESTED,
-    ProposalStatus.REJECTED,
-}
 
 # The one place analysis statuses change: from -> allowed targets.
 ALLOWED: dict[AnalysisStatus, set[AnalysisStatus]] = {
@@ -81,38 +75,6 @@ def transition(analysis: Analysis, target: AnalysisStatus, now: datetime | None 
 
 
 # --- Predicates -------------------------------------------------------------------------
-
-
-def _agency_ids(proposal: Proposal) -> set[int]:
-    ids: set[int] = set()
-    if getattr(proposal, "owner_agency_id", None):
-        ids.add(proposal.owner_agency_id)
-    for agency in getattr(proposal, "responsible_agencies", None) or []:
-        ids.add(agency.id)
-    return ids
-
-
-def can_view_report(user: Any, proposal: Proposal) -> bool:
-    """Public once the proposal is public; before that its author and moderators only."""
-    if proposal.status not in NOT_PUBLIC:
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_moderator or user.id == proposal.author_id)
-
-
-def can_reanalyse(user: Any, proposal: Proposal) -> bool:
-    """Staff of the proposal's agency (owner or assigned), moderators and admins."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_moderator:  # moderators and admins
-        return True
-    return user.role == Role.AGENCY_STAFF and user.agency_id in _agency_ids(proposal)
-
-
-def can_see_diagnostics(user: Any, proposal: Proposal) -> bool:
-    """Run errors, timings and the stale-worker warning are for the same people."""
-    return can_reanalyse(user, proposal)
 
 
 # --- Scheduling -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from participate import policy
 from participate.errors import error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
@@ -38,7 +39,6 @@ from participate.models import (
     Discussion,
     PolisParticipant,
     Proposal,
-    Role,
     Statement,
     Vote,
 )
@@ -60,15 +60,6 @@ class ReanalyseForm(FlaskForm):
 
 def _write_limit() -> str:
     return current_app.config["WRITE_RATE_LIMIT"]
-
-
-def can_export(user: Any) -> bool:
-    """Exports are for agency staff, moderators and admins (the issue's "staff see the
-    same plus exports"); the printable page is public like the report itself."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.role == Role.AGENCY_STAFF or user.is_moderator)
-    )
 
 
 def _load(proposal_id: int) -> tuple[Proposal, Discussion | None]:
@@ -163,7 +154,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         "report": None,
         "staff": staff,
         "can_reanalyse": rules.can_reanalyse(current_user, proposal),
-        "can_export": can_export(current_user),
+        "can_export": policy.can_export(current_user),
         "form": ReanalyseForm(),
         "progress": None,
         "failed": None,
@@ -282,7 +273,7 @@ def reanalyse(proposal_id: int) -> Any:
 
 def _export_source(proposal_id: int) -> tuple[Proposal, Discussion, Analysis, present.Report]:
     proposal, discussion = _load(proposal_id)
-    if not can_export(current_user):
+    if not policy.can_export(current_user):
         abort(403)
     analysis = rules.latest_succeeded(discussion.id) if discussion else None
     if discussion is None or analysis is None:
@@ -431,10 +422,7 @@ def export_csv(proposal_id: int) -> Response:
 def stale_banner(_sender: Any = None) -> list[dict[str, Any]]:
     """Staff see, on every page, that analyses are stale when no worker is alive and
     some discussion waits for one."""
-    if not (
-        current_user.is_authenticated
-        and (current_user.role == Role.AGENCY_STAFF or current_user.is_moderator)
-    ):
+    if not policy.is_moderator(current_user) and not policy.is_agency_staff(current_user):
         return []
     from participate.models import AnalysisState
 

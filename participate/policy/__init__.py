@@ -1,0 +1,128 @@
+"""The one access policy: who may do what, asked by views, the API, search, reports,
+moderation and every operation alike.
+
+Named predicates, composed from the few shared ones in :mod:`participate.policy.core`
+(``is_public``, ``agencies_of``, ``acts_for``, ``can_moderate``...), grouped by area.
+Everything is importable from here: ``from participate import policy`` then
+``policy.can_endorse(user, proposal, now)``. A predicate answers yes or no and never
+writes; the operations turn a "no" into a :class:`participate.errors.RuleError`. The whole
+policy is tested as one role x lifecycle phase x action matrix (tests/test_policy.py).
+"""
+
+from participate.policy.accounts import can_make_api_token, can_manage_agencies, can_manage_roles
+from participate.policy.core import (
+    acts_for,
+    agencies_of,
+    agency_staff_may_moderate,
+    can_moderate,
+    can_view_proposal,
+    is_active,
+    is_admin,
+    is_agency_staff,
+    is_authenticated,
+    is_moderator,
+    is_public,
+    is_verified,
+    public_clause,
+    responsible_clause,
+)
+from participate.policy.discussion import (
+    can_add_seed,
+    can_delete,
+    can_edit_reply,
+    can_post_statement,
+    can_reply,
+    can_report,
+    can_view_statement,
+    can_vote,
+    is_own_fresh_reply,
+    lock_on,
+    locked_message,
+    participation_problem,
+    suspended_message,
+)
+from participate.policy.moderation import (
+    can_appeal,
+    can_decide,
+    can_manage_site,
+    can_moderate_item,
+    can_see_queue,
+    can_suspend,
+    moderated_items_clause,
+)
+from participate.policy.proposals import (
+    can_assign_agencies,
+    can_close_consultation,
+    can_edit,
+    can_endorse,
+    can_extend,
+    can_follow,
+    can_open_consultation,
+    can_propose,
+    can_report_proposal,
+    can_respond,
+    can_review,
+    can_submit,
+)
+from participate.policy.reports import (
+    can_export,
+    can_reanalyse,
+    can_see_diagnostics,
+    can_view_report,
+)
+
+__all__ = [
+    "acts_for",
+    "agencies_of",
+    "agency_staff_may_moderate",
+    "can_add_seed",
+    "can_appeal",
+    "can_assign_agencies",
+    "can_close_consultation",
+    "can_decide",
+    "can_delete",
+    "can_edit",
+    "can_edit_reply",
+    "can_endorse",
+    "can_export",
+    "can_extend",
+    "can_follow",
+    "can_make_api_token",
+    "can_manage_agencies",
+    "can_manage_roles",
+    "can_manage_site",
+    "can_moderate",
+    "can_moderate_item",
+    "can_open_consultation",
+    "can_post_statement",
+    "can_propose",
+    "can_reanalyse",
+    "can_reply",
+    "can_report",
+    "can_report_proposal",
+    "can_respond",
+    "can_review",
+    "can_see_diagnostics",
+    "can_see_queue",
+    "can_submit",
+    "can_suspend",
+    "can_view_proposal",
+    "can_view_report",
+    "can_view_statement",
+    "can_vote",
+    "is_active",
+    "is_admin",
+    "is_agency_staff",
+    "is_authenticated",
+    "is_moderator",
+    "is_own_fresh_reply",
+    "is_public",
+    "is_verified",
+    "lock_on",
+    "moderated_items_clause",
+    "locked_message",
+    "participation_problem",
+    "public_clause",
+    "responsible_clause",
+    "suspended_message",
+]

@@ -1,0 +1,20 @@
+"""Who may manage accounts, roles, agencies and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from participate.policy.core import is_admin, is_verified
+
+
+def can_manage_roles(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_manage_agencies(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_make_api_token(user: Any) -> bool:
+    """Tokens act for their owner, so only someone who may take part makes one."""
+    return is_verified(user)
