@@ -53,22 +53,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from participate import (
-        account,
-        admin,
-        api,
-        auth,
-        boundary,
-        discussion,
-        main,
-        moderation,
-        proposals,
-        reports,
-    )
+    from participate import boundary
+    from participate.account import views as account
+    from participate.admin import views as admin
+    from participate.api import views as api
+    from participate.auth import views as auth
     from participate.cli import register_cli
+    from participate.discussion import views as discussion
+    from participate.main import views as main
+    from participate.moderation import views as moderation
+    from participate.proposals import views as proposals
+    from participate.reports import views as reports
 
     # Every area, explicitly and in this order (navigation and demo data build on it): a
-    # missing area fails here, loudly.
+    # missing area fails here, loudly. Each area's init_app registers its blueprint, its
+    # CLI commands and its receivers of the signals in participate.signals.
     for area in (main, auth, account, admin, proposals, discussion, reports, moderation, api):
         area.init_app(app)
     register_cli(app)

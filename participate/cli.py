@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from participate.boundary import unit
 from participate.extensions import db
 from participate.models import Role, User
 
@@ -26,31 +29,31 @@ def create_admin(email: str, name: str, password: str) -> None:
 
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="password")
-    email = normalise_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(
-            email=email,
-            display_name=name,
-            password_hash=hash_password(password),
-            email_verified_at=utcnow(),
-            privacy_accepted_at=utcnow(),
+    with unit():
+        email = normalise_email(email)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(
+                email=email,
+                display_name=name,
+                password_hash=hash_password(password),
+                email_verified_at=utcnow(),
+                privacy_accepted_at=utcnow(),
+            )
+            db.session.add(user)
+            db.session.flush()
+        before = user.role.value if user.role else None
+        user.role = Role.ADMIN
+        user.agency_id = None
+        audit.record(
+            None,
+            "role.change",
+            "user",
+            user.id,
+            before={"role": before},
+            after={"role": "admin"},
+            via="cli",
         )
-        db.session.add(user)
-        db.session.flush()
-    before = user.role.value if user.role else None
-    user.role = Role.ADMIN
-    user.agency_id = None
-    audit.record(
-        None,
-        "role.change",
-        "user",
-        user.id,
-        before={"role": before},
-        after={"role": "admin"},
-        via="cli",
-    )
-    db.session.commit()
     click.echo(f"{email} is now an administrator.")
 
 
@@ -58,9 +61,23 @@ def create_admin(email: str, name: str, password: str) -> None:
 @with_appcontext
 def seed_demo() -> None:
     """Load the demo data (idempotent)."""
-    from participate.demo import seed
+    seed_all(click.echo)
 
-    seed(click.echo)
+
+def seed_all(echo: Callable[[str], None] = print) -> None:
+    """Accounts, then each area's demo content in the order they build on each other:
+    proposals, the discussions of those proposals, the opinion reports of those."""
+    from participate.demo import describe_accounts, seed_accounts
+    from participate.discussion.demo import seed_demo as seed_discussions
+    from participate.proposals.data import seed_demo as seed_proposals
+    from participate.reports.demo import seed_analyses
+
+    with unit():
+        seed_accounts()
+        seed_proposals(echo)
+        seed_discussions(echo)
+        seed_analyses(echo)
+    describe_accounts(echo)
 
 
 def register_cli(app: Flask) -> None:

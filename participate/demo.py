@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: agencies, one account per role, then each area's content.
+"""Demo accounts and agencies for ``make run`` (``participate.cli.seed_all`` adds each
+area's content after them).
 
 Idempotent: every row is looked up by a natural key before it is created, so running
 ``flask seed-demo`` twice leaves the database as after the first run.
@@ -11,11 +12,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from participate.auth.rules import hash_password
-from participate.discussion.demo import seed_demo as seed_discussions
 from participate.extensions import db
 from participate.models import Agency, Role, User
-from participate.proposals.data import seed_demo as seed_proposals
-from participate.reports.demo import seed_analyses
 from participate.timeutil import utcnow
 
 AGENCIES = [
@@ -66,16 +64,15 @@ def get_or_create_user(
     return user
 
 
-def seed(echo: Callable[[str], None] = print) -> None:
+def seed_accounts() -> None:
+    """The demo agencies and one account per role (idempotent)."""
     agencies = {slug: get_or_create_agency(slug, zh, en) for slug, zh, en in AGENCIES}
     for email, name, role, slug in DEMO_USERS:
         get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
     db.session.flush()
-    # Each area's demo content, in the order they build on each other: proposals, then the
-    # discussions of those proposals, then the opinion reports of those discussions.
-    seed_proposals(echo)
-    seed_discussions(echo)
-    seed_analyses(echo)
+
+
+def describe_accounts(echo: Callable[[str], None] = print) -> None:
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, slug in DEMO_USERS:
         echo(f"  {role.value:13} {email}" + (f"  ({slug})" if slug else ""))

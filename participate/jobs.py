@@ -135,14 +135,3 @@ def queue_status() -> dict[str, Any]:
     stale = current_app.config["HEARTBEAT_STALE_SECONDS"]
     status["worker_alive"] = bool(seen and (utcnow() - seen).total_seconds() < stale)
     return status
-
-
-def register_area_tasks() -> None:
-    """Import each area's tasks so the consumer knows them by name."""
-    from participate.api import tasks as _api  # noqa: F401
-    from participate.moderation import tasks as _moderation  # noqa: F401
-    from participate.proposals import tasks as _proposals  # noqa: F401
-    from participate.reports import tasks as _reports  # noqa: F401
-
-
-register_area_tasks()

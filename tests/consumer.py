@@ -2,7 +2,7 @@
 
 One helper for every test that needs a consumer: it picks the queue storage (Huey's SQLite
 storage in the test's folder, or a Redis database of its own), starts
-``huey_consumer participate.jobs.huey`` with the test database's URL, and stops it after.
+``huey_consumer participate.worker.huey`` with the test database's URL, and stops it after.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def consumer_process(
         env["PARTICIPATE_REDIS_URL"] = url
         queue = RedisHuey("participate", url=url)
         queue.flush()
-    cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "participate.jobs.huey"]
+    cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "participate.worker.huey"]
     cmd += ["-w", str(workers), "-k", "thread", "-d", "0.1", "-m", "0.5"]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

@@ -541,7 +541,7 @@ def test_personal_data_and_deletion(app, req, cast):
 
 
 def test_demo_seeder_is_honest_complete_and_idempotent(app, app_ctx):
-    from participate.demo import seed
+    from participate.cli import seed_all as seed
 
     seed(lambda _msg: None)
     first = _count(Proposal), _count(Endorsement)

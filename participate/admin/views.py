@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -136,3 +146,8 @@ def audit() -> str:
         page=page,
         action=action,
     )
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    app.register_blueprint(bp)

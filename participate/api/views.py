@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from participate import signals
 from participate.api.cli import opendata_build_command, reindex_command
 from participate.api.search_views import bp as search_bp
 from participate.api.tokens import bp as tokens_bp
@@ -29,3 +30,13 @@ def navigation(_sender: Any = None) -> list[NavItem]:
         NavItem("api.search.page", _l("Search"), 30),
         NavItem("api.opendata.index", _l("Open data"), 31),
     ]
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    from participate.api import tokens
+
+    app.register_blueprint(bp)
+    signals.connect(signals.navigation, navigation)
+    signals.connect(signals.personal_data, tokens.personal_data)
+    signals.connect(signals.account_deleting, tokens.revoke_on_deletion)

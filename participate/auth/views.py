@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     current_app,
     flash,
@@ -160,3 +161,8 @@ def reset(token: str) -> str | Response:
         logout_user()
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    app.register_blueprint(bp)

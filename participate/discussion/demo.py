@@ -504,7 +504,7 @@ def seed_discussion(
 
 
 def seed_demo(echo: Callable[[str], None] = print) -> None:
-    """The discussion area's demo data (``participate.demo.seed`` runs it after the
+    """The discussion area's demo data (``participate.cli.seed_all`` runs it after the
     proposals area's, whose proposals it discusses)."""
     now = utcnow()
     pool = _participant_pool(now)

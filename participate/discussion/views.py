@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -27,7 +28,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from participate import policy
+from participate import policy, signals
 from participate.discussion import rules
 from participate.discussion.forms import (
     DeleteForm,
@@ -563,3 +564,12 @@ def author_name(user: Any) -> str:
     if user is None or not user.public_name:
         return _("deleted user")
     return user.public_name
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    from participate.discussion import cli, data
+
+    app.register_blueprint(bp)
+    signals.connect(signals.personal_data, data.personal_data)
+    cli.register(app)

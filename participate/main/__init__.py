@@ -1,11 +1,1 @@
 """The main area."""
-
-from __future__ import annotations
-
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    from participate.main.views import bp
-
-    app.register_blueprint(bp)

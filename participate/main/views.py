@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -82,3 +83,8 @@ def outbox() -> str:
 def favicon() -> Response:
     """Browsers ask for /favicon.ico regardless of the <link>; answer instead of a 404."""
     return redirect("/static/favicon.svg", code=301)
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    app.register_blueprint(bp)

@@ -47,6 +47,16 @@ from participate.models import (
     ThreadLock,
     User,
 )
+from participate.moderation.queue import (  # noqa: F401 - re-exported for callers
+    KIND_WEIGHT,
+    _priority,
+    content_author_id,
+    content_discussion_id,
+    content_excerpt,
+    ensure_item,
+    load_content,
+    open_item,
+)
 from participate.moderation.settings import cfg
 from participate.policy import (  # noqa: F401 - re-exported for callers
     can_appeal,
@@ -114,13 +124,6 @@ REASON_LABELS: dict[str, Any] = {
     "appeal": _l("Appeal against a decision"),
     "manual": _l("Moderator's decision"),
 }
-KIND_WEIGHT = {
-    ItemKind.APPEAL: 40,
-    ItemKind.REPORT: 30,
-    ItemKind.HELD: 20,
-    ItemKind.PROPOSAL: 10,
-    ItemKind.ACCOUNT: 5,
-}
 CONTENT_TYPES = ("statement", "reply", "proposal", "user")
 MESSAGE_MAX = 2000
 
@@ -144,46 +147,6 @@ def _discussion(discussion_id: int | None) -> Discussion | None:
 # --- Content helpers --------------------------------------------------------------------
 
 
-def load_content(content_type: str, content_id: int) -> Any:
-    model = {"statement": Statement, "reply": Reply, "proposal": Proposal, "user": User}.get(
-        content_type
-    )
-    return db.session.get(model, content_id) if model is not None else None
-
-
-def content_author_id(obj: Any) -> int | None:
-    if isinstance(obj, User):
-        return obj.id
-    return getattr(obj, "author_id", None)
-
-
-def content_excerpt(obj: Any, length: int = 120) -> str:
-    if isinstance(obj, Statement):
-        text = obj.text
-    elif isinstance(obj, Reply):
-        text = obj.body
-    elif isinstance(obj, Proposal):
-        text = obj.title
-    elif isinstance(obj, User):
-        text = obj.display_name
-    else:
-        text = ""
-    text = " ".join((text or "").split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def content_discussion_id(obj: Any) -> int | None:
-    if isinstance(obj, Statement):
-        return obj.discussion_id
-    if isinstance(obj, Reply):
-        return db.session.scalar(
-            select(Statement.discussion_id).where(Statement.id == obj.statement_id)
-        )
-    if isinstance(obj, Proposal):
-        return db.session.scalar(select(Discussion.id).where(Discussion.proposal_id == obj.id))
-    return None
-
-
 def _set_visibility(obj: Any, status: ContentStatus) -> bool:
     """Hide or restore a statement or reply; False when it already had that status."""
     if not isinstance(obj, Statement | Reply):
@@ -198,52 +161,6 @@ def _set_visibility(obj: Any, status: ContentStatus) -> bool:
 
         g.setdefault("moderation_reanalyse", set()).add(obj.discussion_id)
     return True
-
-
-def _priority(kind: ItemKind, report_count: int) -> int:
-    return KIND_WEIGHT.get(kind, 0) + 10 * min(report_count, 10)
-
-
-def open_item(content_type: str, content_id: int, kind: ItemKind) -> ModerationItem | None:
-    return db.session.scalar(
-        select(ModerationItem).where(
-            ModerationItem.content_type == content_type,
-            ModerationItem.content_id == content_id,
-            ModerationItem.kind == kind,
-            ModerationItem.state == ItemState.OPEN,
-        )
-    )
-
-
-def ensure_item(
-    kind: ItemKind,
-    obj: Any,
-    content_type: str,
-    reason: str,
-    now: datetime | None = None,
-    **detail: Any,
-) -> ModerationItem:
-    """The open item of this kind for this content, created when missing."""
-    found = open_item(content_type, obj.id, kind)
-    if found is not None:
-        if detail:
-            found.detail = {**(found.detail or {}), **detail}
-        return found
-    item = ModerationItem(
-        kind=kind,
-        state=ItemState.OPEN,
-        content_type=content_type,
-        content_id=obj.id,
-        discussion_id=content_discussion_id(obj),
-        subject_user_id=content_author_id(obj),
-        reason=reason,
-        detail=detail,
-        report_count=0,
-        priority=_priority(kind, 0),
-        opened_at=now or utcnow(),
-    )
-    db.session.add(item)
-    return item
 
 
 # --- Notices ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -28,7 +29,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from participate import policy
+from participate import policy, signals
 from participate.errors import RuleError, error_response
 from participate.extensions import db, limiter
 from participate.models import (
@@ -961,3 +962,14 @@ def report_proposal(proposal_id: int) -> Any:
     return render_template(
         "moderation/report_proposal.html", form=form, proposal=proposal, back=back
     ), status
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    from participate.moderation import data, guards
+
+    app.register_blueprint(bp)
+    signals.connect(signals.navigation, navigation)
+    signals.connect(signals.banners, guards.banners)
+    signals.connect(signals.personal_data, data.personal_data)
+    signals.connect(signals.account_deleting, data.delete_personal_data)

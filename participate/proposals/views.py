@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -30,7 +31,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from participate import policy
+from participate import policy, signals
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
@@ -1044,3 +1045,15 @@ def navigation(_sender: Any = None) -> list[NavItem]:
         NavItem("proposals.dashboard", _Label(_staff_label), 14),
         NavItem("proposals.notifications", _Label(_bell_label), 15),
     ]
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    from participate.proposals import cli, data
+
+    app.register_blueprint(bp)
+    signals.connect(signals.navigation, navigation)
+    signals.connect(signals.banners, freeze_banner)
+    signals.connect(signals.personal_data, data.export_personal_data)
+    signals.connect(signals.account_deleting, data.on_account_deletion)
+    cli.register(app)

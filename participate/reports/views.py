@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -29,7 +30,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from participate import policy
+from participate import policy, signals
 from participate.errors import error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import (
@@ -489,3 +490,12 @@ def _statement_choices(proposal: Proposal) -> list[Any]:
     from participate.reports.linkup import statement_choices
 
     return statement_choices(proposal)
+
+
+def init_app(app: Flask) -> None:
+    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    from participate.reports import cli
+
+    app.register_blueprint(bp)
+    signals.connect(signals.banners, stale_banner)
+    cli.register(app)

@@ -1,0 +1,13 @@
+"""The job consumer's entry point: ``huey_consumer participate.worker.huey``.
+
+The Huey instance of :mod:`participate.jobs` with every area's tasks imported, so the
+consumer knows each task by name. Web processes import a task where they queue it.
+"""
+
+from participate.api import tasks as api_tasks  # noqa: F401 - registers the tasks
+from participate.jobs import huey
+from participate.moderation import tasks as moderation_tasks  # noqa: F401
+from participate.proposals import tasks as proposals_tasks  # noqa: F401
+from participate.reports import tasks as reports_tasks  # noqa: F401
+
+__all__ = ["huey"]
