@@ -87,6 +87,9 @@ def boundary_app(app: Flask) -> Iterator[Flask]:
     SENT.clear()
     yield other
     SENT.clear()
+    with other.app_context():  # this app has its own engine: close its connections
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _rows(app: Flask, action: str) -> int:
