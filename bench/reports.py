@@ -29,9 +29,10 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from participate import create_app
+    from participate.boundary import unit
     from participate.extensions import db
     from participate.models import Proposal, ProposalKind, ProposalStatus, Statement, User
-    from participate.reports import engine, present, rules
+    from participate.reports import present, scheduler
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "RATELIMIT_ENABLED": False}
@@ -49,10 +50,10 @@ def main() -> None:
         imported = import_polis(folder, proposal)
         print(f"import: {time.perf_counter() - t:.2f} s ({imported.vote_events} vote events)")
         t = time.perf_counter()
-        out = engine.run_analysis(imported.discussion_id, "command", requeue=False)
+        out = scheduler.run_analysis(imported.discussion_id, "command", requeue=False)
         print(f"analysis (first, incl. jieba start): {time.perf_counter() - t:.2f} s")
         t = time.perf_counter()
-        out = engine.run_analysis(imported.discussion_id, "command", requeue=False)
+        out = scheduler.run_analysis(imported.discussion_id, "command", requeue=False)
         print(f"analysis (second, with previous): {time.perf_counter() - t:.2f} s  {out.status}")
         pid = proposal.id
         did = imported.discussion_id
@@ -97,11 +98,12 @@ def main() -> None:
         )
         db.session.add(user)
         db.session.commit()
-        rules.request_analysis(did)
+        with unit():
+            scheduler.request_analysis(did)
         n = 200
         t = time.perf_counter()
         for _ in range(n):
-            rules.request_analysis(did)
+            scheduler.request_analysis(did)
         hook = (time.perf_counter() - t) / n
         statement = discussion_rules.load_statement(statement_id)
         t = time.perf_counter()

@@ -1,9 +1,10 @@
 """The Huey instance and the job wrapper.
 
 The queue is chosen from the environment at import (the consumer imports this module
-by name): Redis when ``PARTICIPATE_REDIS_URL`` is set, else Huey's SQLite storage in the
-instance folder. Tasks never push an app context at import; :func:`app_task` enters one
-per run, creating the app lazily in the consumer process.
+by name, before any app exists): Redis when ``PARTICIPATE_REDIS_URL`` is set, else Huey's
+SQLite storage in the instance folder; ``PARTICIPATE_HUEY_NAME`` names the queue. Tasks
+never push an app context at import; :func:`app_task` enters one per run, creating the app
+lazily in the consumer process, and runs the task as one unit of work.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from participate.config import INSTANCE
 
 def _make_huey() -> Huey:
     immediate = os.environ.get("PARTICIPATE_HUEY_IMMEDIATE", "").lower() in {"1", "true", "yes"}
+    # The queue's name prefixes its keys: sites (or test runs) sharing one Redis database
+    # keep their tasks apart by naming their queues differently.
+    name = os.environ.get("PARTICIPATE_HUEY_NAME") or "participate"
     redis_url = os.environ.get("PARTICIPATE_REDIS_URL")
     if redis_url:
-        return RedisHuey("participate", url=redis_url, immediate=immediate)
+        return RedisHuey(name, url=redis_url, immediate=immediate)
     path = os.environ.get("PARTICIPATE_HUEY_PATH") or str(INSTANCE / "huey.db")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    return SqliteHuey("participate", filename=path, immediate=immediate)
+    return SqliteHuey(name, filename=path, immediate=immediate)
 
 
 huey = _make_huey()

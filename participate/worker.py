@@ -8,6 +8,6 @@ from participate.api import tasks as api_tasks  # noqa: F401 - registers the tas
 from participate.jobs import huey
 from participate.moderation import tasks as moderation_tasks  # noqa: F401
 from participate.proposals import tasks as proposals_tasks  # noqa: F401
-from participate.reports import tasks as reports_tasks  # noqa: F401
+from participate.reports import scheduler as reports_tasks  # noqa: F401 - its Huey tasks
 
 __all__ = ["huey"]

@@ -8,6 +8,7 @@ storage in the test's folder, or a Redis database of its own), starts
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -54,23 +55,28 @@ def consumer_process(
     """Yield a Huey instance on the consumer's storage, for enqueueing from the test.
 
     ``storage`` is "sqlite" or "redis" (skipped when no Redis answers); each test module
-    passes its own ``redis_db`` so flushing one never touches another's queue.
+    passes its own ``redis_db``, and each consumer gets a queue name of its own, so two test
+    runs on one Redis server (parallel CI jobs, several worktrees) never share a queue.
     """
     env = dict(os.environ)
     env.pop("PARTICIPATE_HUEY_IMMEDIATE", None)
+    # A queue name of its own: test runs sharing the Redis server (and database) never take
+    # each other's tasks, and flushing this queue leaves theirs alone.
+    name = f"participate-test-{secrets.token_hex(4)}"
+    env["PARTICIPATE_HUEY_NAME"] = name
     env["PARTICIPATE_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     env["PARTICIPATE_INSTANCE_PATH"] = str(tmp_path)
     env.update(env_extra or {})
     if storage == "sqlite":
         env.pop("PARTICIPATE_REDIS_URL", None)
         env["PARTICIPATE_HUEY_PATH"] = str(tmp_path / "huey.db")
-        queue: Huey = SqliteHuey("participate", filename=env["PARTICIPATE_HUEY_PATH"])
+        queue: Huey = SqliteHuey(name, filename=env["PARTICIPATE_HUEY_PATH"])
     else:
         if not redis_up():
             pytest.skip("no Redis at 127.0.0.1:6379")
         url = f"redis://127.0.0.1:6379/{redis_db}"
         env["PARTICIPATE_REDIS_URL"] = url
-        queue = RedisHuey("participate", url=url)
+        queue = RedisHuey(name, url=url)
         queue.flush()
     cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "participate.worker.huey"]
     cmd += ["-w", str(workers), "-k", "thread", "-d", "0.1", "-m", "0.5"]
@@ -89,4 +95,6 @@ def consumer_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
+        if storage == "redis":
+            queue.flush()  # this run's queue name is never used again: leave no keys behind
         print(out.decode(errors="replace")[-6000:])  # pytest shows it only when a test fails

@@ -1,5 +1,6 @@
 """Helpers for the report tests: a discussion with two clear opinion camps, voted through the
-discussion area's real vote rule (so the ``vote_recorded`` hook fires as in production)."""
+discussion area's real vote operation (so its analysis request, an outbox effect, runs after
+the commit as in production)."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def camp_votes(camps: Camps, seed: int = 7) -> list[tuple[int, int, int]]:
 
 
 def bulk_votes(app: Flask, discussion_id: int, votes: list[tuple[int, int, int]]) -> None:
-    """Votes written in bulk, counters included, without the hook (fast test setup)."""
+    """Votes written in bulk, counters included, without an analysis request (fast setup)."""
     from sqlalchemy import insert, update
 
     from participate.models import Vote, VoteHistory

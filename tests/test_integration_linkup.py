@@ -20,7 +20,7 @@ from participate.models import (
     Vote,
 )
 from participate.models.discussion import get_or_create_discussion
-from participate.reports import engine
+from participate.reports import scheduler
 from tests import proposals_fixtures as fixtures
 from tests import reports_fixtures as rf
 from tests.proposals_fixtures import DAY, T0, freeze, make_endorsing, make_established
@@ -45,7 +45,7 @@ def _count(app: Any, model: Any) -> int:
 
 def _analyse(app: Any, discussion_id: int) -> None:
     with app.app_context():
-        out = engine.run_analysis(discussion_id, "command", requeue=False)
+        out = scheduler.run_analysis(discussion_id, "command", requeue=False)
         assert out.status == "succeeded"
         db.session.remove()
 

@@ -1,7 +1,7 @@
 """The opinion report: analysis runs and their bookkeeping, the debounce, stability between
 versions, the report page, exports, permissions, the demo seeder and the catch-up task.
 
-Analyses run synchronously here (``engine.run_analysis``, what the task calls); the real
+Analyses run synchronously here (``scheduler.run_analysis``, what the task calls); the real
 consumer process is exercised in ``test_reports_worker.py``.
 """
 
@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from participate.boundary import unit
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     Analysis,
@@ -30,14 +32,14 @@ from participate.models import (
     VoteHistory,
     WorkerHeartbeat,
 )
-from participate.reports import engine, rules
-from participate.timeutil import utcnow
+from participate.reports import queries, scheduler
+from participate.timeutil import aware, utcnow
 from tests.reports_fixtures import cast, make_camps, make_people, make_proposal
 
 
 def _run(app, discussion_id, trigger="command", **kw):
     with app.app_context():
-        out = engine.run_analysis(discussion_id, trigger, requeue=False, **kw)
+        out = scheduler.run_analysis(discussion_id, trigger, requeue=False, **kw)
         db.session.remove()
         return out
 
@@ -134,13 +136,13 @@ def test_failed_run_records_error_and_keeps_the_previous_report(
     assert row["status"] == AnalysisStatus.FAILED and row["result"] is None
     assert "max_groups must be an integer 2..9" in row["error"]
     with app.app_context():
-        assert rules.latest_succeeded(camps.discussion_id).id == good.analysis_id
+        assert queries.latest_succeeded(camps.discussion_id).id == good.analysis_id
         state = db.session.get(AnalysisState, camps.discussion_id)
         assert state.failures == 1 and state.running_since is None
         assert state.requested_at is not None  # still wanted: the retry will run it
         # The back-off grows with each failure.
-        assert rules.backoff(1) < rules.backoff(2) < rules.backoff(3)
-        assert rules.earliest_run(state, utcnow()) > utcnow() + timedelta(seconds=20)
+        assert scheduler.backoff(1) < scheduler.backoff(2) < scheduler.backoff(3)
+        assert scheduler.earliest_run(state, utcnow()) > utcnow() + timedelta(seconds=20)
 
     html = client.get(f"/proposals/{camps.proposal_id}/report").get_data(as_text=True)
     assert "第 1 群" in html and "max_groups" not in html
@@ -176,7 +178,8 @@ def test_votes_schedule_one_task_and_one_run_at_a_time(app):
         state = db.session.get(AnalysisState, camps.discussion_id)
         # The 80 votes left exactly one scheduled slot and a request.
         assert state.scheduled_for is not None and state.requested_at is not None
-        assert rules.request_analysis(camps.discussion_id) is False  # slot already taken
+        with unit():
+            assert scheduler.request_analysis(camps.discussion_id) is False  # slot taken
         # A run in flight: nobody else may start, a forced run re-queues itself.
         db.session.execute(
             update(AnalysisState)
@@ -184,7 +187,7 @@ def test_votes_schedule_one_task_and_one_run_at_a_time(app):
             .values(running_since=utcnow())
         )
         db.session.commit()
-        assert engine.run_analysis(camps.discussion_id, "staff", requeue=False).status == "busy"
+        assert scheduler.run_analysis(camps.discussion_id, "staff", requeue=False).status == "busy"
         # A dead run (older than the timeout) no longer blocks.
         db.session.execute(
             update(AnalysisState)
@@ -192,13 +195,14 @@ def test_votes_schedule_one_task_and_one_run_at_a_time(app):
             .values(running_since=utcnow() - timedelta(hours=2))
         )
         db.session.commit()
-        assert engine.run_analysis(camps.discussion_id, "vote", requeue=False).status == "succeeded"
+        out = scheduler.run_analysis(camps.discussion_id, "vote", requeue=False)
+        assert out.status == "succeeded"
         # Right after a run, a vote-triggered run waits for the debounce.
         cast(app, camps.user_ids[0], camps.statement_ids[0], 0)
-        out = engine.run_analysis(camps.discussion_id, "vote", requeue=False)
+        out = scheduler.run_analysis(camps.discussion_id, "vote", requeue=False)
         assert out.status == "too_soon"
         started = db.session.get(AnalysisState, camps.discussion_id).last_started_at
-        assert out.retry_at >= rules.aware(started) + timedelta(seconds=29)
+        assert out.retry_at >= aware(started) + timedelta(seconds=29)
         db.session.remove()
 
 
@@ -233,7 +237,7 @@ def test_catch_up_finds_missed_votes_and_dead_runs(app):
             )
         db.session.commit()
         assert db.session.get(AnalysisState, discussion_id) is None
-        counts = engine.catch_up()
+        counts = scheduler.catch_up()
         assert counts["missed"] == 1
         assert db.session.get(AnalysisState, discussion_id).scheduled_for is not None
 
@@ -252,7 +256,7 @@ def test_catch_up_finds_missed_votes_and_dead_runs(app):
             .values(running_since=utcnow() - timedelta(hours=1))
         )
         db.session.commit()
-        counts = engine.catch_up()
+        counts = scheduler.catch_up()
         assert counts["dead"] == 1
         db.session.refresh(row)
         assert row.status == AnalysisStatus.FAILED and "worker stopped" in row.error
@@ -380,7 +384,7 @@ def test_reanalyse_is_for_the_agency_moderators_and_admins(
     resp = client.post(url)
     assert resp.status_code == 302
     with app.app_context():  # immediate mode: the task ran inside the request
-        assert rules.latest_succeeded(camps.discussion_id) is not None
+        assert queries.latest_succeeded(camps.discussion_id) is not None
         assert db.session.scalar(
             select(func.count()).select_from(Analysis).where(Analysis.trigger == "staff")
         )
@@ -495,7 +499,7 @@ def test_response_link_up_helpers(app, client, camps):
         assert {c.reason for c in choices} >= {"第 1 群", "第 2 群"}
         first, second = choices[0].id, choices[-1].id
         assert clean_linked_ids(proposal, [str(first), first, second]) == [first, second]
-        with pytest.raises(rules.RuleError) as err:
+        with pytest.raises(RuleError) as err:
             clean_linked_ids(proposal, [first, stranger.id])
         assert err.value.field == "linked_statements" and f"#{stranger.id}" in err.value.message
 
@@ -578,7 +582,7 @@ def test_report_of_a_tiny_and_an_empty_discussion(app, client):
         db.session.add(s)
         db.session.commit()
         sid = s.id
-    from tests.reports_fixtures import bulk_votes
+        from tests.reports_fixtures import bulk_votes
 
     bulk_votes(app, discussion_id, [(u, sid, 1) for u in people])
     assert _run(app, discussion_id).status == "succeeded"

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from participate.extensions import db
 from participate.models import AnalysisState, Statement
-from participate.reports import engine
+from participate.reports import scheduler
 from participate.timeutil import utcnow
 from tests.conftest import PASSWORD
 from tests.reports_fixtures import make_camps
@@ -34,7 +34,7 @@ def _serious(results) -> list[str]:
 def test_report_in_chromium(app, live_server, page, make_user):
     camps = make_camps(app, people=24)
     with app.app_context():
-        assert engine.run_analysis(camps.discussion_id, "command", requeue=False).status == (
+        assert scheduler.run_analysis(camps.discussion_id, "command", requeue=False).status == (
             "succeeded"
         )
         db.session.remove()
@@ -99,7 +99,7 @@ def test_report_in_chromium(app, live_server, page, make_user):
 def test_report_refreshes_itself_when_a_new_version_is_in(app, live_server, page):
     camps = make_camps(app, people=16)
     with app.app_context():
-        engine.run_analysis(camps.discussion_id, "command", requeue=False)
+        scheduler.run_analysis(camps.discussion_id, "command", requeue=False)
         db.session.execute(
             update(AnalysisState)
             .where(AnalysisState.discussion_id == camps.discussion_id)
@@ -116,7 +116,7 @@ def test_report_refreshes_itself_when_a_new_version_is_in(app, live_server, page
             .values(running_since=None)
         )
         db.session.commit()
-        assert engine.run_analysis(camps.discussion_id, "staff", requeue=False).status == (
+        assert scheduler.run_analysis(camps.discussion_id, "staff", requeue=False).status == (
             "succeeded"
         )
         db.session.remove()

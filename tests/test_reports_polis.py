@@ -22,7 +22,7 @@ from participate.models import (
     ProposalStatus,
     Statement,
 )
-from participate.reports import engine
+from participate.reports import scheduler
 from tests.conftest import polis_dir
 
 # Same floor as nlp's own test on this conversation (measured 0.72; Pol.is's incremental
@@ -56,7 +56,7 @@ def test_uberx_report_matches_polis_groups(app, client, uberx, make_user, login)
         db.session.commit()
         imported = import_polis(uberx, proposal)
         proposal_id, discussion_id = proposal.id, imported.discussion_id
-        out = engine.run_analysis(discussion_id, "command", requeue=False)
+        out = scheduler.run_analysis(discussion_id, "command", requeue=False)
         assert out.status == "succeeded", out.error
         result = db.session.get(Analysis, out.analysis_id).result
         user_to_pid = dict(

@@ -1,10 +1,11 @@
 """The analysis through a real Huey consumer process, on the test database (SQLite or
 PostgreSQL, whichever the suite runs on) with Huey's SQLite storage and with Redis.
 
-Votes arrive through the discussion's vote rule in this process; its ``vote_recorded`` hook
-enqueues into the consumer's queue; the consumer analyses and writes the analysis row; the
-report page then shows the groups. A run forced to fail (a corrupted vote row) records the
-error, keeps the previous report, and is retried with back-off once the data is fixed.
+Votes arrive through the discussion's vote operation in this process; the analysis request it
+queues in the outbox enqueues, after the commit, into the consumer's queue; the consumer
+analyses and writes the analysis row; the report page then shows the groups. A run forced to
+fail (a corrupted vote row) records the error, keeps the previous report, and is retried with
+back-off once the data is fixed.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def _analyses(app, discussion_id: int) -> list[tuple[int, str, int, str | None]]
 
 
 def test_votes_to_report_through_a_real_consumer(app, client, worker, make_user, login):
-    # Most votes are already there (written in bulk, without the hook); the last four
-    # people vote through the discussion's rule, whose hook schedules the analysis.
+    # Most votes are already there (written in bulk, without a request); the last four
+    # people vote through the discussion's operation, whose request schedules the analysis.
     camps = make_camps(app, people=24, vote=False)
     votes = camp_votes(camps)
     late = set(camps.user_ids[-4:])
@@ -75,7 +76,7 @@ def test_votes_to_report_through_a_real_consumer(app, client, worker, make_user,
 
     done = wait_for(complete, 90)
     assert done, f"no complete analysis: {_analyses(app, camps.discussion_id)}"
-    # The debounce held: far fewer runs than the 40 hooked votes.
+    # The debounce held: far fewer runs than the 40 votes that asked for one.
     assert len(_analyses(app, camps.discussion_id)) < 10
 
     page = client.get(f"/proposals/{camps.proposal_id}/report")

@@ -509,7 +509,7 @@ def analysis(proposal_id: int) -> Response:
     found = None
     if d is not None:
         try:
-            from participate.reports.rules import latest_succeeded
+            from participate.reports.queries import latest_succeeded
         except ImportError:  # the report area is optional
             latest_succeeded = None  # noqa: N806
         if latest_succeeded is not None:

@@ -401,7 +401,7 @@ def vote(user: User, statement: Statement, value: int, now: datetime | None = No
     ).one()
     statement_id, discussion_id = statement.id, statement.discussion_id
     db.session.commit()  # expires the ORM objects: use the ids read before it
-    from participate.reports.rules import on_vote_recorded
+    from participate.reports.scheduler import request_analysis as on_vote_recorded
 
     outbox.add(on_vote_recorded, discussion_id)
     return VoteResult(statement_id, value, previous, True, *counts)

@@ -2,9 +2,10 @@
 
 Pages read only the latest *succeeded* :class:`Analysis` of a discussion; the worker appends
 rows and never edits a succeeded one, so a failed or running analysis never hides the last
-good report. :class:`AnalysisState` is one small row per discussion that the vote hook and
-the worker update with single conditional ``UPDATE`` statements, which is what makes the
-debounce safe across processes (at most one task queued and one run in flight).
+good report. :class:`AnalysisState` is one small row per discussion that only
+:mod:`participate.reports.scheduler` updates, with single conditional ``UPDATE`` statements,
+which is what makes the debounce safe across processes (at most one task queued and one run
+in flight).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from participate.timeutil import utcnow
 
 
 class AnalysisStatus(enum.StrEnum):
-    """Lifecycle of one analysis row; changed only by ``reports.tasks`` through
-    :func:`participate.reports.rules.transition`."""
+    """Lifecycle of one analysis row; changed only through
+    :func:`participate.reports.engine.transition`."""
 
     QUEUED = "queued"
     RUNNING = "running"

@@ -130,11 +130,13 @@ def _after_request(response: Response) -> Response:
 
     reanalyse = g.pop("moderation_reanalyse", set())
     if reanalyse and not (db.session.new or db.session.dirty):
-        from participate.reports.rules import request_analysis
+        from participate.boundary import unit
+        from participate.reports.scheduler import request_analysis
 
         for discussion_id in sorted(reanalyse):
             try:
-                request_analysis(discussion_id, "moderation")
+                with unit():  # after the request's commit: request_analysis never commits
+                    request_analysis(discussion_id, "moderation")
             except Exception:  # noqa: BLE001 - the decision stands; catch-up runs it later
                 db.session.rollback()
     if g.pop("moderation_mail_due", False):

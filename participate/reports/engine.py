@@ -1,39 +1,35 @@
-"""One analysis run: claim the discussion, read its votes, call ``nlp.analyze``, store a row.
+"""What one analysis run computes and stores: the run's parameters, the discussion's votes
+read as one snapshot, ``nlp.analyze`` over them, and the versioned :class:`Analysis` row
+with its status transitions.
 
-Used by the Huey task (normal path) and, synchronously, by the demo seeder and the
-``flask analyse`` command. Every outcome leaves the state row consistent: a failure is
-recorded on its own analysis row with the error text and never touches the last
-succeeded row, which the pages keep showing.
+No scheduling here: :mod:`participate.reports.scheduler` claims the discussion, calls these
+steps in its units of work (the computation itself outside any transaction) and releases
+the claim. A failure is recorded on its own row with the error text and never touches the
+last succeeded row, which the pages keep showing.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import func, select
 
 from participate.extensions import db
 from participate.models import (
     Analysis,
-    AnalysisState,
     AnalysisStatus,
     ContentStatus,
     Statement,
     Vote,
     VoteHistory,
 )
-from participate.reports import rules
-from participate.timeutil import aware, utcnow
+from participate.reports import queries
+from participate.timeutil import utcnow
 
-log = logging.getLogger(__name__)
-
-TOLERANCE = timedelta(seconds=1)
 # Parameters a run accepts, with their checks; anything else is refused (and recorded).
 DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 0,
@@ -43,24 +39,33 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "clustering": "direct",
 }
 
+# The one place analysis statuses change: from -> allowed targets.
+ALLOWED: dict[AnalysisStatus, set[AnalysisStatus]] = {
+    AnalysisStatus.QUEUED: {AnalysisStatus.RUNNING, AnalysisStatus.FAILED},
+    AnalysisStatus.RUNNING: {AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED},
+    AnalysisStatus.SUCCEEDED: set(),
+    AnalysisStatus.FAILED: set(),
+}
+
+
+def transition(analysis: Analysis, target: AnalysisStatus, now: datetime | None = None) -> None:
+    """Move ``analysis`` to ``target`` or raise ValueError; stamps start/finish times."""
+    current = analysis.status or AnalysisStatus.QUEUED
+    if target not in ALLOWED[current]:
+        raise ValueError(f"analysis {analysis.id}: {current} -> {target} is not allowed")
+    now = now or utcnow()
+    analysis.status = target
+    if target == AnalysisStatus.RUNNING:
+        analysis.started_at = now
+    elif target in (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED):
+        analysis.finished_at = now
+
+
+# --- Parameters -------------------------------------------------------------------------
+
 
 class AnalysisInputError(ValueError):
     """The discussion's data or the run's parameters cannot be analysed."""
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """``status``: started-and-succeeded/failed, or why nothing ran."""
-
-    status: str  # "succeeded" | "failed" | "busy" | "too_soon" | "nothing" | "unchanged"
-    analysis_id: int | None = None
-    retry_at: datetime | None = None
-    error: str | None = None
-
-
-def run_timeout() -> timedelta:
-    """A run older than this is presumed dead (its worker was killed)."""
-    return timedelta(seconds=rules.setting("ANALYSIS_RUN_TIMEOUT_SECONDS", 900))
 
 
 def check_params(overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -88,66 +93,13 @@ def check_params(overrides: dict[str, Any] | None) -> dict[str, Any]:
     return params
 
 
-# --- Claiming ---------------------------------------------------------------------------
-
-
-def _take_slot(discussion_id: int, when: datetime, now: datetime) -> bool:
-    """Re-queue from inside a task: the slot is ours if it is free or due (our own)."""
-    st = AnalysisState.__table__
-    owned = db.session.execute(
-        update(st)
-        .where(
-            st.c.discussion_id == discussion_id,
-            or_(st.c.scheduled_for.is_(None), st.c.scheduled_for <= now + TOLERANCE),
-        )
-        .values(scheduled_for=when)
-    ).rowcount
-    db.session.commit()
-    return bool(owned)
-
-
-def _claim(discussion_id: int, now: datetime, force: bool) -> bool:
-    st = AnalysisState.__table__
-    conds = [
-        st.c.discussion_id == discussion_id,
-        or_(st.c.running_since.is_(None), st.c.running_since < now - run_timeout()),
-    ]
-    if not force:
-        conds.append(st.c.requested_at.is_not(None))
-        conds.append(
-            or_(
-                st.c.last_started_at.is_(None),
-                st.c.last_started_at <= now - rules._debounce() + TOLERANCE,
-            )
-        )
-    claimed = db.session.execute(
-        update(st)
-        .where(*conds)
-        .values(
-            running_since=now,
-            last_started_at=now,
-            requested_at=None,
-            scheduled_for=case(
-                (st.c.scheduled_for <= now + TOLERANCE, None), else_=st.c.scheduled_for
-            ),
-        )
-    ).rowcount
-    db.session.commit()
-    return bool(claimed)
-
-
-def _requeue(
-    discussion_id: int, when: datetime, now: datetime, trigger: str, requested_by: int | None
-) -> None:
-    if _take_slot(discussion_id, when, now):
-        rules._enqueue(discussion_id, when, now, trigger, requested_by)
-
-
 # --- Reading the discussion -------------------------------------------------------------
 
 
 @dataclass
 class Inputs:
+    """One snapshot of a discussion's vote events and statements, as ``nlp`` takes them."""
+
     participants: list[int]
     statements: list[int]
     values: list[int]
@@ -215,7 +167,8 @@ def load_inputs(discussion_id: int) -> Inputs:
     )
 
 
-def _fingerprint(inputs: Inputs) -> dict[str, Any]:
+def fingerprint(inputs: Inputs) -> dict[str, Any]:
+    """What a run read, stored with its result: an equal fingerprint means nothing new."""
     return {
         "last_vote_id": inputs.last_vote_id,
         "vote_events": inputs.vote_events,
@@ -224,247 +177,156 @@ def _fingerprint(inputs: Inputs) -> dict[str, Any]:
     }
 
 
-# --- The run ----------------------------------------------------------------------------
+# --- The previous report ---------------------------------------------------------------
 
 
-def run_analysis(
+@dataclass(frozen=True)
+class Previous:
+    """The last succeeded run, as plain values read inside a unit of work (the row itself
+    expires when that unit commits, before the computation)."""
+
+    id: int
+    version: int
+    parameters: dict[str, Any]
+    result: dict[str, Any] | None
+
+
+def previous_run(discussion_id: int) -> Previous | None:
+    """The last good run: its result seeds the group numbering of the next one."""
+    row = queries.latest_succeeded(discussion_id)
+    if row is None:
+        return None
+    return Previous(row.id, row.version, dict(row.parameters or {}), row.result)
+
+
+def unchanged(previous: Previous | None, inputs: Inputs, params: dict[str, Any]) -> bool:
+    """Nothing new since the last good run (a catch-up after a no-op vote change)?"""
+    return (
+        previous is not None
+        and previous.parameters.get("input") == fingerprint(inputs)
+        and previous.parameters.get("nlp") == params
+    )
+
+
+# --- The analysis rows ------------------------------------------------------------------
+
+
+def start_run(
     discussion_id: int,
-    trigger: str = "vote",
-    requested_by: int | None = None,
-    params: dict[str, Any] | None = None,
-    force: bool | None = None,
-    requeue: bool = True,
-) -> RunOutcome:
-    """Run the analysis of one discussion if the debounce allows; see :class:`RunOutcome`.
-
-    ``force`` (default: for staff, demo and command triggers) skips the debounce, the
-    back-off and the nothing-changed check, never the one-run-in-flight rule.
-    """
-    from nlp import analyze
-
-    if force is None:
-        force = trigger in ("staff", "demo", "command")
-    now = utcnow()
-    rules._ensure_state(discussion_id)
-    db.session.commit()
-    state = db.session.get(AnalysisState, discussion_id)
-    db.session.refresh(state)
-    if not _claim(discussion_id, now, force):
-        db.session.refresh(state)
-        running = aware(state.running_since)
-        if running is not None and running >= now - run_timeout():
-            when = now + (timedelta(seconds=5) if force else rules._debounce())
-            if requeue:
-                _requeue(discussion_id, when, now, trigger, requested_by)
-            return RunOutcome("busy", retry_at=when)
-        if state.requested_at is None:
-            st = AnalysisState.__table__
-            db.session.execute(
-                update(st)
-                .where(st.c.discussion_id == discussion_id, st.c.scheduled_for <= now + TOLERANCE)
-                .values(scheduled_for=None)
-            )
-            db.session.commit()
-            return RunOutcome("nothing")
-        when = rules.earliest_run(state, now)
-        if requeue:
-            _requeue(discussion_id, when, now, trigger, requested_by)
-        return RunOutcome("too_soon", retry_at=when)
-
-    db.session.refresh(state)
-    t0 = time.perf_counter()
-    previous = rules.latest_succeeded(discussion_id)
+    trigger: str,
+    requested_by: int | None,
+    params: dict[str, Any] | None,
+    attempt: int,
+    now: datetime,
+) -> int:
+    """Add this run's row, RUNNING from ``now``; returns its id (flushed, not committed)."""
     analysis = Analysis(
         discussion_id=discussion_id,
-        version=rules.next_version(discussion_id),
+        version=queries.next_version(discussion_id),
         status=AnalysisStatus.QUEUED,
         trigger=trigger[:16],
         requested_by_id=requested_by,
-        attempt=(state.failures or 0) + 1,
+        attempt=attempt,
         parameters={"requested": params or {}},
         timings={},
         vote_events=0,
         vote_count=0,
     )
     db.session.add(analysis)
-    rules.transition(analysis, AnalysisStatus.RUNNING, now)
-    db.session.commit()
-    analysis_id = analysis.id
-    try:
-        checked = check_params(params)
-        inputs = load_inputs(discussion_id)
-        t_read = time.perf_counter()
-        fingerprint = _fingerprint(inputs)
-        if (
-            not force
-            and previous is not None
-            and (previous.parameters or {}).get("input") == fingerprint
-            and (previous.parameters or {}).get("nlp") == checked
-        ):
-            # Nothing new since the last good run (a catch-up after a no-op vote change).
-            db.session.delete(analysis)
-            _release(discussion_id, failed=False)
-            db.session.commit()
-            return RunOutcome("unchanged", previous.id)
-        with np.errstate(all="ignore"):  # degenerate matrices: nlp copes, numpy would warn
-            result = analyze(
-                inputs.participants,
-                inputs.statements,
-                inputs.values,
-                statement_texts=inputs.texts,
-                moderated_out=inputs.hidden,
-                previous=previous.result if previous is not None else None,
-                **checked,
-            )
-        t_an = time.perf_counter()
-        data = result.to_json_dict()
-        voters = set(inputs.participants)
-        data["platform"] = {
-            "voters": len(voters),
-            "authors": len(inputs.authors),
-            "participants": len(voters | inputs.authors),
-            "statements_visible": len(inputs.texts),
-            "statements_hidden": len(inputs.hidden),
-        }
-        analysis.result = data
-        analysis.parameters = {
-            "requested": params or {},
-            "nlp": checked,
-            "input": fingerprint,
-            "previous_version": previous.version if previous else None,
-        }
-        analysis.last_vote_id = inputs.last_vote_id
-        analysis.last_vote_at = inputs.last_vote_at
-        analysis.vote_events = inputs.vote_events
-        analysis.vote_count = inputs.vote_count
-        analysis.timings = {
-            "read_s": round(t_read - t0, 4),
-            "analyze_s": round(t_an - t_read, 4),
-            **{f"nlp_{k}": v for k, v in data.get("timings", {}).items()},
-        }
-        rules.transition(analysis, AnalysisStatus.SUCCEEDED)
-        _release(discussion_id, failed=False)
-        db.session.commit()
-        analysis.timings = {**analysis.timings, "total_s": round(time.perf_counter() - t0, 4)}
-        db.session.commit()
-    except Exception as exc:  # noqa: BLE001 - recorded on the row, then retried with back-off
-        db.session.rollback()
-        log.exception("analysis %s of discussion %s failed", analysis_id, discussion_id)
-        message = f"{type(exc).__name__}: {exc}"[:2000]
-        analysis = db.session.get(Analysis, analysis_id)
-        analysis.error = message
-        rules.transition(analysis, AnalysisStatus.FAILED)
-        _release(discussion_id, failed=True, started=now)
-        db.session.commit()
-        if requeue:
-            _follow_up(discussion_id, "retry")
-        return RunOutcome("failed", analysis_id, error=message)
-    if requeue:
-        _follow_up(discussion_id, "vote")
-    return RunOutcome("succeeded", analysis_id)
+    transition(analysis, AnalysisStatus.RUNNING, now)
+    db.session.flush()
+    return analysis.id
 
 
-def _release(discussion_id: int, failed: bool, started: datetime | None = None) -> None:
-    st = AnalysisState.__table__
-    values: dict[str, Any] = {"running_since": None, "last_finished_at": utcnow()}
-    if failed:
-        values["failures"] = st.c.failures + 1
-        # The input is still unanalysed: keep it requested so a retry (or catch-up) runs.
-        values["requested_at"] = func.coalesce(st.c.requested_at, started or utcnow())
-    else:
-        values["failures"] = 0
-    db.session.execute(update(st).where(st.c.discussion_id == discussion_id).values(**values))
+def discard_run(analysis_id: int) -> None:
+    """Forget a run that found nothing new: the last good row stays the latest version."""
+    analysis = db.session.get(Analysis, analysis_id)
+    if analysis is not None:
+        db.session.delete(analysis)
+        db.session.flush()
 
 
-def _follow_up(discussion_id: int, trigger: str) -> None:
-    """Votes arrived during the run (or it failed): make sure one more run is scheduled."""
-    now = utcnow()
-    state = db.session.get(AnalysisState, discussion_id)
-    db.session.refresh(state)
-    if state.requested_at is None:
+def compute(inputs: Inputs, params: dict[str, Any], previous: Previous | None) -> dict[str, Any]:
+    """``nlp.analyze`` over the inputs: the long part of a run, which touches no database
+    (the scheduler calls it outside any transaction). Returns the result JSON."""
+    from nlp import analyze
+
+    with np.errstate(all="ignore"):  # degenerate matrices: nlp copes, numpy would warn
+        result = analyze(
+            inputs.participants,
+            inputs.statements,
+            inputs.values,
+            statement_texts=inputs.texts,
+            moderated_out=inputs.hidden,
+            previous=previous.result if previous is not None else None,
+            **params,
+        )
+    data = result.to_json_dict()
+    voters = set(inputs.participants)
+    data["platform"] = {
+        "voters": len(voters),
+        "authors": len(inputs.authors),
+        "participants": len(voters | inputs.authors),
+        "statements_visible": len(inputs.texts),
+        "statements_hidden": len(inputs.hidden),
+    }
+    return data
+
+
+def store_success(
+    analysis_id: int,
+    data: dict[str, Any],
+    inputs: Inputs,
+    requested: dict[str, Any] | None,
+    params: dict[str, Any],
+    previous: Previous | None,
+    timings: dict[str, float],
+) -> None:
+    """Write the result, its input watermark and timings on the run's row: SUCCEEDED."""
+    analysis = db.session.get(Analysis, analysis_id)
+    analysis.result = data
+    analysis.parameters = {
+        "requested": requested or {},
+        "nlp": params,
+        "input": fingerprint(inputs),
+        "previous_version": previous.version if previous else None,
+    }
+    analysis.last_vote_id = inputs.last_vote_id
+    analysis.last_vote_at = inputs.last_vote_at
+    analysis.vote_events = inputs.vote_events
+    analysis.vote_count = inputs.vote_count
+    analysis.timings = {
+        **timings,
+        **{f"nlp_{k}": v for k, v in data.get("timings", {}).items()},
+    }
+    transition(analysis, AnalysisStatus.SUCCEEDED)
+    db.session.flush()
+
+
+def store_failure(analysis_id: int, message: str) -> None:
+    """Record why the run failed on its own row: FAILED (the last good row is untouched)."""
+    analysis = db.session.get(Analysis, analysis_id)
+    if analysis is None:  # it failed while being discarded: nothing to record on
         return
-    when = max(rules.earliest_run(state, now), now + rules._min_delay())
-    if rules.schedule_slot(discussion_id, when, now):
-        db.session.commit()
-        rules._enqueue(discussion_id, when, now, trigger)
-    else:
-        db.session.commit()
+    analysis.error = message
+    if analysis.status == AnalysisStatus.RUNNING:
+        transition(analysis, AnalysisStatus.FAILED)
+    db.session.flush()
 
 
-# --- Catch-up ---------------------------------------------------------------------------
-
-
-def catch_up(now: datetime | None = None) -> dict[str, int]:
-    """Find discussions whose analysis was missed and schedule them (the periodic task).
-
-    - runs presumed dead (``running_since`` older than the run timeout): marked failed;
-    - requested work with no live queued task (lost message, consumer restarted);
-    - votes newer than the last analysis' watermark with no request at all (votes written
-      by an import or while the hook could not reach the database).
-    """
-    now = now or utcnow()
-    st = AnalysisState.__table__
-    counts = {"dead": 0, "rescheduled": 0, "missed": 0}
-    dead = db.session.execute(
-        select(st.c.discussion_id).where(st.c.running_since < now - run_timeout())
-    ).scalars()
-    for discussion_id in list(dead):
-        running = db.session.scalars(
+def fail_abandoned(discussion_id: int, message: str, now: datetime) -> int:
+    """Mark the discussion's RUNNING rows FAILED: their worker died (the catch-up decides
+    that from the scheduling state). Returns how many."""
+    running = list(
+        db.session.scalars(
             select(Analysis).where(
                 Analysis.discussion_id == discussion_id,
                 Analysis.status == AnalysisStatus.RUNNING,
             )
         )
-        for row in running:
-            row.error = "The worker stopped during this run (no result after the run timeout)."
-            rules.transition(row, AnalysisStatus.FAILED, now)
-        _release(discussion_id, failed=True, started=now)
-        counts["dead"] += 1
-    db.session.commit()
-
-    grace = rules._grace()
-    waiting = db.session.execute(
-        select(st.c.discussion_id).where(
-            st.c.requested_at.is_not(None),
-            st.c.running_since.is_(None),
-            or_(st.c.scheduled_for.is_(None), st.c.scheduled_for < now - grace),
-        )
-    ).scalars()
-    for discussion_id in list(waiting):
-        state = db.session.get(AnalysisState, discussion_id)
-        db.session.refresh(state)
-        when = rules.earliest_run(state, now)
-        if rules.schedule_slot(discussion_id, when, now):
-            db.session.commit()
-            rules._enqueue(discussion_id, when, now, "catch-up")
-            counts["rescheduled"] += 1
-    db.session.commit()
-
-    newest = select(VoteHistory.discussion_id, func.max(VoteHistory.id).label("last_id")).group_by(
-        VoteHistory.discussion_id
     )
-    analysed = dict(
-        db.session.execute(
-            select(Analysis.discussion_id, func.max(Analysis.last_vote_id))
-            .where(Analysis.status == AnalysisStatus.SUCCEEDED)
-            .group_by(Analysis.discussion_id)
-        ).all()
-    )
-    failed_or_pending = set(
-        db.session.execute(
-            select(st.c.discussion_id).where(
-                or_(
-                    st.c.requested_at.is_not(None),
-                    st.c.running_since.is_not(None),
-                    st.c.scheduled_for.is_not(None),
-                )
-            )
-        ).scalars()
-    )
-    for discussion_id, last_id in db.session.execute(newest).all():
-        if discussion_id in failed_or_pending:
-            continue
-        if analysed.get(discussion_id) is None or analysed[discussion_id] < last_id:
-            if rules.request_analysis(discussion_id, "catch-up", now):
-                counts["missed"] += 1
-    return counts
+    for row in running:
+        row.error = message
+        transition(row, AnalysisStatus.FAILED, now)
+    db.session.flush()
+    return len(running)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import ContentStatus, Discussion, Proposal, Statement
-from participate.reports import present, rules
+from participate.reports import present, queries
 
 __all__ = [
     "LinkChoice",
@@ -75,17 +75,10 @@ def _reasons(report: present.Report) -> dict[int, str]:
 
 
 def _report(discussion: Discussion) -> present.Report | None:
-    analysis = rules.latest_succeeded(discussion.id)
+    analysis = queries.latest_succeeded(discussion.id)
     if analysis is None:
         return None
-    texts = dict(
-        db.session.execute(
-            select(Statement.id, Statement.text).where(
-                Statement.discussion_id == discussion.id,
-                Statement.status == ContentStatus.VISIBLE,
-            )
-        ).all()
-    )
+    texts = queries.visible_texts(discussion.id)
     return present.build(present.cached_result(analysis), texts, "zh", with_map=False)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from nlp.summary import DIVIDE_GAP
-from participate.reports import svg
+from participate.reports import queries, svg
 
 _CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -27,7 +27,7 @@ _CACHE_SIZE = 16
 def cached_result(analysis: Any) -> dict[str, Any]:
     """The result JSON of a succeeded analysis, kept for the next request (rows never change
     after success). The row should be loaded with the result column deferred (as
-    ``rules.latest_succeeded`` does), so a cache hit never reads or parses the JSON."""
+    ``queries.latest_succeeded`` does), so a cache hit never reads or parses the JSON."""
     key = (analysis.id, analysis.discussion_id, analysis.version, str(analysis.finished_at))
     with _CACHE_LOCK:
         found = _CACHE.get(key)
@@ -378,11 +378,10 @@ def shape_name(kind: str) -> str:
 
 def routing_priorities(discussion_id: int) -> dict[int, float]:
     """Pol.is-style routing priorities from the latest report (statement id -> priority),
-    for ``discussion.rules.next_statement(priorities=...)``; empty without a report. Reads
-    the cached result, so calling it on every voting card costs one indexed query."""
-    from participate.reports.rules import latest_succeeded
-
-    analysis = latest_succeeded(discussion_id)
+    for the discussion's voting card (``next_statement(priorities=...)``); empty without a
+    report. Reads the cached result, so calling it on every voting card costs one indexed
+    query."""
+    analysis = queries.latest_succeeded(discussion_id)
     if analysis is None:
         return {}
     raw = cached_result(analysis).get("priority") or {}

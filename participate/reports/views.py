@@ -7,8 +7,6 @@ no clustering happens in a request. Routes hang under the proposal, like the dis
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
@@ -27,26 +25,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from sqlalchemy.orm import defer
+from sqlalchemy import select
 
 from participate import policy, signals
-from participate.errors import error_response, wants_json
+from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
-from participate.models import (
-    Analysis,
-    AnalysisStatus,
-    ContentStatus,
-    Discussion,
-    PolisParticipant,
-    Proposal,
-    Statement,
-    Vote,
-)
-from participate.reports import demo as _demo  # noqa: F401 - registers the demo seeder
-from participate.reports import present, rules
-from participate.reports import tasks as _tasks  # noqa: F401 - registers the vote hook
-from participate.timeutil import aware, utcnow
+from participate.models import Analysis, AnalysisStatus, Discussion, Proposal
+from participate.models.discussion import get_or_create_discussion
+from participate.reports import exports, present, queries, scheduler
+from participate.timeutil import utcnow
 
 bp = Blueprint("reports", __name__)
 
@@ -65,66 +52,10 @@ def _write_limit() -> str:
 
 def _load(proposal_id: int) -> tuple[Proposal, Discussion | None]:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not rules.can_view_report(current_user, proposal):
+    if proposal is None or not policy.can_view_report(current_user, proposal):
         abort(404)
     discussion = db.session.scalar(select(Discussion).where(Discussion.proposal_id == proposal.id))
     return proposal, discussion
-
-
-def _visible_texts(discussion_id: int) -> dict[int, str]:
-    return dict(
-        db.session.execute(
-            select(Statement.id, Statement.text).where(
-                Statement.discussion_id == discussion_id,
-                Statement.status == ContentStatus.VISIBLE,
-            )
-        ).all()
-    )
-
-
-# Case-study pages the data's publisher asks to link, by export folder name (prefix).
-POLIS_CASE_STUDIES = {
-    "vtaiwan.uberx": "https://compdemocracy.org/case-studies/2015-vtaiwan-uberx",
-    "ssis.land-bank-farmland": "https://compdemocracy.org/case-studies/2021-san-juan-island",
-}
-
-
-def polis_case_study(discussion_id: int) -> str | None:
-    """The case-study link of an imported conversation (the importer records the folder)."""
-    from participate.models import AuditLog
-
-    detail = db.session.scalar(
-        select(AuditLog.detail)
-        .where(
-            AuditLog.action == "discussion.import_polis",
-            AuditLog.target_type == "discussion",
-            AuditLog.target_id == discussion_id,
-        )
-        .order_by(AuditLog.id.desc())
-        .limit(1)
-    )
-    source = str((detail or {}).get("source") or "")
-    for prefix, url in POLIS_CASE_STUDIES.items():
-        if source.startswith(prefix):
-            return url
-    return None
-
-
-def _is_polis_import(discussion_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(PolisParticipant.id)
-            .where(PolisParticipant.discussion_id == discussion_id)
-            .limit(1)
-        )
-        is not None
-        or db.session.scalar(
-            select(Statement.id)
-            .where(Statement.discussion_id == discussion_id, Statement.polis_id.is_not(None))
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def _polis_download(proposal_id: int) -> str | None:
@@ -147,14 +78,14 @@ def _viewer_id() -> int | None:
 
 def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any]:
     now = utcnow()
-    staff = rules.can_see_diagnostics(current_user, proposal)
+    staff = policy.can_see_diagnostics(current_user, proposal)
     ctx: dict[str, Any] = {
         "proposal": proposal,
         "discussion": discussion,
         "analysis": None,
         "report": None,
         "staff": staff,
-        "can_reanalyse": rules.can_reanalyse(current_user, proposal),
+        "can_reanalyse": policy.can_reanalyse(current_user, proposal),
         "can_export": policy.can_export(current_user),
         "form": ReanalyseForm(),
         "progress": None,
@@ -176,38 +107,28 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         ctx["proposal_url"] = url_for("proposals.show", proposal_id=proposal.id)
     if discussion is None:
         return ctx
-    analysis = rules.latest_succeeded(discussion.id)
+    analysis = queries.latest_succeeded(discussion.id)
     ctx["analysis"] = analysis
-    ctx["progress"] = rules.progress(discussion.id, now)
+    ctx["progress"] = queries.progress(discussion.id, now)
     if analysis is not None:
         ctx["report"] = present.build(
             present.cached_result(analysis),
-            _visible_texts(discussion.id),
+            queries.visible_texts(discussion.id),
             str(get_locale()),
             viewer_id=_viewer_id(),
         )
-        current = db.session.scalar(
-            select(func.count()).select_from(Vote).where(Vote.discussion_id == discussion.id)
-        )
-        ctx["new_votes"] = max(0, (current or 0) - (analysis.vote_count or 0))
-    ctx["polis_import"] = _is_polis_import(discussion.id)
+        current = queries.vote_count(discussion.id)
+        ctx["new_votes"] = max(0, current - (analysis.vote_count or 0))
+    ctx["polis_import"] = queries.is_polis_import(discussion.id)
     if ctx["polis_import"]:
-        ctx["polis_case_study"] = polis_case_study(discussion.id)
+        ctx["polis_case_study"] = queries.polis_case_study(discussion.id)
     ctx["polis_export_url"] = _polis_download(proposal.id)
     if staff:
-        last = rules.latest_attempt(discussion.id)
+        last = queries.latest_attempt(discussion.id)
         if last is not None and last.status == AnalysisStatus.FAILED:
             ctx["failed"] = last
-        ctx["history"] = list(
-            db.session.scalars(
-                select(Analysis)
-                .options(defer(Analysis.result))
-                .where(Analysis.discussion_id == discussion.id)
-                .order_by(Analysis.version.desc())
-                .limit(8)
-            )
-        )
-        ctx["worker_stale"], ctx["worker_seen"] = rules.worker_stale_since(now)
+        ctx["history"] = queries.history(discussion.id)
+        ctx["worker_stale"], ctx["worker_seen"] = queries.worker_stale_since(now)
     return ctx
 
 
@@ -229,9 +150,9 @@ def status(proposal_id: int) -> Response:
     proposal, discussion = _load(proposal_id)
     if discussion is None:
         return jsonify({"state": "idle", "latest_id": None, "latest_version": None})
-    data = rules.progress(discussion.id)
-    if rules.can_see_diagnostics(current_user, proposal):
-        last = rules.latest_attempt(discussion.id)
+    data = queries.progress(discussion.id)
+    if policy.can_see_diagnostics(current_user, proposal):
+        last = queries.latest_attempt(discussion.id)
         data["last_error"] = last.error if last and last.status == AnalysisStatus.FAILED else None
     resp = jsonify(data)
     resp.headers["Cache-Control"] = "no-store"
@@ -244,21 +165,13 @@ def reanalyse(proposal_id: int) -> Any:
     proposal, discussion = _load(proposal_id)
     if not current_user.is_authenticated:
         return error_response(401, "login_required", _("Please log in first."))
-    if not rules.can_reanalyse(current_user, proposal):
-        return error_response(
-            403, "forbidden", _("Only the responsible agency's staff and moderators can do this.")
-        )
-    form = ReanalyseForm()
-    if not form.validate_on_submit():
+    if not ReanalyseForm().validate_on_submit():
         return error_response(400, "invalid", _("The form was not valid; please try again."))
-    if discussion is None:
-        from participate.models.discussion import get_or_create_discussion
-
-        discussion = get_or_create_discussion(proposal)
-        db.session.commit()
     try:
-        outcome = rules.reanalyse_now(current_user, discussion)
-    except rules.RuleError as exc:
+        outcome = scheduler.reanalyse_now(
+            current_user, discussion or get_or_create_discussion(proposal)
+        )
+    except RuleError as exc:  # the boundary rolls back the discussion made above
         return error_response(exc.status, "forbidden", exc.message)
     if wants_json():
         return jsonify({"queued": outcome.queued, "running": outcome.running}), 202
@@ -276,138 +189,34 @@ def _export_source(proposal_id: int) -> tuple[Proposal, Discussion, Analysis, pr
     proposal, discussion = _load(proposal_id)
     if not policy.can_export(current_user):
         abort(403)
-    analysis = rules.latest_succeeded(discussion.id) if discussion else None
+    analysis = queries.latest_succeeded(discussion.id) if discussion else None
     if discussion is None or analysis is None:
         abort(404)
     report = present.build(
         present.cached_result(analysis),
-        _visible_texts(discussion.id),
+        queries.visible_texts(discussion.id),
         str(get_locale()),
         with_map=False,
     )
     return proposal, discussion, analysis, report
 
 
-def _iso(value: Any) -> str | None:
-    value = aware(value)
-    return value.isoformat() if value else None
-
-
 @bp.route("/proposals/<int:proposal_id>/report.json")
 def export_json(proposal_id: int) -> Response:
-    """The report's numbers without any participant identifier (groups have sizes, the
-    map has anonymous points)."""
+    """The report's numbers without any participant identifier."""
     proposal, discussion, analysis, report = _export_source(proposal_id)
-    result = report.result
-    member_group = {
-        str(m): int(g["id"]) for g in result.get("groups") or [] for m in g.get("members") or []
-    }
-    points = sorted(
-        [round(xy[0], 3), round(xy[1], 3), member_group.get(str(pid))]
-        for pid, xy in (result.get("projection") or {}).items()
-    )
-    data = {
-        "proposal": {"id": proposal.id, "title": proposal.title},
-        "discussion_id": discussion.id,
-        "analysis": {
-            "version": analysis.version,
-            "computed_at": _iso(analysis.finished_at),
-            "last_vote_at": _iso(analysis.last_vote_at),
-            "vote_events": analysis.vote_events,
-            "votes": analysis.vote_count,
-            "parameters": (analysis.parameters or {}).get("nlp", {}),
-        },
-        "participants": report.participants,
-        "voters": report.voters,
-        "clustered": report.clustered,
-        "statements": [
-            {
-                "id": s.id,
-                "text": s.text,
-                "counts": {"agree": s.all.agree, "disagree": s.all.disagree, "pass": s.all.passes},
-                "groups": {
-                    str(g + 1): {"agree": t.agree, "disagree": t.disagree, "pass": t.passes}
-                    for g, t in sorted(s.groups.items())
-                },
-            }
-            for s in sorted(report.statements.values(), key=lambda s: s.id)
-        ],
-        "groups": [
-            {
-                "number": g.number,
-                "size": g.size,
-                "keywords": g.keywords,
-                "representative": [
-                    {
-                        "statement": r.statement.id,
-                        "direction": r.direction,
-                        "group_share": round(r.group_share, 4),
-                        "others_share": round(r.rest_share, 4),
-                        "significant": r.significant,
-                    }
-                    for r in g.representative
-                ],
-            }
-            for g in report.groups
-        ],
-        "consensus": {
-            "agree": [s.id for s in report.consensus_agree],
-            "disagree": [s.id for s in report.consensus_disagree],
-        },
-        "divisive": [s.id for s, _score in report.divisive],
-        "uncertain": [s.id for s, _share in report.uncertain],
-        "topics": [
-            {"keywords": t.keywords, "statements": [s.id for s in t.statements]}
-            for t in report.topics
-        ],
-        "summary": [
-            {"text": s.text, "statements": [x.id for x in s.statements]} for s in report.summary
-        ],
-        "map_points": points,
-    }
-    resp = jsonify(data)
+    resp = jsonify(exports.json_document(proposal, discussion.id, analysis, report))
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="report-{proposal.id}-v{analysis.version}.json"'
     )
     return resp
 
 
-def csv_rows(report: present.Report) -> list[list[Any]]:
-    """Statements with overall and per-group vote counts (what the CSV export holds)."""
-    gids = [g.id for g in report.groups]
-    header = ["statement_id", "text", "agree", "disagree", "pass", "seen"]
-    for g in gids:
-        n = g + 1
-        header += [f"group_{n}_agree", f"group_{n}_disagree", f"group_{n}_pass", f"group_{n}_seen"]
-    header += ["consensus", "divisive", "uncertain"]
-    cons = {s.id: "agree" for s in report.consensus_agree}
-    cons.update({s.id: "disagree" for s in report.consensus_disagree})
-    divisive = {s.id for s, _x in report.divisive}
-    uncertain = {s.id for s, _x in report.uncertain}
-    rows: list[list[Any]] = [header]
-    for s in sorted(report.statements.values(), key=lambda s: s.id):
-        row: list[Any] = [s.id, s.text, s.all.agree, s.all.disagree, s.all.passes, s.all.seen]
-        for g in gids:
-            t = s.groups.get(g, present.Tally(0, 0, 0))
-            row += [t.agree, t.disagree, t.passes, t.seen]
-        row += [cons.get(s.id, ""), int(s.id in divisive), int(s.id in uncertain)]
-        rows.append(row)
-    return rows
-
-
 @bp.route("/proposals/<int:proposal_id>/report.csv")
 def export_csv(proposal_id: int) -> Response:
     proposal, _discussion, analysis, report = _export_source(proposal_id)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in csv_rows(report):
-        # Cells starting with = + - @ are formulas to a spreadsheet: neutralise user text.
-        writer.writerow(
-            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
-        )
-    body = "\ufeff" + buf.getvalue()  # BOM: Excel then reads the Chinese as UTF-8
     return Response(
-        body,
+        exports.csv_text(report),
         mimetype="text/csv",
         headers={
             "Content-Disposition": (
@@ -425,14 +234,10 @@ def stale_banner(_sender: Any = None) -> list[dict[str, Any]]:
     some discussion waits for one."""
     if not policy.is_moderator(current_user) and not policy.is_agency_staff(current_user):
         return []
-    from participate.models import AnalysisState
-
-    waiting = db.session.scalar(
-        select(func.min(AnalysisState.requested_at)).where(AnalysisState.requested_at.is_not(None))
-    )
+    waiting = queries.oldest_waiting_request()
     if waiting is None:
         return []
-    stale, seen = rules.worker_stale_since()
+    stale, seen = queries.worker_stale_since()
     if not stale:
         return []
     from participate.templating import _taipei
