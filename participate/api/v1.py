@@ -79,9 +79,12 @@ def _rule_error(exc: RuleError) -> Response:
     status = getattr(exc, "status", 400) or 400
     field = getattr(exc, "field", None)
     fields = {field: [str(exc)]} if field else {}
-    code = {400: "invalid", 401: "unauthorized", 403: "forbidden", 409: "conflict"}.get(
-        status, "invalid"
-    )
+    code = getattr(exc, "code", None) or {
+        400: "invalid",
+        401: "unauthorized",
+        403: "forbidden",
+        409: "conflict",
+    }.get(status, "invalid")
     return error_response(status, code, str(exc), fields)
 
 
