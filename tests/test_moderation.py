@@ -26,7 +26,7 @@ from participate.models import (
     ThreadLock,
     User,
 )
-from participate.timeutil import utcnow
+from participate.timeutil import aware, utcnow
 from tests.moderation_fixtures import (  # noqa: F401 - fixtures
     add_statement,
     count,
@@ -247,13 +247,13 @@ def test_proposal_in_review_is_decided_from_the_queue(app, client, make_user, lo
     other = _proposal_in_review(app, author, "增設自行車道", utcnow())
     (item, other_item) = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
     assert item.content_id == pid and item.reason == "proposal_review"
-    assert abs(item.opened_at.replace(tzinfo=None) - submitted.replace(tzinfo=None)) < timedelta(
-        seconds=1
-    )  # waiting since submission, not since the item was opened
+    # waiting since submission, not since the item was opened
+    assert abs(aware(item.opened_at) - submitted) < timedelta(seconds=1)
     login(client, make_user(role="moderator"))
     page = client.get("/moderation/").get_data(as_text=True)
     assert "改善機車待轉區" in page
     assert page.index("改善機車待轉區") < page.index("增設自行車道")  # waited longer
+    assert f'datetime="{aware(item.opened_at).isoformat()}"' in page  # since submission
     resp = client.post(f"/moderation/items/{item.id}", data={"action": "request_edit"})
     assert resp.status_code == 400  # a message is required
     assert get(app, Proposal, pid).status == ProposalStatus.IN_REVIEW
@@ -926,3 +926,46 @@ def test_a_moderator_takes_an_item_and_the_queue_shows_who(
     citizen = new_client(app)
     login(citizen, make_user())
     assert citizen.post(f"/moderation/items/{item.id}/claim").status_code == 403
+
+
+def test_the_data_migration_opens_the_review_item_of_each_proposal_waiting(app, make_user):
+    """moderation_0003 replaces the repair the queue page used to run on every GET: each
+    proposal in review without an open item gets one, waiting since its submission; an
+    existing item is not doubled, other proposals get none, and running it again adds
+    nothing."""
+    from flask_migrate import downgrade, upgrade
+
+    author = make_user()
+    submitted = utcnow() - timedelta(days=3)
+    with app.app_context():
+        waiting = Proposal(
+            title="等待審查",
+            summary="",
+            status=ProposalStatus.IN_REVIEW,
+            author_id=author.id,
+            submitted_at=submitted,
+        )
+        has_item = Proposal(title="已在佇列", summary="", status=ProposalStatus.IN_REVIEW)
+        public = Proposal(title="附議中", summary="", status=ProposalStatus.ENDORSING)
+        db.session.add_all([waiting, has_item, public])
+        db.session.flush()
+        db.session.add(
+            ModerationItem(
+                kind=ItemKind.PROPOSAL,
+                content_type="proposal",
+                content_id=has_item.id,
+                reason="proposal_review",
+            )
+        )
+        db.session.commit()
+        ids = (waiting.id, has_item.id, public.id)
+        db.session.remove()
+        downgrade(revision="api_0001")  # data only: the schema stays as it is
+        upgrade(revision="heads")
+        upgrade(revision="heads")
+    opened = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
+    assert sorted(i.content_id for i in opened) == sorted(ids[:2])
+    (item,) = [i for i in opened if i.content_id == ids[0]]
+    assert (item.reason, item.state, item.subject_user_id) == ("proposal_review", "open", author.id)
+    assert item.priority == 10  # queue.KIND_WEIGHT for proposals
+    assert abs(aware(item.opened_at) - submitted) < timedelta(seconds=1)
