@@ -338,6 +338,26 @@ def test_a_vote_asks_for_a_fresh_analysis_once_committed(
     assert _count(app, Vote) == 1
 
 
+def test_a_vote_costs_seven_statements_with_one_lock_check(
+    app, client, make_user, login, make_discussion
+):
+    """The hot path: the account, the statement (with its discussion and proposal), the
+    policy's one lock query, the upsert, the history row, the counters; the analysis
+    request after the commit reads one row."""
+    app.config["ANALYSIS_MIN_DELAY_SECONDS"] = 60
+    _pid, did = make_discussion()
+    first, second = add_statements(app, did, ["第一則", "第二則"])
+    login(client, make_user())
+    client.post(f"/discussion/statements/{first}/vote", data={"value": "agree"}, headers=JSON)
+    with count_queries(app) as seen:
+        r = client.post(
+            f"/discussion/statements/{second}/vote", data={"value": "agree"}, headers=JSON
+        )
+    assert r.status_code == 200
+    assert len(seen) <= 7, seen
+    assert sum("FROM thread_lock" in q for q in seen) == 1, seen
+
+
 # --- Voting card and routing ------------------------------------------------------------
 
 
