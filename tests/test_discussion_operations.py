@@ -85,6 +85,12 @@ def test_a_lock_refuses_votes_statements_and_replies_on_the_site_and_the_api(
     assert mod_site.post(f"/moderation/discussions/{did}/lock", data=lock).status_code == 302
     assert count(app, ThreadLock) == 1
     before = _rows(app)
+    # Every reader sees the lock where it applies (the discussion page shows a whole lock).
+    note = "這個討論已被管理員鎖定"
+    reader = _client(app)
+    assert note in reader.get(f"/discussion/statements/{sid}").get_data(as_text=True)
+    on_page = note in reader.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
+    assert on_page == (scope == "discussion")
 
     vote_url, reply_url = (
         f"/discussion/statements/{sid}/vote",
