@@ -85,7 +85,7 @@ def main() -> None:
 
     # The vote hook's cost: one request_analysis call per vote, slot already taken.
     with app.app_context():
-        from participate.discussion import rules as discussion_rules
+        from participate.discussion import operations, queries
         from participate.models import Role
         from participate.timeutil import utcnow
 
@@ -105,10 +105,10 @@ def main() -> None:
         for _ in range(n):
             scheduler.request_analysis(did)
         hook = (time.perf_counter() - t) / n
-        statement = discussion_rules.load_statement(statement_id)
+        statement = queries.load_statement(statement_id)
         t = time.perf_counter()
         for i in range(n):
-            discussion_rules.vote(user, statement, (1, -1, 0)[i % 3])
+            operations.vote(user, statement, (1, -1, 0)[i % 3])
         total = (time.perf_counter() - t) / n
         print(
             f"vote hook: {hook * 1000:.2f} ms per vote (a whole vote incl. hook: "

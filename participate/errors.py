@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 class RuleError(Exception):
     """An operation refused the action: the message is for the person, ``field`` names the
-    form field it belongs to, ``fields`` holds several at once (field -> message).
+    form field it belongs to, ``fields`` holds several at once (field -> message), ``code``
+    is the machine-readable reason of a JSON error (``"locked"``, ``"suspended"``...) when
+    the status alone does not say it.
 
     Raising one marks the request as refused (:func:`participate.boundary.refused`), so the
     request boundary rolls back whatever the refused operation had flushed, even when a view
@@ -27,12 +29,14 @@ class RuleError(Exception):
         field: str | None = None,
         status: int = 400,
         fields: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
         self.fields = dict(fields or {})
+        self.code = code
         if has_app_context():
             g.refused = True
 

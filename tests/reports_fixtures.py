@@ -84,13 +84,13 @@ def cast(app: Flask, user_id: int, statement_id: int, value: int) -> None:
     """One vote through the discussion area's operation, committed by a unit of work as a
     request would (so its side effects, the analysis request, run after the commit)."""
     from participate.boundary import unit
-    from participate.discussion import rules as discussion_rules
+    from participate.discussion import operations, queries
 
     with app.app_context():
         with unit():
             user = db.session.get(User, user_id)
-            statement = discussion_rules.load_statement(statement_id)
-            discussion_rules.vote(user, statement, value)
+            statement = queries.load_statement(statement_id)
+            operations.vote(user, statement, value)
         db.session.remove()
 
 

@@ -207,7 +207,8 @@ def test_draft_proposals_have_no_public_discussion(app, client, make_discussion)
 def test_seed_statements_only_from_moderators_and_agency_staff(
     app, client, make_user, login, make_discussion
 ):
-    from participate.discussion import rules
+    from participate.discussion import operations
+    from participate.errors import RuleError
 
     pid, did = make_discussion()
     citizen = make_user()
@@ -219,8 +220,8 @@ def test_seed_statements_only_from_moderators_and_agency_staff(
     with app.test_request_context():
         assert db.session.scalar(select(Statement.is_seed)) is False
         discussion = db.session.get(Statement, 1).discussion
-        with pytest.raises(rules.RuleError):
-            rules.post_statement(db.session.merge(citizen), discussion, "種子", seed=True)
+        with pytest.raises(RuleError):
+            operations.post_statement(db.session.merge(citizen), discussion, "種子", seed=True)
     client2 = app.test_client()
     login(client2, moderator)
     page = client2.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
@@ -274,7 +275,8 @@ def test_counts_appear_after_voting(app, client, make_user, login, make_discussi
 
 
 def test_the_same_person_voting_twice_at_once_ends_with_one_vote(app, make_user, make_discussion):
-    from participate.discussion import rules
+    from participate.boundary import unit
+    from participate.discussion import operations, queries
     from participate.models import User
 
     _pid, did = make_discussion()
@@ -286,9 +288,10 @@ def test_the_same_person_voting_twice_at_once_ends_with_one_vote(app, make_user,
         try:
             with app.app_context():
                 u = db.session.get(User, user.id)
-                s = rules.load_statement(sid)
+                s = queries.load_statement(sid)
                 barrier.wait()
-                rules.vote(u, s, value)
+                with unit():  # commits as the request would
+                    operations.vote(u, s, value)
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -335,6 +338,26 @@ def test_a_vote_asks_for_a_fresh_analysis_once_committed(
     assert _count(app, Vote) == 1
 
 
+def test_a_vote_costs_seven_statements_with_one_lock_check(
+    app, client, make_user, login, make_discussion
+):
+    """The hot path: the account, the statement (with its discussion and proposal), the
+    policy's one lock query, the upsert, the history row, the counters; the analysis
+    request after the commit reads one row."""
+    app.config["ANALYSIS_MIN_DELAY_SECONDS"] = 60
+    _pid, did = make_discussion()
+    first, second = add_statements(app, did, ["第一則", "第二則"])
+    login(client, make_user())
+    client.post(f"/discussion/statements/{first}/vote", data={"value": "agree"}, headers=JSON)
+    with count_queries(app) as seen:
+        r = client.post(
+            f"/discussion/statements/{second}/vote", data={"value": "agree"}, headers=JSON
+        )
+    assert r.status_code == 200
+    assert len(seen) <= 7, seen
+    assert sum("FROM thread_lock" in q for q in seen) == 1, seen
+
+
 # --- Voting card and routing ------------------------------------------------------------
 
 
@@ -365,7 +388,7 @@ def test_card_without_javascript_walks_through_every_statement_once(
 def test_routing_never_offers_a_voted_statement(app, make_user, make_discussion):
     import random
 
-    from participate.discussion import rules
+    from participate.discussion import operations, queries
     from participate.models import Discussion, User
 
     _pid, did = make_discussion()
@@ -378,17 +401,17 @@ def test_routing_never_offers_a_voted_statement(app, make_user, make_discussion)
         seen: set[int] = set()
         priorities = {sids[3]: 1000.0}
         for i in range(40):
-            s = rules.next_statement(
+            s = queries.next_statement(
                 discussion, u.id, priorities=priorities if i % 2 else None, rng=rng
             )
             assert s is not None and s.id not in seen
             seen.add(s.id)
-            rules.vote(u, s, rng.choice([1, -1, 0]))
-        assert rules.next_statement(discussion, u.id, rng=rng) is None
+            operations.vote(u, s, rng.choice([1, -1, 0]))
+        assert queries.next_statement(discussion, u.id, rng=rng) is None
 
 
 def test_routing_prefers_new_statements_with_few_votes():
-    from participate.discussion.rules import routing_priority
+    from participate.discussion.queries import routing_priority
 
     assert routing_priority(0, 0, 0) > routing_priority(30, 10, 5)
     assert routing_priority(5, 5, 0) > routing_priority(5, 5, 40)  # much-passed sinks
@@ -506,7 +529,10 @@ def test_personal_data_includes_statements_replies_and_votes(
 
 
 def test_moderator_hides_a_statement_through_the_transition(app, make_user, make_discussion):
-    from participate.discussion import rules
+    from participate import outbox
+    from participate.boundary import unit
+    from participate.discussion import operations
+    from participate.errors import RuleError
     from participate.models import User
 
     _pid, did = make_discussion()
@@ -515,12 +541,23 @@ def test_moderator_hides_a_statement_through_the_transition(app, make_user, make
     citizen = make_user()
     with app.test_request_context():
         s = db.session.get(Statement, sid)
-        with pytest.raises(rules.RuleError):
-            rules.set_status(db.session.get(User, citizen.id), s, ContentStatus.HIDDEN)
-        rules.set_status(db.session.get(User, mod.id), s, ContentStatus.HIDDEN, "spam")
+        with pytest.raises(RuleError) as refused:
+            operations.set_status(db.session.get(User, citizen.id), s, ContentStatus.HIDDEN)
+        assert refused.value.status == 403
+        with unit():
+            operations.set_status(db.session.get(User, mod.id), s, ContentStatus.HIDDEN, "spam")
+            # hiding changes what the opinion report counts: a fresh analysis, after commit
+            assert [e.args for e in outbox.pending()] == [(did, "moderation")]
         assert db.session.get(Statement, sid).status == ContentStatus.HIDDEN
-        with pytest.raises(rules.RuleError):
-            rules.set_status(db.session.get(User, mod.id), s, ContentStatus.HIDDEN)
+        assert (
+            db.session.scalar(select(AuditLog.reason).where(AuditLog.action == "statement.status"))
+            == "spam"
+        )
+        with pytest.raises(RuleError) as refused:
+            operations.set_status(
+                db.session.get(User, mod.id), db.session.get(Statement, sid), ContentStatus.HIDDEN
+            )
+        assert refused.value.status == 409
 
 
 # --- Scale: the number of SQL statements per page does not grow ---------------------------

@@ -26,7 +26,7 @@ from participate.models import (
     ThreadLock,
     User,
 )
-from participate.timeutil import utcnow
+from participate.timeutil import aware, utcnow
 from tests.moderation_fixtures import (  # noqa: F401 - fixtures
     add_statement,
     count,
@@ -132,17 +132,18 @@ def test_threshold_is_configurable_and_restore_resets_the_count(
 
 
 def test_syncing_reports_again_is_idempotent(app, make_user, make_consultation, login):
+    from participate.boundary import unit
     from participate.models import Report
-    from participate.moderation.rules import sync_reports
+    from participate.moderation.queue import sync_reports
 
     _pid, did = make_consultation()
     sid = add_statement(app, did, make_user().id, "意見")
     for c in reporters(app, make_user, login, 3):
         report(c, sid)
-    with app.test_request_context():
+    assert get(app, Statement, sid).status == ContentStatus.HIDDEN
+    with app.test_request_context(), unit():
         for r in db.session.scalars(select(Report)).all():
-            sync_reports(r.content_type, r.content_id)
-        db.session.commit()
+            assert sync_reports(r.content_type, r.content_id) is False  # already hidden
     assert count(app, ModerationItem, ModerationItem.kind == ItemKind.REPORT) == 1
     assert count(app, AuditLog, AuditLog.action == "moderation.auto_hide") == 1
 
@@ -216,36 +217,61 @@ def test_bulk_actions_decide_many_items_in_one_go(app, client, make_user, login,
     assert resp.status_code == 302
 
 
-def test_proposal_in_review_is_decided_from_the_queue(app, client, make_user, login):
-    from participate.proposals import rules as proposal_rules
+def _proposal_in_review(app, author, title: str, submitted_at) -> int:
+    """A submitted proposal, its queue item opened as submitting opens it."""
+    from participate.boundary import unit
+    from participate.moderation import queue
 
-    author = make_user()
-    with app.test_request_context():
-        data = proposal_rules.ProposalInput(
-            title="改善機車待轉區",
+    with app.test_request_context(), unit():
+        proposal = Proposal(
+            title=title,
             summary="摘要",
             problem="問題",
-            measures=["措施一"],
-            benefits="效益",
-            evidence_links=[],
-            agency_ids=[],
+            status=ProposalStatus.IN_REVIEW,
+            author_id=author.id,
+            submitted_at=submitted_at,
         )
-        proposal = proposal_rules.create_proposal(
-            db.session.get(User, author.id), data, submit=True
-        )
-        pid = proposal.id
-    assert get(app, Proposal, pid).status == ProposalStatus.IN_REVIEW
-    (item,) = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
+        db.session.add(proposal)
+        db.session.flush()
+        queue.open_proposal_review(proposal)
+        queue.open_proposal_review(proposal)  # once per proposal, however often asked
+        return proposal.id
+
+
+def test_proposal_in_review_is_decided_from_the_queue(app, client, make_user, login):
+    """The queue is the one review surface: a decision there changes the proposal through
+    the proposals area's operations, resolves the item, and tells the author."""
+    author = make_user()
+    submitted = utcnow() - timedelta(hours=30)
+    pid = _proposal_in_review(app, author, "改善機車待轉區", submitted)
+    other = _proposal_in_review(app, author, "增設自行車道", utcnow())
+    (item, other_item) = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
+    assert item.content_id == pid and item.reason == "proposal_review"
+    # waiting since submission, not since the item was opened
+    assert abs(aware(item.opened_at) - submitted) < timedelta(seconds=1)
     login(client, make_user(role="moderator"))
-    assert "改善機車待轉區" in client.get("/moderation/").get_data(as_text=True)
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert "改善機車待轉區" in page
+    assert page.index("改善機車待轉區") < page.index("增設自行車道")  # waited longer
+    assert f'datetime="{aware(item.opened_at).isoformat()}"' in page  # since submission
     resp = client.post(f"/moderation/items/{item.id}", data={"action": "request_edit"})
     assert resp.status_code == 400  # a message is required
+    assert get(app, Proposal, pid).status == ProposalStatus.IN_REVIEW
+    assert items(app, ModerationItem.id == item.id)[0].is_open
     resp = client.post(
         f"/moderation/items/{item.id}", data={"action": "request_edit", "message": "請補充資料"}
     )
     assert resp.status_code == 302
     assert get(app, Proposal, pid).status == ProposalStatus.CHANGES_REQUESTED
-    assert items(app)[0].decision == "request_edit"
+    decided = items(app, ModerationItem.id == item.id)[0]
+    assert decided.decision == "request_edit" and not decided.is_open
+    assert count(app, AuditLog, AuditLog.action == "moderation.request_edit") == 1
+    resp = client.post(f"/moderation/items/{other_item.id}", data={"action": "approve"})
+    assert resp.status_code == 302
+    assert get(app, Proposal, other).status == ProposalStatus.ENDORSING
+    assert (
+        items(app, ModerationItem.kind == ItemKind.PROPOSAL, ModerationItem.state == "open") == []
+    )
 
 
 # --- Appeals ------------------------------------------------------------------------------
@@ -368,18 +394,34 @@ def test_suspension_bad_input_is_shown_next_to_the_field(app, client, make_user,
     assert not get(app, User, target.id).is_suspended()
 
 
-def test_write_guard_refuses_suspended_users(app, make_user):
+def test_every_discussion_operation_refuses_a_suspended_account(app, make_user, make_consultation):
+    """The policy, asked by each operation (not a guard in front of some endpoints): the
+    refusal says "suspended" and leaves no row behind."""
+    from participate.discussion import operations
     from participate.errors import RuleError
-    from participate.moderation.guards import write_guard
+    from participate.models import Discussion, Report, Vote
 
+    _pid, did = make_consultation()
     user = make_user()
+    sid = add_statement(app, did, make_user().id, "別人的意見")
     with app.test_request_context():
         u = db.session.get(User, user.id)
-        write_guard(u, "statement.post")
         u.suspended_until = utcnow() + timedelta(days=1)
-        with pytest.raises(RuleError) as exc:
-            write_guard(u, "statement.post")
-        assert exc.value.status == 403
+        db.session.commit()
+        statement = db.session.get(Statement, sid)
+        attempts = {
+            "post": lambda: operations.post_statement(u, db.session.get(Discussion, did), "又來"),
+            "reply": lambda: operations.reply(u, statement, "回應"),
+            "vote": lambda: operations.vote(u, statement, 1),
+            "report": lambda: operations.report(u, statement, "spam"),
+        }
+        for name, attempt in attempts.items():
+            with pytest.raises(RuleError) as refused:
+                attempt()
+            assert (refused.value.status, refused.value.code) == (403, "suspended"), name
+            db.session.rollback()
+    assert count(app, Statement) == 1
+    assert count(app, Reply) == 0 and count(app, Vote) == 0 and count(app, Report) == 0
 
 
 # --- Locks and pre-moderation ---------------------------------------------------------
@@ -619,7 +661,8 @@ def test_display_name_with_banned_word_flags_the_account(app, client):
 def test_alert_when_the_queue_is_long_or_an_item_waits_too_long(
     app, make_user, make_consultation, login
 ):
-    from participate.moderation.tasks import check_queue
+    from participate.boundary import unit
+    from participate.moderation.alerts import check_queue
 
     mod = make_user(role="moderator")
     app.config["MODERATION_ALERT_QUEUE_SIZE"] = 2
@@ -628,8 +671,10 @@ def test_alert_when_the_queue_is_long_or_an_item_waits_too_long(
     for i in range(3):
         report(c, add_statement(app, did, None, f"意見 {i}"))
     with app.app_context():
-        assert check_queue() is True
-        assert check_queue() is False  # not again within the interval
+        with unit():  # as the periodic task runs it: the mail follows the commit
+            assert check_queue() is True
+        with unit():
+            assert check_queue() is False  # not again within the interval
     assert (
         count(
             app,
@@ -647,7 +692,7 @@ def test_alert_when_the_queue_is_long_or_an_item_waits_too_long(
     app.config["MODERATION_ALERT_QUEUE_SIZE"] = 100
     later = utcnow() + timedelta(hours=49)
     app.config["FROZEN_NOW"] = later
-    with app.app_context():
+    with app.app_context(), unit():
         assert check_queue() is True
 
 
@@ -855,7 +900,7 @@ def test_a_broken_mail_server_does_not_break_reports_or_decisions(
         assert notice.action == "auto_hide" and notice.emailed_at is None
     # Mail goes out once the server is back (the periodic task retries).
     app.config.update(MAIL_SERVER=None)
-    from participate.moderation.rules import deliver_mail
+    from participate.moderation.tasks import deliver_mail
 
     with app.app_context():
         assert deliver_mail() == 1
@@ -881,3 +926,46 @@ def test_a_moderator_takes_an_item_and_the_queue_shows_who(
     citizen = new_client(app)
     login(citizen, make_user())
     assert citizen.post(f"/moderation/items/{item.id}/claim").status_code == 403
+
+
+def test_the_data_migration_opens_the_review_item_of_each_proposal_waiting(app, make_user):
+    """moderation_0003 replaces the repair the queue page used to run on every GET: each
+    proposal in review without an open item gets one, waiting since its submission; an
+    existing item is not doubled, other proposals get none, and running it again adds
+    nothing."""
+    from flask_migrate import downgrade, upgrade
+
+    author = make_user()
+    submitted = utcnow() - timedelta(days=3)
+    with app.app_context():
+        waiting = Proposal(
+            title="等待審查",
+            summary="",
+            status=ProposalStatus.IN_REVIEW,
+            author_id=author.id,
+            submitted_at=submitted,
+        )
+        has_item = Proposal(title="已在佇列", summary="", status=ProposalStatus.IN_REVIEW)
+        public = Proposal(title="附議中", summary="", status=ProposalStatus.ENDORSING)
+        db.session.add_all([waiting, has_item, public])
+        db.session.flush()
+        db.session.add(
+            ModerationItem(
+                kind=ItemKind.PROPOSAL,
+                content_type="proposal",
+                content_id=has_item.id,
+                reason="proposal_review",
+            )
+        )
+        db.session.commit()
+        ids = (waiting.id, has_item.id, public.id)
+        db.session.remove()
+        downgrade(revision="api_0001")  # data only: the schema stays as it is
+        upgrade(revision="heads")
+        upgrade(revision="heads")
+    opened = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
+    assert sorted(i.content_id for i in opened) == sorted(ids[:2])
+    (item,) = [i for i in opened if i.content_id == ids[0]]
+    assert (item.reason, item.state, item.subject_user_id) == ("proposal_review", "open", author.id)
+    assert item.priority == 10  # queue.KIND_WEIGHT for proposals
+    assert abs(aware(item.opened_at) - submitted) < timedelta(seconds=1)

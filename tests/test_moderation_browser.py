@@ -222,7 +222,10 @@ def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, 
     for n, notice_id in enumerate(notices[:60]):
         author_c.post(f"/moderation/notices/{notice_id}/appeal", data={"text": PAYLOADS[-1 - n]})
     # Proposal fields, then accepted from the moderation queue so they are public.
-    with app.test_request_context():
+    from participate.boundary import unit
+    from participate.moderation.queue import open_proposal_review
+
+    with app.test_request_context(), unit():
         proposal_ids = []
         chunks = [PAYLOADS[i : i + 26] for i in range(0, len(PAYLOADS), 26)]
         for chunk in chunks:
@@ -238,6 +241,7 @@ def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, 
             proposal = proposal_rules.create_proposal(
                 db.session.get(User, author.id), data, submit=True
             )
+            open_proposal_review(proposal)  # as submitting does (once per proposal)
             proposal_ids.append(proposal.id)
         proposal_items = list(
             db.session.scalars(

@@ -115,7 +115,10 @@ def _consultation(agency_id: int) -> tuple[int, int]:
 
 
 def _reported_statement(world: World, hidden: bool = False) -> tuple[int, int, int]:
-    """A statement by the author in the right agency's consultation, with one report."""
+    """A statement by the author in the right agency's consultation, with one report (its
+    queue item opened as the report operation opens it)."""
+    from participate.moderation.queue import sync_reports
+
     _pid, did = _consultation(world.agency_id)
     s = Statement(discussion_id=did, author_id=world.author_id, text="被檢舉的意見")
     if hidden:
@@ -131,6 +134,8 @@ def _reported_statement(world: World, hidden: bool = False) -> tuple[int, int, i
             reason=ReportReason.ABUSE,
         )
     )
+    db.session.flush()
+    sync_reports("statement", s.id)
     db.session.commit()
     item_id = db.session.scalar(
         select(ModerationItem.id).where(
@@ -217,6 +222,8 @@ def s_bulk(world: World) -> Any:
 
 
 def s_request_edit(world: World) -> Any:
+    from participate.moderation.queue import open_proposal_review
+
     proposal = Proposal(
         title="待審提案",
         kind=ProposalKind.PROPOSAL,
@@ -225,6 +232,8 @@ def s_request_edit(world: World) -> Any:
         submitted_at=utcnow(),
     )
     db.session.add(proposal)
+    db.session.flush()
+    open_proposal_review(proposal)  # as submitting does
     db.session.commit()
     pid = proposal.id
     item_id = db.session.scalar(

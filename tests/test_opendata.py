@@ -19,7 +19,8 @@ from tests.search_fixtures import Corpus, corpus_fixture  # noqa: F401 - fixture
 @pytest.fixture()
 def voted(app: Any, corpus: Corpus, make_user: Any, tmp_path: Path) -> dict[str, Any]:
     """Three people vote; then a moderator hides a statement that had votes."""
-    from participate.discussion import rules
+    from participate.boundary import unit
+    from participate.discussion import operations, queries
     from participate.models import ContentStatus, Statement, User
 
     app.config["OPENDATA_DIR"] = str(tmp_path / "opendata")
@@ -30,14 +31,16 @@ def voted(app: Any, corpus: Corpus, make_user: Any, tmp_path: Path) -> dict[str,
         1: {"S1": 1, "S2": 1},
         2: {"S1": -1, "S7": 1},
     }
-    with app.app_context():
+    with app.app_context(), unit():
         for i, votes in plan.items():
             user = db.session.get(User, people[i].id)
             for name, value in votes.items():
-                rules.vote(user, rules.load_statement(corpus.ids[name]), value)
+                operations.vote(user, queries.load_statement(corpus.ids[name]), value)
         # A vote on S4 (P2's discussion), then hide S4: neither may appear in the dumps.
-        rules.vote(db.session.get(User, people[0].id), rules.load_statement(corpus.ids["S4"]), 1)
-        rules.set_status(
+        operations.vote(
+            db.session.get(User, people[0].id), queries.load_statement(corpus.ids["S4"]), 1
+        )
+        operations.set_status(
             db.session.get(User, mod.id),
             db.session.get(Statement, corpus.ids["S4"]),
             ContentStatus.HIDDEN,

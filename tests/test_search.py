@@ -179,16 +179,20 @@ def test_index_follows_edits_hides_and_deletes(app, corpus):
 
 
 def test_index_follows_the_discussion_rules(app, corpus, make_user):
-    """Through the discussion area's own rule functions (hide by a moderator)."""
-    from participate.discussion import rules
+    """Through the discussion area's own operation (hide by a moderator), committed by a
+    unit of work as a request would."""
+    from participate.boundary import unit
+    from participate.discussion import operations
     from participate.models import ContentStatus, Statement, User
 
     mod = make_user(role="moderator")
     with app.app_context():
         st = db.session.get(Statement, corpus.ids["S4"])
-        rules.set_status(db.session.get(User, mod.id), st, ContentStatus.HIDDEN, "test")
+        with unit():
+            operations.set_status(db.session.get(User, mod.id), st, ContentStatus.HIDDEN, "test")
         assert engine.search("薪資").ids == []
-        rules.set_status(db.session.get(User, mod.id), st, ContentStatus.VISIBLE, "test")
+        with unit():
+            operations.set_status(db.session.get(User, mod.id), st, ContentStatus.VISIBLE, "test")
         assert engine.search("薪資").ids == [corpus.key("S4")]
 
 

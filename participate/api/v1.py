@@ -79,9 +79,8 @@ def _rule_error(exc: RuleError) -> Response:
     status = getattr(exc, "status", 400) or 400
     field = getattr(exc, "field", None)
     fields = {field: [str(exc)]} if field else {}
-    code = {400: "invalid", 401: "unauthorized", 403: "forbidden", 409: "conflict"}.get(
-        status, "invalid"
-    )
+    codes = {400: "invalid", 401: "unauthorized", 403: "forbidden", 409: "conflict"}
+    code = getattr(exc, "code", None) or codes.get(status, "invalid")
     return error_response(status, code, str(exc), fields)
 
 
@@ -635,16 +634,16 @@ def search() -> Response:
 )
 def vote(statement_id: int) -> Response:
     """The last vote counts; every vote is kept in the history (as on the site)."""
-    from participate.discussion import rules
+    from participate.discussion import operations, queries
 
     user = authenticate("vote")
     body = _body(s.VoteBody)
-    st = rules.load_statement(statement_id) if 0 < statement_id <= _MAX_ID else None
+    st = queries.load_statement(statement_id) if 0 < statement_id <= _MAX_ID else None
     if st is None or not policy.is_public(st.discussion.proposal):
         raise _not_found()
     if st.status.value != "visible":
         raise _not_found()
-    result = rules.vote(user, st, body["value"])
+    result = operations.vote(user, st, body["value"])
     return _json(
         {
             "statement_id": result.statement_id,
@@ -675,7 +674,7 @@ def vote(statement_id: int) -> Response:
 def post_statement(proposal_id: int) -> Response:
     """At most 300 characters; the same checks as on the site (open discussion, verified
     account, not suspended)."""
-    from participate.discussion import rules
+    from participate.discussion import operations
     from participate.models.discussion import get_or_create_discussion
 
     user = authenticate("statements:write")
@@ -684,7 +683,7 @@ def post_statement(proposal_id: int) -> Response:
     text = _SURROGATE.sub("\ufffd", body["text"])
     p = _public_proposal(proposal_id)
     discussion = get_or_create_discussion(p)
-    st = rules.post_statement(user, discussion, text)
+    st = operations.post_statement(user, discussion, text).item
     return _json(statement_dict(st, p.id), s.Statement(), status=201)
 
 

@@ -16,6 +16,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.mail import send_mail
 from participate.models import Agency, Role, User
+from participate.moderation import queue as moderation_queue
 from participate.timeutil import utcnow
 from participate.tokens import make_reset_token, make_verify_token
 
@@ -66,6 +67,7 @@ def register_user(email: str, display_name: str, password: str) -> User:
     except IntegrityError as exc:  # a concurrent registration with the same email
         db.session.rollback()
         raise RuleError(_("An account with this email already exists."), field="email") from exc
+    moderation_queue.flag_display_name(user)  # a banned word in the name: a moderator looks
     send_verification(user)
     db.session.commit()
     return user

@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from participate.boundary import unit
 from participate.extensions import db
 from participate.models import Proposal
 from participate.models.discussion import get_or_create_discussion
@@ -25,14 +26,16 @@ def import_polis_command(folder: Path, proposal_id: int) -> None:
     """
     from participate.discussion.polis import PolisFormatError, import_polis
 
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise click.BadParameter(f"no proposal with id {proposal_id}", param_hint="--proposal")
     started = time.perf_counter()
     try:
-        result = import_polis(folder, proposal)
+        with unit():  # all or nothing
+            proposal = db.session.get(Proposal, proposal_id)
+            if proposal is None:
+                raise click.BadParameter(
+                    f"no proposal with id {proposal_id}", param_hint="--proposal"
+                )
+            result = import_polis(folder, proposal)
     except PolisFormatError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Imported into discussion {result.discussion_id}: {result.statements} statements "
@@ -51,12 +54,12 @@ def export_polis_command(proposal_id: int, folder: Path, include_hidden: bool) -
     """Write a proposal's discussion as a Pol.is export (participants pseudonymised)."""
     from participate.discussion.polis import export_polis
 
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise click.BadParameter(f"no proposal with id {proposal_id}", param_hint="PROPOSAL_ID")
-    discussion = get_or_create_discussion(proposal)
-    stats = export_polis(discussion, folder, include_hidden=include_hidden)
-    db.session.commit()
+    with unit():  # keeps the discussion row when this export was the first to need it
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise click.BadParameter(f"no proposal with id {proposal_id}", param_hint="PROPOSAL_ID")
+        discussion = get_or_create_discussion(proposal)
+        stats = export_polis(discussion, folder, include_hidden=include_hidden)
     click.echo(
         f"Wrote {folder}: {stats['statements']} statements, {stats['vote_events']} vote events, "
         f"{stats['voters']} voters."

@@ -10,9 +10,10 @@ Participants vote on 40-90 % of the statements, pass sometimes, change a few vot
 5 % of votes are noise. A fixed seed makes the demo identical on every machine.
 
 Idempotent: synthetic participants are found by display name (``參與者0001`` ...), a
-discussion counts as seeded when its first seed statement exists, and each discussion is
-written in one transaction. Votes, history and statements are bulk inserts (Core
-``insert()`` with lists of dicts) with the statement counters computed from the same rows.
+discussion counts as seeded when its first seed statement exists. It writes and flushes
+only: ``participate.cli.seed_all`` commits the whole demo once. Votes, history and
+statements are bulk inserts (Core ``insert()`` with lists of dicts) with the statement
+counters computed from the same rows.
 """
 
 from __future__ import annotations
@@ -499,7 +500,7 @@ def seed_discussion(
         segment = f"{item.id:0{PATH_WIDTH}d}"
         item.path = f"{parent_item.path}/{segment}" if parent_item else segment
         made.append(item)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -517,5 +518,5 @@ def seed_demo(echo: Callable[[str], None] = print) -> None:
         # One generator per discussion: each is reproducible on its own.
         if seed_discussion(spec, proposal, pool, np.random.default_rng(SEED + n)):
             made += 1
-    db.session.commit()
+    db.session.flush()
     echo(f"discussion: {made} demo discussions added ({PARTICIPANTS} synthetic participants)")

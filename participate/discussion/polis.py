@@ -90,7 +90,9 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = None) -> ImportResult:
-    """Load a Pol.is export into the proposal's discussion (which must not hold statements)."""
+    """Load a Pol.is export into the proposal's discussion (which must not hold statements).
+    Writes and flushes; the command (or test) around it commits, so a bad file half-way
+    leaves nothing behind."""
     folder = Path(folder)
     comments = _read(
         folder / "comments.csv", {"timestamp", "comment-id", "author-id", "comment-body"}
@@ -235,7 +237,7 @@ def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = No
         statements=len(statement_ids),
         votes=len(history),
     )
-    db.session.commit()
+    db.session.flush()
     return ImportResult(
         discussion_id=discussion.id,
         participants=len(pids),

@@ -1,6 +1,8 @@
 """Discussion pages: statements, the voting card, threads, reports. Thin views: parse, call
-the rule, render. Every page works without JavaScript; ``static/discussion.js`` only spares
-page reloads (votes by fetch, the live duplicate warning, keyboard shortcuts).
+an operation (``discussion.operations``) or a read (``discussion.queries``), render; the
+request boundary commits (or rolls back a refused request). Every page works without
+JavaScript; ``static/discussion.js`` only spares page reloads (votes by fetch, the live
+duplicate warning, keyboard shortcuts).
 """
 
 from __future__ import annotations
@@ -25,11 +27,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from participate import policy, signals
-from participate.discussion import rules
+from participate.discussion import operations, queries
 from participate.discussion.forms import (
     DeleteForm,
     EditReplyForm,
@@ -37,26 +38,23 @@ from participate.discussion.forms import (
     ReportForm,
     StatementForm,
 )
-from participate.errors import error_response, wants_json
+from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
-from participate.models import (
-    ContentStatus,
-    Discussion,
-    Proposal,
-    Reply,
-    Statement,
-    Vote,
-)
+from participate.models import Discussion, Proposal, Reply, Statement
 from participate.models.discussion import STATEMENT_MAX_LENGTH, get_or_create_discussion
+from participate.proposals.lifecycle import discussion_is_open
 from participate.text import render_statement
 from participate.timeutil import utcnow
 
 bp = Blueprint("discussion", __name__)
 
-PAGE_SIZE = 20
-REPLY_PAGE_SIZE = 50
+PAGE_SIZE = queries.PAGE_SIZE
+REPLY_PAGE_SIZE = queries.REPLY_PAGE_SIZE
 VOTE_WORDS = {"agree": 1, "disagree": -1, "pass": 0, "1": 1, "-1": -1, "0": 0}
-SORTS = ("new", "votes", "oldest")
+SORTS = queries.SORTS
+# Refusals answered with an error page (403) rather than a note on the page: the person
+# cannot fix them by logging in or confirming an address.
+REFUSAL_PAGES = ("locked", "suspended")
 
 
 def _write_limit() -> str:
@@ -91,13 +89,12 @@ def _discussion_for(proposal_id: int) -> Discussion:
     proposal = _readable_proposal(proposal_id)
     discussion = db.session.scalar(select(Discussion).where(Discussion.proposal_id == proposal.id))
     if discussion is None:
-        discussion = get_or_create_discussion(proposal)
-        db.session.commit()
+        discussion = get_or_create_discussion(proposal)  # kept by the request's commit
     return discussion
 
 
 def _statement_or_404(statement_id: int) -> Statement:
-    statement = rules.load_statement(statement_id)
+    statement = queries.load_statement(statement_id)
     if statement is None:
         abort(404)
     if not policy.can_view_statement(current_user, statement):
@@ -114,10 +111,38 @@ def _safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def _rule_error(exc: rules.RuleError) -> Response:
+def _rule_error(exc: RuleError) -> Response:
     fields = {exc.field: [exc.message]} if exc.field else {}
-    code = {401: "login_required", 403: "forbidden", 409: "conflict"}.get(exc.status, "invalid")
+    code = exc.code or {401: "login_required", 403: "forbidden", 409: "conflict"}.get(
+        exc.status, "invalid"
+    )
     return error_response(exc.status, code, exc.message, fields)
+
+
+def _refusal_page(refusal: policy.Refusal | RuleError) -> Response | None:
+    """A lock or a suspension answers with the error page, as any write it stops."""
+    if refusal.code in REFUSAL_PAGES:
+        return error_response(refusal.status, refusal.code or "forbidden", refusal.message)
+    return None
+
+
+def _refused(refusal: policy.Refusal, back: str) -> Response:
+    """A write the policy refuses before the form is read: log in, the error page, or a
+    note on the page the person came from."""
+    if refusal.code == "login_required":
+        return redirect(url_for("auth.login", next=back))
+    page = _refusal_page(refusal)
+    if page is not None:
+        return page
+    flash(refusal.message, "error")
+    return redirect(back)
+
+
+def _flash_posted(result: operations.PostResult, published: str) -> None:
+    if result.held:
+        flash(_("Your contribution will be shown after a moderator has reviewed it."), "info")
+    else:
+        flash(published, "success")
 
 
 def _proposal_link(proposal: Proposal) -> str | None:
@@ -126,20 +151,9 @@ def _proposal_link(proposal: Proposal) -> str | None:
     return None
 
 
-def _progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
-    total = db.session.scalar(
-        select(func.count())
-        .select_from(Statement)
-        .where(Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE)
-    )
-    voted = 0
-    if user_id is not None:
-        voted = db.session.scalar(
-            select(func.count())
-            .select_from(Vote)
-            .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
-        )
-    return {"total": total or 0, "voted": voted or 0}
+def _locked(discussion: Discussion, statement_id: int | None = None) -> bool:
+    """The lock note every reader sees on a locked discussion's pages (one query)."""
+    return policy.lock_on(discussion.id, statement_id) is not None
 
 
 # --- The discussion page ------------------------------------------------------------------
@@ -156,32 +170,13 @@ def _render_show(
     sort = request.args.get("sort", "new")
     if sort not in SORTS:
         sort = "new"
-    base = select(Statement).where(
-        Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE
-    )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    order: list[Any] = {
-        "new": [Statement.is_seed.desc(), Statement.created_at.desc(), Statement.id.desc()],
-        "oldest": [Statement.created_at, Statement.id],
-        "votes": [
-            (Statement.agree_count + Statement.disagree_count + Statement.pass_count).desc(),
-            Statement.id.desc(),
-        ],
-    }[sort]
-    statements = list(
-        db.session.scalars(
-            base.options(joinedload(Statement.author))
-            .order_by(*order)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-    )
+    statements, total = queries.statement_page(discussion, sort, page)
     uid = _uid()
-    my_votes = rules.statements_voted(uid, [s.id for s in statements])
-    problem = rules.participation_problem(current_user, discussion, now)
+    my_votes = queries.statements_voted(uid, [s.id for s in statements])
+    problem = policy.participation_problem(current_user, discussion, now)
     if form is None and problem is None:
         form = StatementForm()
-    if form is not None and not rules.can_add_seed(current_user, discussion):
+    if form is not None and not policy.can_add_seed(current_user, discussion):
         del form.seed
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
@@ -192,14 +187,15 @@ def _render_show(
         statements=statements,
         my_votes=my_votes,
         problem=problem,
-        is_open=rules.discussion_is_open(discussion.proposal, now),
+        is_open=discussion_is_open(discussion.proposal, now),
+        locked=_locked(discussion),
         form=form,
         similar=similar,
         page=page,
         pages=pages,
         total=total,
         sort=sort,
-        progress=_progress(discussion, uid),
+        progress=queries.progress(discussion, uid),
         max_length=STATEMENT_MAX_LENGTH,
     ), status
 
@@ -213,34 +209,38 @@ def show(proposal_id: int) -> tuple[str, int]:
 @limiter.limit(_write_limit, methods=["POST"])
 def post_statement(proposal_id: int) -> Any:
     discussion = _discussion_for(proposal_id)
-    problem = rules.participation_problem(current_user, discussion)
-    if problem is not None:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=url_for(".show", proposal_id=proposal_id)))
-        flash(problem, "error")
-        return redirect(url_for(".show", proposal_id=proposal_id))
+    here = url_for(".show", proposal_id=proposal_id)
+    refusal = policy.participation_refusal(current_user, discussion)
+    if refusal is not None:
+        return _refused(refusal, here)
     form = StatementForm()
-    if not rules.can_add_seed(current_user, discussion):
+    if not policy.can_add_seed(current_user, discussion):
         del form.seed
     if not form.validate_on_submit():
         return _render_show(discussion, form=form, status=400)
     if form.confirmed.data != "1":
-        similar = rules.similar_statements(discussion, form.text.data)
+        similar = queries.similar_statements(discussion, form.text.data)
         if similar:
             form.confirmed.data = "1"
             return _render_show(discussion, form=form, similar=similar)
     seed = bool(form.seed.data) if "seed" in form else False
     try:
-        statement = rules.post_statement(current_user, discussion, form.text.data, seed=seed)
-    except rules.RuleError as exc:
-        db.session.rollback()
+        result = operations.post_statement(current_user, discussion, form.text.data, seed=seed)
+    except RuleError as exc:
         if exc.field and exc.field in form:
             form[exc.field].errors = [*form[exc.field].errors, exc.message]
             return _render_show(discussion, form=form, status=exc.status)
+        page = _refusal_page(exc)
+        if page is not None:
+            return page
         flash(exc.message, "error")
-        return redirect(url_for(".show", proposal_id=proposal_id))
-    flash(_("Your statement is posted. Others can now vote on it."), "success")
-    return redirect(url_for(".show", proposal_id=proposal_id, _anchor=f"statement-{statement.id}"))
+        return redirect(here)
+    _flash_posted(result, _("Your statement is posted. Others can now vote on it."))
+    if result.held:
+        return redirect(here)
+    return redirect(
+        url_for(".show", proposal_id=proposal_id, _anchor=f"statement-{result.item.id}")
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/discussion/similar.json")
@@ -248,7 +248,7 @@ def similar(proposal_id: int) -> Response:
     """Statements similar to what is being typed, for the live duplicate warning."""
     discussion = _discussion_for(proposal_id)
     text = (request.args.get("text") or "")[: STATEMENT_MAX_LENGTH * 2]
-    found = rules.similar_statements(discussion, text)
+    found = queries.similar_statements(discussion, text)
     return jsonify(
         {
             "similar": [
@@ -283,27 +283,28 @@ def _routing_priorities(discussion_id: int) -> dict[int, float]:
 def card(proposal_id: int) -> Any:
     discussion = _discussion_for(proposal_id)
     uid = _uid()
-    statement = rules.next_statement(
+    statement = queries.next_statement(
         discussion, uid, priorities=_routing_priorities(discussion.id) or None
     )
     context = {
         "discussion": discussion,
         "proposal": discussion.proposal,
         "statement": statement,
-        "problem": rules.participation_problem(current_user, discussion),
-        "progress": _progress(discussion, uid),
+        "problem": policy.participation_problem(current_user, discussion),
+        "progress": queries.progress(discussion, uid),
     }
     if request.args.get("fragment"):
         return render_template("discussion/_card.html", **context)
-    return render_template("discussion/vote.html", **context)
+    return render_template("discussion/vote.html", locked=_locked(discussion), **context)
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
 @limiter.limit(_vote_limit, key_func=_user_key, methods=["POST"])
 def vote(statement_id: int) -> Any:
-    """The hot path: one statement load, then the vote transaction. JSON for fetch, else
-    a redirect back to where the vote was cast (the card, by default)."""
-    statement = rules.load_statement(statement_id)
+    """The hot path: one statement load, then the vote operation (its policy check is one
+    query). JSON for fetch, else a redirect back to where the vote was cast (the card, by
+    default)."""
+    statement = queries.load_statement(statement_id)
     if statement is None:
         abort(404)
     raw = request.form.get("value")
@@ -321,13 +322,15 @@ def vote(statement_id: int) -> Any:
         flash(message, "error")
         return redirect(back)
     try:
-        result = rules.vote(current_user, statement, value)
-    except rules.RuleError as exc:
-        db.session.rollback()
+        result = operations.vote(current_user, statement, value)
+    except RuleError as exc:
         if json_wanted:
             return _rule_error(exc)
         if exc.status == 401:
             return redirect(url_for("auth.login", next=back))
+        page = _refusal_page(exc)
+        if page is not None:
+            return page
         flash(exc.message, "error")
         return redirect(back)
     if json_wanted:
@@ -360,19 +363,10 @@ def _render_thread(
 ) -> tuple[str, int]:
     now = utcnow()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    replies = list(
-        db.session.scalars(
-            select(Reply)
-            .options(joinedload(Reply.author))
-            .where(Reply.statement_id == statement.id)
-            .order_by(Reply.path)
-            .limit(REPLY_PAGE_SIZE)
-            .offset((page - 1) * REPLY_PAGE_SIZE)
-        )
-    )
+    replies = queries.reply_page(statement, page)
     total = statement.reply_count or 0
     discussion = statement.discussion
-    problem = rules.participation_problem(current_user, discussion, now, statement.id)
+    problem = policy.participation_problem(current_user, discussion, now, statement.id)
     if form is None and problem is None:
         form = ReplyForm()
     reply_to = None
@@ -392,9 +386,10 @@ def _render_thread(
         discussion=discussion,
         proposal=discussion.proposal,
         replies=replies,
-        my_vote=rules.statements_voted(uid, [statement.id]).get(statement.id),
+        my_vote=queries.statements_voted(uid, [statement.id]).get(statement.id),
         problem=problem,
-        is_open=rules.discussion_is_open(discussion.proposal, now),
+        is_open=discussion_is_open(discussion.proposal, now),
+        locked=_locked(discussion, statement.id),
         form=form,
         reply_to=reply_to,
         page=page,
@@ -404,8 +399,8 @@ def _render_thread(
         can_edit=lambda user, reply, at: (
             problem is None and policy.is_own_fresh_reply(user, reply, at)
         ),
-        can_delete=rules.can_delete,
-        max_nesting=rules.MAX_NESTING,
+        can_delete=policy.can_delete,
+        max_nesting=operations.MAX_NESTING,
         delete_form=DeleteForm(),
     ), status
 
@@ -414,13 +409,10 @@ def _render_thread(
 @limiter.limit(_write_limit, methods=["POST"])
 def post_reply(statement_id: int) -> Any:
     statement = _statement_or_404(statement_id)
-    problem = rules.participation_problem(current_user, statement.discussion)
     here = url_for(".thread", statement_id=statement.id)
-    if problem is not None:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=here))
-        flash(problem, "error")
-        return redirect(here)
+    refusal = policy.participation_refusal(current_user, statement.discussion, None, statement.id)
+    if refusal is not None:
+        return _refused(refusal, here)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_thread(statement, form=form, status=400)
@@ -430,25 +422,22 @@ def post_reply(statement_id: int) -> Any:
         if parent is None:
             abort(400)
     try:
-        item = rules.reply(current_user, statement, form.body.data, parent=parent)
-    except rules.RuleError as exc:
-        db.session.rollback()
+        result = operations.reply(current_user, statement, form.body.data, parent=parent)
+    except RuleError as exc:
         if exc.field == "body":
             form.body.errors = [*form.body.errors, exc.message]
-            return _render_thread(statement, form=form, status=400)
+            return _render_thread(statement, form=form, status=exc.status)
+        page = _refusal_page(exc)
+        if page is not None:
+            return page
         flash(exc.message, "error")
         return redirect(here)
-    flash(_("Your reply is posted."), "success")
-    return redirect(_reply_url(item))
+    _flash_posted(result, _("Your reply is posted."))
+    return redirect(here if result.held else _reply_url(result.item))
 
 
 def _reply_url(item: Reply) -> str:
-    position = db.session.scalar(
-        select(func.count())
-        .select_from(Reply)
-        .where(Reply.statement_id == item.statement_id, Reply.path < item.path)
-    )
-    page = (position or 0) // REPLY_PAGE_SIZE + 1
+    page = queries.reply_position(item) // REPLY_PAGE_SIZE + 1
     return url_for(
         ".thread",
         statement_id=item.statement_id,
@@ -464,25 +453,49 @@ def edit_reply(reply_id: int) -> Any:
     if item is None:
         abort(404)
     statement = _statement_or_404(item.statement_id)
-    if not rules.can_edit(current_user, item):
+    if request.method == "POST":
+        refusal = policy.participation_refusal(
+            current_user, statement.discussion, None, statement.id
+        )
+        page = _refusal_page(refusal) if refusal is not None else None
+        if page is not None:
+            return page
+    if not policy.can_edit_reply(current_user, item):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         flash(_("Replies can only be edited by their author within 15 minutes."), "error")
         return redirect(_reply_url(item))
     form = EditReplyForm(obj=item)
+    status = 200
     if form.validate_on_submit():
         try:
-            rules.edit(current_user, item, form.body.data)
-        except rules.RuleError as exc:
-            db.session.rollback()
+            result = operations.edit_reply(current_user, item, form.body.data)
+        except RuleError as exc:
             form.body.errors = [*form.body.errors, exc.message]
+            status = 400
         else:
-            flash(_("Your reply is updated."), "success")
+            _flash_posted(result, _("Your reply is updated."))
+            if result.held:
+                return redirect(url_for(".thread", statement_id=statement.id))
             return redirect(_reply_url(item))
-    status = 400 if form.is_submitted() else 200
+    elif form.is_submitted():
+        status = 400
     return render_template(
         "discussion/edit_reply.html", form=form, item=item, statement=statement
     ), status
+
+
+def _delete(item: Statement | Reply, done: str, back: str, then: str) -> Any:
+    try:
+        operations.delete(current_user, item)
+    except RuleError as exc:
+        page = _refusal_page(exc)
+        if page is not None:
+            return page
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(done, "success")
+    return redirect(then)
 
 
 @bp.route("/discussion/replies/<int:reply_id>/delete", methods=["POST"])
@@ -492,28 +505,17 @@ def delete_reply(reply_id: int) -> Any:
     if item is None:
         abort(404)
     DeleteForm().validate_on_submit()
-    try:
-        rules.delete(current_user, item)
-    except rules.RuleError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".thread", statement_id=item.statement_id))
-    flash(_("Your reply is deleted."), "success")
-    return redirect(_reply_url(item))
+    back = url_for(".thread", statement_id=item.statement_id)
+    return _delete(item, _("Your reply is deleted."), back, _reply_url(item))
 
 
 @bp.route("/discussion/statements/<int:statement_id>/delete", methods=["POST"])
 @limiter.limit(_write_limit, methods=["POST"])
 def delete_statement(statement_id: int) -> Any:
     statement = _statement_or_404(statement_id)
-    try:
-        rules.delete(current_user, statement)
-    except rules.RuleError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".thread", statement_id=statement.id))
-    flash(_("Your statement is deleted."), "success")
-    return redirect(url_for(".show", proposal_id=statement.discussion.proposal_id))
+    back = url_for(".thread", statement_id=statement.id)
+    then = url_for(".show", proposal_id=statement.discussion.proposal_id)
+    return _delete(statement, _("Your statement is deleted."), back, then)
 
 
 # --- Reports ----------------------------------------------------------------------------
@@ -536,12 +538,14 @@ def report(kind: str, item_id: int) -> Any:
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            rules.report(current_user, item, form.reason.data, form.text.data or "")
-        except rules.RuleError as exc:
-            db.session.rollback()
+            operations.report(current_user, item, form.reason.data, form.text.data or "")
+        except RuleError as exc:
             if exc.field in ("reason", "text"):
                 form[exc.field].errors = [*form[exc.field].errors, exc.message]
             else:
+                page = _refusal_page(exc)
+                if page is not None:
+                    return page
                 flash(exc.message, "error")
                 return redirect(url_for(".thread", statement_id=statement.id))
         else:

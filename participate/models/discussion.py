@@ -57,7 +57,8 @@ def get_or_create_discussion(proposal: Proposal) -> Discussion:
 
 
 class ContentStatus(enum.StrEnum):
-    """Visibility of a statement or reply; changed only by ``discussion.rules.set_status``."""
+    """Visibility of a statement or reply. Moderators (and the reports threshold) change it
+    through ``discussion.operations.set_status``; screening writes held content hidden."""
 
     VISIBLE = "visible"
     HIDDEN = "hidden"  # hidden by a moderator (or rejected in an imported Pol.is conversation)

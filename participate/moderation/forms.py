@@ -19,11 +19,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participate.models.discussion import ReportReason
+from participate.moderation.labels import EXCLUSION_REASONS
 
 
 def reason_choices(blank: bool = True) -> list[SelectChoice]:
-    from participate.moderation.rules import EXCLUSION_REASONS
-
     first = [SelectChoice("", _l("— choose a reason —"))] if blank else []
     return first + [SelectChoice(k, v) for k, v in EXCLUSION_REASONS.items()]
 

@@ -1,86 +1,91 @@
-"""Periodic check of the moderation queue: alert moderators (in-app notice and email) when
-it grows past a threshold or an item has waited too long, at most once per interval."""
+"""Mail for moderation notices, sent after the decision that wrote them has committed.
+
+:func:`participate.moderation.notices.notify` writes the in-app notice inside the
+decision's transaction and queues :func:`queue_mail` in the outbox, so mail
+goes out only for decisions that were kept, and from the worker, so a slow or failing mail
+server never delays or breaks a decision. Each notice is mailed in its own unit of work:
+one bad address does not hold back the others, and what failed is retried by the periodic
+task (``moderation.alerts``).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from huey import crontab
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from participate import audit
+from participate.boundary import unit
 from participate.extensions import db
-from participate.jobs import app_periodic_task, app_task
-from participate.models import AuditLog, ItemState, ModerationItem, Role, User
-from participate.moderation.rules import deliver_mail
-from participate.moderation.settings import cfg
-from participate.timeutil import aware, utcnow
+from participate.jobs import app_task
+from participate.models import ModerationNotice, User
+from participate.moderation.labels import ACTION_TEXT, reason_label
+from participate.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 
-def check_queue() -> bool:
-    """True when an alert was sent. Call inside an app context (the task wrapper does)."""
-    now = utcnow()
-    size = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(ModerationItem)
-            .where(ModerationItem.state == ItemState.OPEN)
-        )
-        or 0
-    )
-    oldest = aware(
-        db.session.scalar(
-            select(func.min(ModerationItem.opened_at)).where(ModerationItem.state == ItemState.OPEN)
-        )
-    )
-    too_long = size > int(cfg("MODERATION_ALERT_QUEUE_SIZE"))
-    too_old = oldest is not None and now - oldest > timedelta(
-        hours=int(cfg("MODERATION_ALERT_AGE_HOURS"))
-    )
-    if not (too_long or too_old):
-        return False
-    last = aware(
-        db.session.scalar(
-            select(func.max(AuditLog.created_at)).where(AuditLog.action == "moderation.alert")
-        )
-    )
-    if last is not None and now - last < timedelta(
-        hours=int(cfg("MODERATION_ALERT_INTERVAL_HOURS"))
-    ):
-        return False
-    from participate.moderation.rules import notify
-
-    waited_hours = int((now - oldest).total_seconds() // 3600) if oldest else 0
-    moderators = db.session.scalars(
-        select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.deleted_at.is_(None))
+def deliver_mail(limit: int = 200) -> int:
+    """Mail the notices not yet mailed, oldest first, each in its own unit of work; the
+    number sent. Marked sent only when the mail went out, so failures are retried."""
+    ids = db.session.scalars(
+        select(ModerationNotice.id)
+        .where(ModerationNotice.emailed_at.is_(None))
+        .order_by(ModerationNotice.id)
+        .limit(limit)
     ).all()
-    default_locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hant_TW")
-    for moderator in moderators:
-        with force_locale(moderator.locale or default_locale):
-            message = _(
-                "%(n)d items wait for a decision; the oldest has waited %(hours)d hours.",
-                n=size,
-                hours=waited_hours,
-            )
-        notify(moderator.id, "alert", None, None, message, None, now=now)
-    entry = audit.record(
-        None, "moderation.alert", "queue", None, None, open=size, oldest_hours=waited_hours
-    )
-    entry.created_at = now
-    db.session.commit()
-    deliver_mail()
-    return True
+    sent = 0
+    for notice_id in ids:
+        try:
+            with unit():
+                notice = db.session.get(ModerationNotice, notice_id)
+                if notice is None or notice.emailed_at is not None:  # another worker was faster
+                    continue
+                user = db.session.get(User, notice.user_id)
+                if user is not None and user.email and user.deleted_at is None:
+                    _mail_notice(user, notice)
+                notice.emailed_at = utcnow()
+            sent += 1
+        except Exception:  # noqa: BLE001 - rolled back by the unit; retried later
+            log.exception("moderation mail for notice %s", notice_id)
+    return sent
 
 
 @app_task()
 def deliver_moderation_mail() -> int:
+    """Mail what is waiting, in the worker."""
     return deliver_mail()
 
 
-@app_periodic_task(crontab(minute="*/15"))
-def moderation_queue_alert() -> None:
-    check_queue()
-    deliver_mail()  # retries mail that failed earlier
+def queue_mail() -> None:
+    """The outbox effect :func:`participate.moderation.notices.notify` adds: hand the
+    waiting mail to the worker (a plain function, so the outbox can name it in its log)."""
+    deliver_moderation_mail()
+
+
+def _mail_notice(user: User, notice: ModerationNotice) -> None:
+    from participate.mail import send_mail
+
+    locale = user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hant_TW")
+    with force_locale(locale):
+        lines = [str(ACTION_TEXT.get(notice.action, notice.action))]
+        if notice.excerpt:
+            lines.append(_("Concerning: %(excerpt)s", excerpt=notice.excerpt))
+        if notice.reason:
+            lines.append(_("Reason: %(reason)s", reason=reason_label(notice.reason)))
+        if notice.message:
+            lines.append(_("Message from the moderators: %(message)s", message=notice.message))
+        link = current_app.config.get("BASE_URL", "").rstrip("/") + "/moderation/notices"
+        if has_request_context():
+            link = url_for("moderation.notices", _external=True)
+        if notice.appealable:
+            lines.append(_("If you think this is wrong, you can appeal once: %(link)s", link=link))
+        else:
+            lines.append(_("Details: %(link)s", link=link))
+        if notice.action == "alert":
+            subject = _("participate: the moderation queue needs attention")
+        else:
+            subject = _("participate: a moderation decision about your account")
+    send_mail(user.email or "", subject, "\n\n".join(lines))

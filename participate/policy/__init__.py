@@ -27,6 +27,8 @@ from participate.policy.core import (
     responsible_clause,
 )
 from participate.policy.discussion import (
+    Refusal,
+    account_refusal,
     can_add_seed,
     can_delete,
     can_edit_reply,
@@ -39,6 +41,7 @@ from participate.policy.discussion import (
     lock_on,
     locked_message,
     participation_problem,
+    participation_refusal,
     suspended_message,
 )
 from participate.policy.moderation import (
@@ -72,6 +75,8 @@ from participate.policy.reports import (
 )
 
 __all__ = [
+    "Refusal",
+    "account_refusal",
     "acts_for",
     "agencies_of",
     "agency_staff_may_moderate",
@@ -122,6 +127,7 @@ __all__ = [
     "moderated_items_clause",
     "locked_message",
     "participation_problem",
+    "participation_refusal",
     "public_clause",
     "responsible_clause",
     "suspended_message",

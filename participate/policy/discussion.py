@@ -2,12 +2,14 @@
 
 Writing needs, in this order: the discussion open (its proposal's lifecycle), a logged-in,
 confirmed, unsuspended account, and no moderator's lock on the discussion or on the thread
-(moderators write through locks). :func:`participation_problem` says which of these is
-missing, in words a person can act on; the ``can_*`` predicates are its yes/no form.
+(moderators write through locks). :func:`participation_refusal` says which of these is
+missing, in words a person can act on (and as a code for JSON callers);
+:func:`participation_problem` is its message and the ``can_*`` predicates its yes/no form.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,26 +56,61 @@ def suspended_message() -> str:
     return _("Your account is suspended; you cannot take part right now.")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why someone may not write: ``code`` for JSON callers and for the page to choose how
+    to answer ("closed", "login_required", "unverified", "suspended", "locked"), ``message``
+    for the person, ``status`` for HTTP (401 asks to log in, 403 refuses)."""
+
+    code: str
+    message: str
+    status: int = 403
+
+
+def account_refusal(user: Any, now: datetime | None = None) -> Refusal | None:
+    """The account's half of :func:`participation_refusal`: logged in, confirmed, not
+    suspended (or deleted)."""
+    if not is_authenticated(user):
+        return Refusal("login_required", _("Log in to take part in the discussion."), 401)
+    if not user.is_verified:
+        return Refusal(
+            "unverified", _("Confirm your email address to take part in the discussion.")
+        )
+    if user.is_suspended(now or utcnow()) or user.deleted_at is not None:
+        return Refusal("suspended", suspended_message())
+    return None
+
+
+def participation_refusal(
+    user: Any,
+    discussion: Discussion,
+    now: datetime | None = None,
+    statement_id: int | None = None,
+) -> Refusal | None:
+    """Why ``user`` may not write in ``discussion`` (or in one statement's thread) now, or
+    None when they may. One reason, the first of: closed, account (see
+    :func:`account_refusal`), a moderators' lock (moderators write through locks). At most
+    one query (the lock), so the vote path can afford it."""
+    now = now or utcnow()
+    if not discussion_is_open(discussion.proposal, now):
+        return Refusal("closed", _("This discussion is closed. You can still read it."))
+    refusal = account_refusal(user, now)
+    if refusal is not None:
+        return refusal
+    if not is_moderator(user, now) and lock_on(discussion.id, statement_id) is not None:
+        return Refusal("locked", locked_message())
+    return None
+
+
 def participation_problem(
     user: Any,
     discussion: Discussion,
     now: datetime | None = None,
     statement_id: int | None = None,
 ) -> str | None:
-    """Why ``user`` may not write in ``discussion`` (or in one statement's thread) now, or
-    None when they may. One message per reason, so the page says what to do."""
-    now = now or utcnow()
-    if not discussion_is_open(discussion.proposal, now):
-        return _("This discussion is closed. You can still read it.")
-    if not is_authenticated(user):
-        return _("Log in to take part in the discussion.")
-    if not user.is_verified:
-        return _("Confirm your email address to take part in the discussion.")
-    if user.is_suspended(now) or user.deleted_at is not None:
-        return suspended_message()
-    if not is_moderator(user, now) and lock_on(discussion.id, statement_id) is not None:
-        return locked_message()
-    return None
+    """:func:`participation_refusal`'s message: what the page tells the person."""
+    refusal = participation_refusal(user, discussion, now, statement_id)
+    return refusal.message if refusal is not None else None
 
 
 def can_post_statement(user: Any, discussion: Discussion, now: datetime | None = None) -> bool:

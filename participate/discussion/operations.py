@@ -1,0 +1,421 @@
+"""One function per thing people do in a discussion: post a statement, reply, edit a
+reply, delete, vote, report, and the moderators' hide/restore (:func:`set_status`).
+
+Each does, in this order and visibly: ask the policy (``participate.policy``), screen the
+text (``participate.moderation.screening``, explicitly: the site, the API and scripts all
+pass through here), write, flush, record the audit entry, and put what follows into the
+moderation queue or the outbox (a held item's queue entry, the reports' threshold, a fresh
+opinion analysis after the commit). None of them commits: the request, job or command
+around them does, once (``participate.boundary``). A refusal is a
+:class:`participate.errors.RuleError` raised before anything is written.
+
+Votes are not audited: the vote history table *is* their audit trail, and a second row per
+vote would double the cost of the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from participate import audit, policy
+from participate.discussion.visibility import request_analysis, set_status
+from participate.errors import RuleError
+from participate.extensions import db
+from participate.models import (
+    ContentStatus,
+    Discussion,
+    Reply,
+    Report,
+    ReportReason,
+    Statement,
+    User,
+    Vote,
+    VoteHistory,
+)
+from participate.models.discussion import PATH_WIDTH, REPLY_MAX_LENGTH, STATEMENT_MAX_LENGTH
+from participate.moderation import queue
+from participate.moderation.screening import ScreenRequest, ScreenResult, screen
+from participate.text import render_reply
+from participate.timeutil import utcnow
+
+__all__ = [
+    "MAX_NESTING",
+    "PostResult",
+    "VoteResult",
+    "delete",
+    "edit_reply",
+    "post_statement",
+    "reply",
+    "report",
+    "set_status",
+    "vote",
+]
+
+MAX_NESTING = 4  # replies deeper than this are shown flat at this depth
+VOTE_VALUES = {1: "agree_count", -1: "disagree_count", 0: "pass_count"}
+REPORT_TEXT_MAX = 1000
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What a post or edit wrote, and whether it is shown now or waits for a moderator
+    (``held``; ``reason`` says why). The view tells the person which."""
+
+    item: Statement | Reply
+    held: bool = False
+    reason: str | None = None
+
+    @property
+    def published(self) -> bool:
+        return not self.held
+
+
+# --- Checks shared by the actions -------------------------------------------------------
+
+
+# Refusals whose reason JSON callers see as the error code (the site's fetch and the API
+# have answered "locked" and "suspended" since those were introduced); the others keep the
+# status's generic code ("login_required"/"unauthorized", "forbidden").
+CODED_REFUSALS = ("locked", "suspended")
+
+
+def _refuse(refusal: policy.Refusal) -> RuleError:
+    code = refusal.code if refusal.code in CODED_REFUSALS else None
+    return RuleError(refusal.message, status=refusal.status, code=code)
+
+
+def _require_participation(
+    user: Any, discussion: Discussion, now: datetime, statement_id: int | None = None
+) -> None:
+    """The policy's answer for writing here: closed, logged out, unconfirmed, suspended or
+    locked (the code says which, for the API and the page)."""
+    refusal = policy.participation_refusal(user, discussion, now, statement_id)
+    if refusal is not None:
+        raise _refuse(refusal)
+
+
+def _screened(user: User, kind: str, text: str, discussion_id: int) -> ScreenResult | None:
+    """Moderation's screening of text about to be published: None or a "hold" result to
+    write; a "reject" is refused here, next to the field, before anything is written."""
+    result = screen(ScreenRequest(user, kind, text, discussion_id))
+    if result is None or result.action == "publish":
+        return None
+    if result.action == "reject":
+        raise RuleError(
+            result.message or _("This cannot be published."),
+            field="text" if kind == "statement" else "body",
+            # A repeat or a flood conflicts with what was just posted; a banned word is bad input.
+            status=409 if result.reason in ("duplicate", "flood") else 400,
+        )
+    return result
+
+
+def clean_statement_text(text: str | None) -> str:
+    """Normalise line endings and outer whitespace; refuse empty and over-long statements."""
+    cleaned = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not cleaned:
+        raise RuleError(_("Write your statement first."), field="text")
+    if len(cleaned) > STATEMENT_MAX_LENGTH:
+        raise RuleError(
+            _(
+                "A statement can have at most %(max)d characters (yours has %(n)d).",
+                max=STATEMENT_MAX_LENGTH,
+                n=len(cleaned),
+            ),
+            field="text",
+        )
+    return cleaned
+
+
+def _clean_reply_body(body: str | None) -> str:
+    cleaned = (body or "").replace("\r\n", "\n").strip()
+    if not cleaned:
+        raise RuleError(_("Write your reply first."), field="body")
+    if len(cleaned) > REPLY_MAX_LENGTH:
+        raise RuleError(
+            _("A reply can have at most %(max)d characters.", max=REPLY_MAX_LENGTH), field="body"
+        )
+    return cleaned
+
+
+# --- Statements and replies -------------------------------------------------------------
+
+
+def post_statement(
+    user: User,
+    discussion: Discussion,
+    text: str,
+    seed: bool = False,
+    now: datetime | None = None,
+) -> PostResult:
+    """Post a statement for others to vote on (a seed statement, shown first, when staff
+    asks for one). Screening may hold it for a moderator: it is then written hidden."""
+    now = now or utcnow()
+    _require_participation(user, discussion, now)
+    if seed and not policy.can_add_seed(user, discussion, now):
+        raise RuleError(_("Only moderators and agency staff can add seed statements."), status=403)
+    cleaned = clean_statement_text(text)
+    held = _screened(user, "statement", cleaned, discussion.id)
+    statement = Statement(
+        discussion_id=discussion.id,
+        author_id=user.id,
+        text=cleaned,
+        is_seed=bool(seed),
+        status=ContentStatus.HIDDEN if held else ContentStatus.VISIBLE,
+        created_at=now,
+    )
+    db.session.add(statement)
+    db.session.flush()
+    audit.record(
+        user, "statement.post", "statement", statement.id, discussion_id=discussion.id, seed=seed
+    )
+    if held:
+        queue.hold(statement, "statement", held.reason, now)
+    return PostResult(statement, bool(held), held.reason if held else None)
+
+
+def reply(
+    user: User,
+    statement: Statement,
+    body: str,
+    parent: Reply | None = None,
+    now: datetime | None = None,
+) -> PostResult:
+    """Reply under a statement, or under another reply of the same statement's thread."""
+    now = now or utcnow()
+    _require_participation(user, statement.discussion, now, statement.id)
+    if statement.status != ContentStatus.VISIBLE:
+        raise RuleError(_("This statement is no longer shown."), status=409)
+    if parent is not None and parent.statement_id != statement.id:
+        raise RuleError(_("That reply belongs to another thread."), status=400)
+    cleaned = _clean_reply_body(body)
+    held = _screened(user, "reply", cleaned, statement.discussion_id)
+    item = Reply(
+        statement_id=statement.id,
+        parent_id=parent.id if parent else None,
+        author_id=user.id,
+        depth=(parent.depth + 1) if parent else 0,
+        body=cleaned,
+        body_html=render_reply(cleaned),
+        status=ContentStatus.HIDDEN if held else ContentStatus.VISIBLE,
+        created_at=now,
+    )
+    db.session.add(item)
+    db.session.flush()
+    segment = f"{item.id:0{PATH_WIDTH}d}"
+    item.path = f"{parent.path}/{segment}" if parent else segment
+    db.session.execute(
+        update(Statement)
+        .where(Statement.id == statement.id)
+        .values(reply_count=Statement.reply_count + 1)
+    )
+    audit.record(user, "reply.post", "reply", item.id, statement_id=statement.id)
+    if held:
+        queue.hold(item, "reply", held.reason, now)
+    return PostResult(item, bool(held), held.reason if held else None)
+
+
+def edit_reply(user: User, item: Reply, body: str, now: datetime | None = None) -> PostResult:
+    """Change a reply's text within the edit window; the page then shows "edited". The new
+    text is screened like a new reply (an unchanged text is not screened again)."""
+    now = now or utcnow()
+    statement = item.statement
+    _require_participation(user, statement.discussion, now, statement.id)
+    if not policy.can_edit_reply(user, item, now):
+        raise RuleError(_("Replies can only be edited by their author within 15 minutes."), 403)
+    cleaned = _clean_reply_body(body)
+    held = None
+    if cleaned != item.body:
+        held = _screened(user, "reply", cleaned, statement.discussion_id)
+    item.body = cleaned
+    item.body_html = render_reply(cleaned)
+    item.edited_at = now
+    if held:
+        item.status = ContentStatus.HIDDEN
+    db.session.flush()
+    audit.record(user, "reply.edit", "reply", item.id)
+    if held:
+        queue.hold(item, "reply", held.reason, now)
+    return PostResult(item, bool(held), held.reason if held else None)
+
+
+def delete(user: User, item: Statement | Reply, now: datetime | None = None) -> None:
+    """Authors remove what they wrote. A reply leaves a "deleted" placeholder so the thread
+    keeps its shape; a statement can go only before others voted on it (it is hidden, and
+    the opinion report stops counting it)."""
+    now = now or utcnow()
+    if not policy.can_delete(user, item):
+        if isinstance(item, Statement) and item.author_id == getattr(user, "id", None):
+            raise RuleError(
+                _("Others have voted on this statement; report it if it must be removed."), 403
+            )
+        raise RuleError(_("You can only delete what you wrote."), 403)
+    if isinstance(item, Reply):
+        item.deleted_at = now
+        item.body = ""
+        item.body_html = ""
+        db.session.flush()
+        audit.record(user, "reply.delete", "reply", item.id)
+        return
+    item.status = ContentStatus.HIDDEN
+    db.session.flush()
+    audit.record(user, "statement.delete", "statement", item.id)
+    request_analysis(item.discussion_id, "author")
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+
+def report(
+    user: User,
+    item: Statement | Reply,
+    reason: ReportReason | str,
+    text: str = "",
+    now: datetime | None = None,
+) -> Report:
+    """Flag a statement or reply for the moderators, once per person per item; locks do
+    not stop it. Enough distinct reports hide the content at once (``queue.sync_reports``)."""
+    now = now or utcnow()
+    if not policy.can_report(user, now):
+        refusal = policy.account_refusal(user, now)
+        if refusal is not None and refusal.code == "suspended":
+            raise _refuse(refusal)
+        raise RuleError(_("Log in with a confirmed email address to report content."), 403)
+    try:
+        reason = ReportReason(reason)
+    except ValueError as exc:
+        raise RuleError(_("Choose a reason."), field="reason") from exc
+    text = (text or "").strip()
+    if len(text) > REPORT_TEXT_MAX:
+        raise RuleError(_("Keep the explanation under 1000 characters."), field="text")
+    kind = "statement" if isinstance(item, Statement) else "reply"
+    discussion_id = (
+        item.discussion_id if isinstance(item, Statement) else item.statement.discussion_id
+    )
+    exists = db.session.scalar(
+        select(Report.id).where(
+            Report.content_type == kind, Report.content_id == item.id, Report.reporter_id == user.id
+        )
+    )
+    if exists:
+        raise RuleError(_("You have already reported this."), status=409)
+    entry = Report(
+        content_type=kind,
+        content_id=item.id,
+        discussion_id=discussion_id,
+        reporter_id=user.id,
+        reason=reason,
+        text=text,
+        created_at=now,
+    )
+    db.session.add(entry)
+    try:
+        with db.session.begin_nested():  # the same person reporting twice at once
+            db.session.flush()
+    except IntegrityError as exc:
+        raise RuleError(_("You have already reported this."), status=409) from exc
+    audit.record(user, "report.create", kind, item.id, reason.value)
+    queue.sync_reports(kind, item.id, now)
+    return entry
+
+
+# --- Voting: the hot path ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    statement_id: int
+    value: int
+    previous: int | None  # None for a first vote
+    changed: bool
+    agree: int
+    disagree: int
+    passes: int
+
+
+def _dialect_insert(table: Any) -> Any:
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def vote(user: User, statement: Statement, value: int, now: datetime | None = None) -> VoteResult:
+    """Agree (+1), disagree (-1) or pass (0); the last vote counts, every vote is kept.
+
+    The policy first (one query: the lock), then: try to insert the vote (INSERT ... ON
+    CONFLICT DO NOTHING, so the first statement of the transaction is a write and SQLite
+    takes its write lock before reading); on conflict read the old value under a row lock
+    and update it; append the history row; move the statement's counters by the
+    difference. Two concurrent votes by one person end as one row because the unique
+    (participant, statement) constraint decides. A changed vote asks for a fresh analysis
+    after the commit.
+    """
+    now = now or utcnow()
+    _require_participation(user, statement.discussion, now, statement.id)
+    if statement.status != ContentStatus.VISIBLE:
+        raise RuleError(_("This statement is no longer shown."), status=409)
+    try:
+        value = int(value)
+    except (TypeError, ValueError) as exc:
+        raise RuleError(_("Choose agree, disagree or pass."), field="value") from exc
+    if value not in VOTE_VALUES:
+        raise RuleError(_("Choose agree, disagree or pass."), field="value")
+
+    vt = Vote.__table__
+    st = Statement.__table__
+    statement_id, discussion_id = statement.id, statement.discussion_id
+    ids = {"participant_id": user.id, "statement_id": statement_id}
+    inserted = db.session.execute(
+        _dialect_insert(vt)
+        .values(discussion_id=discussion_id, value=value, created_at=now, updated_at=now, **ids)
+        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
+        .returning(vt.c.id)
+    ).scalar()
+    previous: int | None = None
+    if inserted is None:
+        query = select(vt.c.id, vt.c.value).where(
+            vt.c.participant_id == user.id, vt.c.statement_id == statement_id
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = db.session.execute(query).one()
+        previous = int(row.value)
+        if previous == value:
+            counts = db.session.execute(
+                select(st.c.agree_count, st.c.disagree_count, st.c.pass_count).where(
+                    st.c.id == statement_id
+                )
+            ).one()
+            return VoteResult(statement_id, value, previous, False, *counts)
+        db.session.execute(update(vt).where(vt.c.id == row.id).values(value=value, updated_at=now))
+    db.session.execute(
+        insert(VoteHistory.__table__).values(
+            discussion_id=discussion_id, value=value, created_at=now, **ids
+        )
+    )
+    deltas = {col: 0 for col in VOTE_VALUES.values()}
+    deltas[VOTE_VALUES[value]] += 1
+    if previous is not None:
+        deltas[VOTE_VALUES[previous]] -= 1
+    counts = db.session.execute(
+        update(st)
+        .where(st.c.id == statement_id)
+        .values({st.c[col]: st.c[col] + d for col, d in deltas.items() if d})
+        .returning(st.c.agree_count, st.c.disagree_count, st.c.pass_count)
+    ).one()
+    # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
+    for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
+        set_committed_value(statement, col, number)
+    request_analysis(discussion_id)
+    return VoteResult(statement_id, value, previous, True, *counts)

@@ -1,0 +1,229 @@
+"""Reads of the discussion shared by the HTML views and the API: loading a statement for a
+vote, the lists of a page, what the viewer voted, the voting card's routing and the
+duplicate warning. Nothing here writes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from participate.extensions import db
+from participate.models import ContentStatus, Discussion, Reply, Statement, Vote
+
+PAGE_SIZE = 20
+REPLY_PAGE_SIZE = 50
+SORTS = ("new", "votes", "oldest")
+SIMILAR_CORPUS_LIMIT = 3000
+
+
+def load_statement(statement_id: int) -> Statement | None:
+    """A statement with its discussion and proposal, in one query (what the vote reads)."""
+    return db.session.scalar(
+        select(Statement)
+        .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
+        .where(Statement.id == statement_id)
+    )
+
+
+def visible_count(discussion_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Statement)
+            .where(
+                Statement.discussion_id == discussion_id,
+                Statement.status == ContentStatus.VISIBLE,
+            )
+        )
+        or 0
+    )
+
+
+def progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
+    """How many visible statements there are and how many of them ``user_id`` voted on."""
+    voted = 0
+    if user_id is not None:
+        voted = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Vote)
+                .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
+            )
+            or 0
+        )
+    return {"total": visible_count(discussion.id), "voted": voted}
+
+
+def statement_page(
+    discussion: Discussion, sort: str = "new", page: int = 1, size: int = PAGE_SIZE
+) -> tuple[list[Statement], int]:
+    """One page of visible statements (seed statements first when newest first), and the
+    total, with their authors loaded (no N+1)."""
+    if sort not in SORTS:
+        sort = "new"
+    base = select(Statement).where(
+        Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    order: list[Any] = {
+        "new": [Statement.is_seed.desc(), Statement.created_at.desc(), Statement.id.desc()],
+        "oldest": [Statement.created_at, Statement.id],
+        "votes": [
+            (Statement.agree_count + Statement.disagree_count + Statement.pass_count).desc(),
+            Statement.id.desc(),
+        ],
+    }[sort]
+    statements = list(
+        db.session.scalars(
+            base.options(joinedload(Statement.author))
+            .order_by(*order)
+            .limit(size)
+            .offset((max(page, 1) - 1) * size)
+        )
+    )
+    return statements, total
+
+
+def reply_page(statement: Statement, page: int = 1, size: int = REPLY_PAGE_SIZE) -> list[Reply]:
+    """One page of a thread, in tree order (the materialised path), authors loaded."""
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .options(joinedload(Reply.author))
+            .where(Reply.statement_id == statement.id)
+            .order_by(Reply.path)
+            .limit(size)
+            .offset((max(page, 1) - 1) * size)
+        )
+    )
+
+
+def reply_position(item: Reply) -> int:
+    """How many replies come before ``item`` in its thread (which page shows it)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Reply)
+            .where(Reply.statement_id == item.statement_id, Reply.path < item.path)
+        )
+        or 0
+    )
+
+
+def statements_voted(user_id: int | None, statement_ids: Sequence[int]) -> dict[int, int]:
+    """The user's current votes on the given statements, in one query (no N+1 on lists)."""
+    if user_id is None or not statement_ids:
+        return {}
+    rows = db.session.execute(
+        select(Vote.statement_id, Vote.value).where(
+            Vote.participant_id == user_id, Vote.statement_id.in_(list(statement_ids))
+        )
+    )
+    return {sid: value for sid, value in rows}
+
+
+# --- Routing ----------------------------------------------------------------------------
+
+
+def routing_priority(agree: int, disagree: int, passes: int, extremity: float = 0.0) -> float:
+    """Pol.is's priority for showing a statement next (see ``nlp.repness.priority``).
+
+    New statements (few votes) are boosted so they quickly get enough votes to be placed;
+    statements most people pass on sink. Without an analysis the extremity is 0.
+    """
+    seen = agree + disagree + passes
+    p = (passes + 1.0) / (seen + 2.0)
+    a = (agree + 1.0) / (seen + 2.0)
+    importance = (1.0 - p) * (extremity + 1.0) * a
+    return (importance * (1.0 + 8.0 * 2.0 ** (-seen / 5.0))) ** 2
+
+
+def next_statement(
+    discussion: Discussion,
+    user_id: int | None,
+    priorities: dict[int, float] | None = None,
+    rng: random.Random | None = None,
+    candidates: int = 50,
+) -> Statement | None:
+    """The next statement to show ``user_id``: never one they already voted on.
+
+    Seed statements come first, oldest first. Otherwise a weighted random draw, Pol.is style:
+    among the ``candidates`` unvoted statements with the fewest votes (newest first on ties),
+    plus, when ``priorities`` (statement id -> priority, from the opinion analysis) are given,
+    the unvoted ones among the ``4 * candidates`` highest priorities; statements missing from
+    ``priorities`` use :func:`routing_priority`.
+    """
+    rng = rng or random.Random()  # noqa: S311 - routing, not security
+    query = select(Statement).where(
+        Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE
+    )
+    if user_id is not None:
+        voted = (
+            select(Vote.id)
+            .where(Vote.participant_id == user_id, Vote.statement_id == Statement.id)
+            .exists()
+        )
+        query = query.where(~voted)
+    seed = db.session.scalar(
+        query.where(Statement.is_seed.is_(True))
+        .order_by(Statement.created_at, Statement.id)
+        .limit(1)
+    )
+    if seed is not None:
+        return seed
+    vote_total = Statement.agree_count + Statement.disagree_count + Statement.pass_count
+    fewest = query.order_by(vote_total, Statement.created_at.desc()).limit(candidates)
+    pool = list(db.session.scalars(fewest))
+    if priorities:
+        # The highest-priority unvoted statements join the fewest-voted ones (which cover
+        # statements newer than the analysis); bounded, so a card stays cheap at any size.
+        top = sorted(priorities, key=lambda sid: -priorities[sid])[: 4 * candidates]
+        have = {s.id for s in pool}
+        pool += [
+            s for s in db.session.scalars(query.where(Statement.id.in_(top))) if s.id not in have
+        ]
+    if not pool:
+        return None
+    weights = []
+    for s in pool:
+        computed = routing_priority(s.agree_count, s.disagree_count, s.pass_count)
+        weights.append(max((priorities or {}).get(s.id, computed), 1e-9))
+    return rng.choices(pool, weights=weights, k=1)[0]
+
+
+# --- Similar statements -----------------------------------------------------------------
+
+
+def similar_statements(
+    discussion: Discussion, text: str, top: int = 5, threshold: float = 0.5
+) -> list[tuple[Statement, float]]:
+    """Existing visible statements very similar to ``text`` (the duplicate warning).
+
+    Scoring is ``nlp.similar.near_duplicates`` (jieba tokens + CJK bigrams, TF-IDF cosine);
+    the corpus is the newest few thousand statements, which keeps the cached index small.
+    """
+    from nlp.similar import near_duplicates
+
+    text = (text or "").strip()
+    if len(text) < 4:
+        return []
+    rows = db.session.execute(
+        select(Statement.id, Statement.text)
+        .where(Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE)
+        .order_by(Statement.id.desc())
+        .limit(SIMILAR_CORPUS_LIMIT)
+    ).all()
+    matches = near_duplicates(text, [r.text for r in rows], top=top, threshold=threshold)
+    if not matches:
+        return []
+    by_id = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Statement).where(Statement.id.in_([rows[m.index].id for m in matches]))
+        )
+    }
+    return [(by_id[rows[m.index].id], m.score) for m in matches]
