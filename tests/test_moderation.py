@@ -217,10 +217,11 @@ def test_bulk_actions_decide_many_items_in_one_go(app, client, make_user, login,
 
 
 def test_proposal_in_review_is_decided_from_the_queue(app, client, make_user, login):
-    from participate.proposals import rules as proposal_rules
+    from participate.boundary import unit
+    from participate.proposals import operations as proposal_rules
 
     author = make_user()
-    with app.test_request_context():
+    with app.test_request_context(), unit():
         data = proposal_rules.ProposalInput(
             title="改善機車待轉區",
             summary="摘要",

@@ -117,7 +117,8 @@ def test_reported_three_times_hidden_restored_and_author_notified(
 
 def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, Any]:
     """Every user-text field gets every payload; returns the ids the pages need."""
-    from participate.proposals import rules as proposal_rules
+    from participate.boundary import unit
+    from participate.proposals import operations as proposal_rules
 
     cfg = app.config
     cfg.update(
@@ -222,7 +223,7 @@ def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, 
     for n, notice_id in enumerate(notices[:60]):
         author_c.post(f"/moderation/notices/{notice_id}/appeal", data={"text": PAYLOADS[-1 - n]})
     # Proposal fields, then accepted from the moderation queue so they are public.
-    with app.test_request_context():
+    with app.test_request_context(), unit():
         proposal_ids = []
         chunks = [PAYLOADS[i : i + 26] for i in range(0, len(PAYLOADS), 26)]
         for chunk in chunks:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from participate.boundary import unit
 from participate.extensions import db
 from participate.models import (
     AgencyResponse,
@@ -15,7 +16,7 @@ from participate.models import (
     ProposalStatus,
     ResponseExtension,
 )
-from participate.proposals import rules
+from participate.proposals import operations
 from participate.timeutil import TAIPEI, aware
 from tests import proposals_fixtures as fixtures
 from tests.proposals_fixtures import (
@@ -317,7 +318,8 @@ def test_list_filters_and_sorting(app, client, cast, req):
     freeze(app, T0)
     a = make_endorsing(cast, title="第一個提案")
     b = make_endorsing(cast, title="第二個提案")
-    rules.endorse(cast.get("citizen"), b.id, T0)
+    with unit():
+        operations.endorse(cast.get("citizen"), b.id, T0)
     make_consultation(cast)
     ids = (a.id, b.id)
     db.session.remove()
@@ -347,7 +349,8 @@ def test_discussion_link_only_when_endpoint_exists(app, client, cast, req):
 
 def test_personal_data_download_includes_proposals(app, client, login, cast, req):
     p = make_endorsing(cast)
-    rules.endorse(cast.get("author"), p.id, T0)
+    with unit():
+        operations.endorse(cast.get("author"), p.id, T0)
     pid = p.id
     db.session.remove()
     login(client, cast.author)

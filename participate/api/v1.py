@@ -218,7 +218,7 @@ def agency_dict(a: Agency) -> dict[str, Any]:
 
 
 def _clock(p: Proposal, now: datetime) -> dict[str, Any] | None:
-    from participate.proposals.rules import response_clock
+    from participate.proposals.lifecycle import response_clock
 
     c = response_clock(p, now)
     if c is None:
@@ -249,7 +249,7 @@ def _statement_counts(proposal_ids: list[int]) -> dict[int, int]:
 
 
 def proposal_dict(p: Proposal, now: datetime, statement_count: int = 0) -> dict[str, Any]:
-    from participate.proposals.rules import effective_status
+    from participate.proposals.lifecycle import effective_status
 
     threshold = current_app.config.get("ENDORSEMENT_THRESHOLD")
     return {
@@ -378,7 +378,7 @@ def _agency_clause(agency_id: int) -> Any:
 
 
 def _proposal_list(kind: ProposalKind | None, a: dict[str, Any], endpoint: str) -> Response:
-    from participate.proposals.rules import status_clause
+    from participate.proposals.lifecycle import status_clause
 
     now = utcnow()
     q = (
@@ -535,7 +535,7 @@ def analysis(proposal_id: int) -> Response:
 @operation("Platform statistics", tags=["meta"], response=s.Statistics)
 def statistics() -> Response:
     from participate.models import ContentStatus
-    from participate.proposals.rules import effective_status
+    from participate.proposals.lifecycle import effective_status
 
     now = utcnow()
     by_status: dict[str, dict[str, int]] = {"proposal": {}, "consultation": {}}

@@ -444,7 +444,7 @@ def _decide_proposal(
 ) -> ModerationItem:
     """Delegates to the proposals area's review functions (they notify the author and
     commit); the queue item is resolved in the same transaction."""
-    from participate.proposals import rules as proposal_rules
+    from participate.proposals import operations as proposal_rules
 
     proposal = db.session.get(Proposal, item.content_id)
     if proposal is None:

@@ -135,7 +135,7 @@ class ReviewForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from participate.proposals.rules import REJECTION_LABELS
+        from participate.proposals.lifecycle import REJECTION_LABELS
 
         self.reason.choices = [SelectChoice("", _l("Choose a reason"))] + [
             SelectChoice(r.value, label) for r, label in REJECTION_LABELS.items()
@@ -177,7 +177,7 @@ class ExtendForm(FlaskForm):
 
 
 def decision_choices() -> list[SelectChoice]:
-    from participate.proposals.rules import DECISION_LABELS
+    from participate.proposals.lifecycle import DECISION_LABELS
 
     return [SelectChoice("", _l("Choose a decision"))] + [
         SelectChoice(d.value, lbl) for d, lbl in DECISION_LABELS.items()

@@ -3,7 +3,7 @@
 - :func:`transition` is the only place a status changes; ``ALLOWED`` lists every edge.
 - Time-based states (a lapsed endorsement, a closed consultation) are computed on read by
   :func:`effective_status`, so pages are right even when the periodic task has not run;
-  ``operations.sync_status`` stores them.
+  the sweep (``operations.sweep``, a periodic job) stores them.
 - Deadlines and the response clock are computed here and nowhere else.
 
 Plain functions on the models and the config: the policy, the operations, the views, the

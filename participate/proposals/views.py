@@ -1,8 +1,8 @@
 """Pages for proposals and consultations: list, detail, writing, review, endorsement,
 response clock and point-by-point answers, agency pages, notifications and statistics.
 
-Views stay thin: parse the form, call one function from :mod:`participate.proposals.rules`,
-render. Permission predicates decide what is shown and are checked again by the rules.
+Views stay thin: parse the form, call one function from :mod:`participate.proposals.operations`,
+render. Permission predicates decide what is shown and are checked again by the operations.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from participate.models import (
     Discussion,
     Endorsement,
     Notification,
-    NotificationKind,
     Proposal,
     ProposalKind,
     ProposalStatus,
@@ -51,7 +50,7 @@ from participate.models import (
     proposals as pm,
 )
 from participate.permissions import moderator_required
-from participate.proposals import rules
+from participate.proposals import lifecycle, operations
 from participate.proposals.forms import (
     AssignForm,
     ConfirmForm,
@@ -63,6 +62,7 @@ from participate.proposals.forms import (
     response_form,
     valid_decision,
 )
+from participate.proposals.notifications import NOTIFICATION_TEXT, unread_count
 from participate.proposals.similar import similar_proposals
 from participate.signals import NavItem
 from participate.timeutil import aware, days_left, utcnow
@@ -70,22 +70,6 @@ from participate.timeutil import aware, days_left, utcnow
 bp = Blueprint("proposals", __name__)
 S = ProposalStatus
 PER_PAGE = 20
-
-NOTIFICATION_TEXT: dict[NotificationKind, Any] = {
-    NotificationKind.ACCEPTED: _l("Your proposal “%(title)s” is open for endorsement."),
-    NotificationKind.CHANGES_REQUESTED: _l(
-        "The moderators asked for changes to your proposal “%(title)s”."
-    ),
-    NotificationKind.REJECTED: _l("Your proposal “%(title)s” was not accepted."),
-    NotificationKind.ESTABLISHED: _l("“%(title)s” reached the endorsement threshold."),
-    NotificationKind.LAPSED: _l("“%(title)s” lapsed without enough endorsements."),
-    NotificationKind.ASSIGNED: _l(
-        "“%(title)s” was assigned to an agency; the response clock started."
-    ),
-    NotificationKind.EXTENDED: _l("The response deadline for “%(title)s” was extended."),
-    NotificationKind.RESPONDED: _l("The agency published its response to “%(title)s”."),
-    NotificationKind.CLOSED: _l("The consultation “%(title)s” has closed."),
-}
 
 SORTS = {
     "newest": _l("Newest"),
@@ -150,7 +134,7 @@ def text_block(value: str | None) -> Markup:
 
 @bp.app_template_filter("status_label")
 def status_label(status: ProposalStatus) -> str:
-    return str(rules.STATUS_LABELS[status])
+    return str(lifecycle.STATUS_LABELS[status])
 
 
 @bp.app_template_filter("proposal_status_enum")
@@ -160,12 +144,12 @@ def proposal_status_enum(value: str) -> ProposalStatus:
 
 @bp.app_template_global("proposal_status")
 def proposal_status(proposal: Proposal) -> ProposalStatus:
-    return rules.effective_status(proposal, _now())
+    return lifecycle.effective_status(proposal, _now())
 
 
 @bp.app_template_global("response_clock")
-def response_clock(proposal: Proposal) -> rules.Clock | None:
-    return rules.response_clock(proposal, _now())
+def response_clock(proposal: Proposal) -> lifecycle.Clock | None:
+    return lifecycle.response_clock(proposal, _now())
 
 
 @bp.app_template_global("proposals_text")
@@ -179,21 +163,21 @@ def proposals_home() -> dict[str, list[Proposal]]:
     now = _now()
     endorsing = db.session.scalars(
         select(Proposal)
-        .where(rules.status_clause(S.ENDORSING, now))
+        .where(lifecycle.status_clause(S.ENDORSING, now))
         .order_by(Proposal.deadline.asc(), Proposal.id)
         .limit(4)
     ).all()
     consultations = db.session.scalars(
         select(Proposal)
-        .where(rules.status_clause(S.OPEN, now))
+        .where(lifecycle.status_clause(S.OPEN, now))
         .order_by(Proposal.deadline.asc(), Proposal.id)
         .limit(3)
     ).all()
     return {"endorsing": list(endorsing), "consultations": list(consultations)}
 
 
-def _proposal_input(form: ProposalForm) -> rules.ProposalInput:
-    return rules.ProposalInput(
+def _proposal_input(form: ProposalForm) -> operations.ProposalInput:
+    return operations.ProposalInput(
         title=form.title.data or "",
         summary=form.summary.data or "",
         problem=form.problem.data or "",
@@ -218,10 +202,10 @@ def _field_error(form: Any, exc: RuleError) -> None:
 @bp.route("/proposals/")
 def index() -> str:
     now = _now()
-    q = select(Proposal).where(Proposal.status.in_(rules.PUBLIC_STATUSES))
+    q = select(Proposal).where(Proposal.status.in_(lifecycle.PUBLIC_STATUSES))
     status = request.args.get("status", "")
     if status in {s.value for s in LIST_STATUSES}:
-        q = q.where(rules.status_clause(S(status), now))
+        q = q.where(lifecycle.status_clause(S(status), now))
     kind = request.args.get("kind", "")
     if kind in {k.value for k in ProposalKind}:
         q = q.where(Proposal.kind == ProposalKind(kind))
@@ -299,31 +283,31 @@ def show(proposal_id: int) -> str:
         "proposals/show.html",
         p=proposal,
         now=now,
-        status=rules.effective_status(proposal, now),
-        clock=rules.response_clock(proposal, now),
+        status=lifecycle.effective_status(proposal, now),
+        clock=lifecycle.response_clock(proposal, now),
         days=days_left(aware(proposal.deadline), now),
         threshold=current_app.config["ENDORSEMENT_THRESHOLD"],
         response=published,
         points=points,
         draft_response=response if response is not None and not response.published_at else None,
-        endorsed=rules.has_endorsed(user, proposal),
-        following=rules.is_following(user, proposal),
-        can_endorse=rules.can_endorse(user, proposal, now),
-        can_edit=rules.can_edit(user, proposal, now),
-        can_submit=rules.can_submit(user, proposal, now) if user.is_authenticated else False,
-        can_review=rules.can_review(user, proposal, now),
-        can_assign=rules.can_assign_agencies(user, proposal, now),
-        can_extend=rules.can_extend(user, proposal, now),
-        can_respond=rules.can_respond(user, proposal, now),
-        can_close=rules.can_close_consultation(user, proposal, now),
-        can_follow=rules.can_follow(user, proposal, now),
-        discussion_open=rules.discussion_is_open(proposal, now),
-        reaction_end=rules.reaction_window_end(proposal),
+        endorsed=operations.has_endorsed(user, proposal),
+        following=operations.is_following(user, proposal),
+        can_endorse=policy.can_endorse(user, proposal, now),
+        can_edit=policy.can_edit(user, proposal, now),
+        can_submit=policy.can_submit(user, proposal, now) if user.is_authenticated else False,
+        can_review=policy.can_review(user, proposal, now),
+        can_assign=policy.can_assign_agencies(user, proposal, now),
+        can_extend=policy.can_extend(user, proposal, now),
+        can_respond=policy.can_respond(user, proposal, now),
+        can_close=policy.can_close_consultation(user, proposal, now),
+        can_follow=policy.can_follow(user, proposal, now),
+        discussion_open=lifecycle.discussion_is_open(proposal, now),
+        reaction_end=lifecycle.reaction_window_end(proposal),
         has_discussion=has_discussion,
         has_report=has_report,
-        freeze=rules.in_election_freeze(now),
-        rejection_labels=rules.REJECTION_LABELS,
-        decision_labels=rules.DECISION_LABELS,
+        freeze=lifecycle.in_election_freeze(now),
+        rejection_labels=lifecycle.REJECTION_LABELS,
+        decision_labels=lifecycle.DECISION_LABELS,
         form=ConfirmForm(),
     )
 
@@ -367,15 +351,14 @@ def _write(proposal: Proposal | None) -> str | Response | tuple[str, int]:
             submit = bool(form.submit.data)
             try:
                 if proposal is None:
-                    proposal = rules.create_proposal(
+                    proposal = operations.create_proposal(
                         current_user, _proposal_input(form), submit, now
                     )
                 else:
-                    rules.update_proposal(
+                    operations.update_proposal(
                         current_user, proposal, _proposal_input(form), submit, now
                     )
             except RuleError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
                 status_code = exc.status if exc.status != 409 else 400
             else:
@@ -399,9 +382,9 @@ def _write(proposal: Proposal | None) -> str | Response | tuple[str, int]:
         proposal=proposal,
         similar=similar,
         checked=bool(form.check.data),
-        freeze=rules.in_election_freeze(now),
+        freeze=lifecycle.in_election_freeze(now),
         review_days=current_app.config["REVIEW_WORKING_DAYS"],
-        rejection_labels=rules.REJECTION_LABELS,
+        rejection_labels=lifecycle.REJECTION_LABELS,
     ), status_code
 
 
@@ -425,7 +408,7 @@ def new() -> Any:
 @limiter.limit(lambda: current_app.config["WRITE_RATE_LIMIT"], methods=["POST"])
 def edit(proposal_id: int) -> Any:
     proposal = _visible(proposal_id)
-    if not rules.can_edit(current_user, proposal, _now()):
+    if not policy.can_edit(current_user, proposal, _now()):
         abort(403)
     return _write(proposal)
 
@@ -441,7 +424,7 @@ def similar() -> Response:
                 {
                     "id": p.id,
                     "title": p.title,
-                    "status": status_label(rules.effective_status(p, _now())),
+                    "status": status_label(lifecycle.effective_status(p, _now())),
                     "url": url_for("proposals.show", proposal_id=p.id),
                 }
                 for p in found
@@ -459,9 +442,8 @@ def submit(proposal_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        rules.submit_proposal(current_user, proposal, _now())
+        operations.submit_proposal(current_user, proposal, _now())
     except RuleError as exc:
-        db.session.rollback()
         return _rule_error(exc, back)
     flash(
         _(
@@ -482,16 +464,9 @@ def submit(proposal_id: int) -> Response:
 def endorse(proposal_id: int) -> Response:
     proposal = _visible(proposal_id)
     back = url_for("proposals.show", proposal_id=proposal.id)
-    now = _now()
-    if not rules.can_endorse(current_user, proposal, now) and not rules.in_election_freeze(now):
-        if not current_user.is_verified:
-            return _rule_error(
-                RuleError(_("Confirm your email address before endorsing."), status=403), back
-            )
     try:
-        result = rules.endorse(current_user, proposal.id, now)
+        result = operations.endorse(current_user, proposal.id, _now())
     except RuleError as exc:
-        db.session.rollback()
         return _rule_error(exc, back)
     if wants_json():
         return jsonify({"count": result.count, "established": result.established})
@@ -512,13 +487,12 @@ def follow(proposal_id: int) -> Response:
         abort(400)
     try:
         if request.form.get("action") == "unfollow":
-            rules.unfollow(current_user, proposal)
+            operations.unfollow(current_user, proposal)
             flash(_("You no longer follow this proposal."), "success")
         else:
-            rules.follow(current_user, proposal, _now())
+            operations.follow(current_user, proposal, _now())
             flash(_("You follow this proposal and will be notified of changes."), "success")
     except RuleError as exc:
-        db.session.rollback()
         return _rule_error(exc, back)
     return redirect(back)
 
@@ -551,7 +525,7 @@ def review_queue() -> str:
 def review(proposal_id: int) -> Any:
     proposal = _get(proposal_id)
     now = _now()
-    if not rules.can_review(current_user, proposal, now):
+    if not policy.can_review(current_user, proposal, now):
         flash(_("This proposal is not waiting for review."), "error")
         return redirect(url_for("proposals.show", proposal_id=proposal.id))
     form = ReviewForm()
@@ -560,19 +534,18 @@ def review(proposal_id: int) -> Any:
         if form.validate():
             try:
                 if form.decision.data == "accept":
-                    rules.accept_proposal(current_user, proposal, now)
+                    operations.accept_proposal(current_user, proposal, now)
                     flash(_("The proposal is open for endorsement."), "success")
                 elif form.decision.data == "changes":
-                    rules.request_changes(current_user, proposal, form.message.data or "", now)
+                    operations.request_changes(current_user, proposal, form.message.data or "", now)
                     flash(_("The author was asked for changes."), "success")
                 else:
-                    rules.reject_proposal(
+                    operations.reject_proposal(
                         current_user, proposal, form.reason.data, form.message.data or "", now
                     )
                     flash(_("The proposal was rejected."), "success")
                 return redirect(url_for("proposals.review_queue"))
             except RuleError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
         status_code = 400
     similar = similar_proposals(proposal.title, exclude_id=proposal.id)
@@ -587,7 +560,7 @@ def review(proposal_id: int) -> Any:
 def assign(proposal_id: int) -> Any:
     proposal = _get(proposal_id)
     now = _now()
-    if not rules.can_assign_agencies(current_user, proposal, now):
+    if not policy.can_assign_agencies(current_user, proposal, now):
         abort(403)
     form = AssignForm()
     form.agencies.choices = _agency_choices()
@@ -599,11 +572,10 @@ def assign(proposal_id: int) -> Any:
     if form.is_submitted():
         if form.validate():
             try:
-                rules.assign_agencies(current_user, proposal, form.agencies.data, now)
+                operations.assign_agencies(current_user, proposal, form.agencies.data, now)
                 flash(_("The responsible agencies are confirmed."), "success")
                 return redirect(url_for("proposals.show", proposal_id=proposal.id))
             except RuleError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
         status_code = 400
     return render_template("proposals/assign.html", p=proposal, form=form), status_code
@@ -618,24 +590,26 @@ def assign(proposal_id: int) -> Any:
 def extend(proposal_id: int) -> Any:
     proposal = _visible(proposal_id)
     now = _now()
-    if not rules.can_extend(current_user, proposal, now):
+    if not policy.can_extend(current_user, proposal, now):
         abort(403)
     form = ExtendForm()
     status_code = 200
     if form.is_submitted():
         if form.validate():
             try:
-                rules.extend_response(
+                operations.extend_response(
                     current_user, proposal, form.new_due.data, form.reason.data or "", now
                 )
                 flash(_("The new due date is published with your reason."), "success")
                 return redirect(url_for("proposals.show", proposal_id=proposal.id))
             except RuleError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
         status_code = 400
     return render_template(
-        "proposals/extend.html", p=proposal, form=form, clock=rules.response_clock(proposal, now)
+        "proposals/extend.html",
+        p=proposal,
+        form=form,
+        clock=lifecycle.response_clock(proposal, now),
     ), status_code
 
 
@@ -645,7 +619,7 @@ def extend(proposal_id: int) -> Any:
 def respond(proposal_id: int) -> Any:
     proposal = _visible(proposal_id)
     now = _now()
-    if not rules.can_respond(current_user, proposal, now):
+    if not policy.can_respond(current_user, proposal, now):
         abort(403)
     measures = list(proposal.measures)
     submitted = request.method == "POST"
@@ -657,7 +631,7 @@ def respond(proposal_id: int) -> Any:
         if form.validate():
             publish = bool(form.publish.data)
             points = [
-                rules.PointInput(
+                operations.PointInput(
                     measure_id=m.id,
                     decision=valid_decision(form[f"decision_{m.id}"].data),
                     reasoning=form[f"reasoning_{m.id}"].data or "",
@@ -668,11 +642,10 @@ def respond(proposal_id: int) -> Any:
                 for m in measures
             ]
             try:
-                rules.save_response(
+                operations.save_response(
                     current_user, proposal, form.overall.data or "", points, publish, now
                 )
             except RuleError as exc:
-                db.session.rollback()
                 for name, message in (getattr(exc, "fields", None) or {}).items():
                     form[name].errors = list(form[name].errors) + [message]
                 if not getattr(exc, "fields", None):
@@ -694,7 +667,7 @@ def respond(proposal_id: int) -> Any:
         measures=measures,
         link_choices=choices,
         linked=selected,
-        clock=rules.response_clock(proposal, now),
+        clock=lifecycle.response_clock(proposal, now),
     ), status_code
 
 
@@ -743,13 +716,13 @@ def _link_choices(
 @limiter.limit(lambda: current_app.config["WRITE_RATE_LIMIT"], methods=["POST"])
 def consultation_new() -> Any:
     now = _now()
-    if not rules.can_open_consultation(current_user, now):
+    if not policy.can_open_consultation(current_user, now):
         abort(403)
     form = ConsultationForm()
     status_code = 200
     if form.is_submitted():
         if form.validate():
-            data = rules.ConsultationInput(
+            data = operations.ConsultationInput(
                 title=form.title.data or "",
                 summary=form.summary.data or "",
                 background=form.background.data or "",
@@ -759,9 +732,8 @@ def consultation_new() -> Any:
                 closes_on=form.closes_on.data,
             )
             try:
-                proposal = rules.open_consultation(current_user, data, now)
+                proposal = operations.open_consultation(current_user, data, now)
             except RuleError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
             else:
                 flash(_("The consultation is open."), "success")
@@ -783,9 +755,8 @@ def close(proposal_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        rules.close_consultation(current_user, proposal, _now())
+        operations.close_consultation(current_user, proposal, _now())
     except RuleError as exc:
-        db.session.rollback()
         return _rule_error(exc, back)
     flash(_("The consultation is closed. You can now write the concluding response."), "success")
     return redirect(back)
@@ -807,7 +778,7 @@ def agency_items(agency: Agency, now: datetime) -> list[dict[str, Any]]:
                 ),
                 Proposal.owner_agency_id == agency.id,
             ),
-            Proposal.status.in_(rules.PUBLIC_STATUSES),
+            Proposal.status.in_(lifecycle.PUBLIC_STATUSES),
         )
         .options(selectinload(Proposal.extensions))
     ).all()
@@ -819,8 +790,8 @@ def agency_items(agency: Agency, now: datetime) -> list[dict[str, Any]]:
     )
     rows = []
     for p in items:
-        clock = rules.response_clock(p, now)
-        status = rules.effective_status(p, now)
+        clock = lifecycle.response_clock(p, now)
+        status = lifecycle.effective_status(p, now)
         if clock is not None and clock.overdue:
             group = 0
         elif clock is not None and clock.running:
@@ -874,8 +845,8 @@ def dashboard() -> Any:
     todo = [
         r
         for r in rows
-        if rules.can_respond(current_user, r["p"], now)
-        or rules.can_close_consultation(current_user, r["p"], now)
+        if policy.can_respond(current_user, r["p"], now)
+        or policy.can_close_consultation(current_user, r["p"], now)
     ]
     return render_template(
         "proposals/dashboard.html", agency=current_user.agency, rows=rows, todo=todo, now=now
@@ -893,7 +864,7 @@ def notifications() -> Any:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        rules.mark_all_read(current_user, _now())
+        operations.mark_all_read(current_user, _now())
         flash(_("All notifications are marked as read."), "success")
         return redirect(url_for("proposals.notifications"))
     items = db.session.scalars(
@@ -907,7 +878,7 @@ def notifications() -> Any:
         items=items,
         texts=NOTIFICATION_TEXT,
         form=form,
-        unread=rules.unread_count(current_user),
+        unread=unread_count(current_user),
     )
 
 
@@ -936,7 +907,7 @@ def statistics_data(now: datetime) -> dict[str, Any]:
             n = db.session.scalar(
                 select(func.count())
                 .select_from(Proposal)
-                .where(Proposal.kind == kind, rules.status_clause(status, now))
+                .where(Proposal.kind == kind, lifecycle.status_clause(status, now))
             )
             if n:
                 counts[status.value] = n
@@ -999,7 +970,7 @@ class _Label:
 def _bell_label() -> Any:
     if not current_user.is_authenticated:
         return None
-    n = rules.unread_count(current_user)
+    n = unread_count(current_user)
     if not n:
         return _("Notifications")
     return Markup(  # noqa: S704 - format() escapes its arguments
@@ -1021,7 +992,7 @@ def _staff_label() -> Any:
 
 
 def freeze_banner(_sender: Any = None) -> list[dict[str, Any]]:
-    if not rules.in_election_freeze():
+    if not lifecycle.in_election_freeze():
         return []
     end = current_app.config["ELECTION_FREEZE_END"]
     return [
