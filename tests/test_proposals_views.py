@@ -372,3 +372,83 @@ def test_assign_form_requires_an_agency(app, client, login, cast, req):
     resp = client.post(f"/proposals/{pid}/assign", data={"agencies": [cast.agency.id]})
     assert resp.status_code == 302
     assert db.session.get(Proposal, pid).response_due_at is not None
+
+
+def _figures(html: str) -> dict[str, int]:
+    """The statistics page's figures, by their ``data-figure`` names."""
+    return {
+        name: int(value.replace(",", ""))
+        for name, value in re.findall(r'data-figure="([^"]+)">([\d,]+)<', html)
+    }
+
+
+def test_statistics_page_and_api_give_the_same_figures(app, client, cast, req):
+    freeze(app, T0)
+    fixtures.make_draft(cast)  # private work: counted nowhere
+    make_in_review(cast)
+    make_endorsing(cast)  # its 60 days run out before we look: lapsed on read
+    make_established(app, cast)  # assigned, answer due after we look
+    make_established(app, cast, now=T0 - 80 * DAY)  # assigned, answer overdue
+    answered = make_established(app, cast, now=T0 - 40 * DAY)
+    with unit():
+        operations.save_response(
+            cast.get("staff"), answered, "答", fixtures.full_points(answered), True, T0 - 30 * DAY
+        )
+    make_consultation(cast, days=10)  # closed on read
+    db.session.remove()
+    freeze(app, T0 + 61 * DAY)
+
+    page = _figures(_text(client.get("/statistics")))
+    api = client.get("/api/v1/statistics").get_json()
+    expected_proposals = {"in_review": 1, "lapsed": 1, "established": 2, "responded": 1}
+    assert api["proposals_by_status"] == expected_proposals
+    assert api["consultations_by_status"] == {"closed": 1}
+    assert (api["endorsements"], api["responses_overdue"], api["responses_published"]) == (6, 1, 1)
+    from_page = {
+        "proposals": {k.split(".")[1]: n for k, n in page.items() if k.startswith("proposals.")},
+        "consultations": {
+            k.split(".")[1]: n for k, n in page.items() if k.startswith("consultations.")
+        },
+    }
+    assert from_page["proposals"] == api["proposals_by_status"]
+    assert from_page["consultations"] == api["consultations_by_status"]
+    assert page["endorsements"] == api["endorsements"]
+    assert page["overdue"] == api["responses_overdue"]
+
+
+def test_mail_queued_by_a_refused_request_is_never_sent(app, client, login, cast, req):
+    from participate.models import MailMessage, Notification, NotificationKind
+
+    freeze(app, T0)
+    c = make_consultation(cast, days=10)
+    with unit():
+        operations.follow(cast.get("citizen"), c, T0)
+    cid, measures = c.id, [m.id for m in c.measures]
+    db.session.remove()
+    freeze(app, T0 + 11 * DAY)  # closed on read; the sweep has not stored it
+    login(client, cast.staff)
+    # Publishing with nothing filled in: the operation first stores the closing (which
+    # notifies the followers and queues their mail), then refuses the incomplete answer.
+    resp = client.post(f"/proposals/{cid}/response", data={"overall": "", "publish": "1"})
+    assert resp.status_code == 400
+    html = _text(resp)
+    assert _field_error(html, "overall") and _field_error(html, f"decision_{measures[0]}")
+
+    def mailed() -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(MailMessage)
+            .where(MailMessage.recipient == cast.citizen.email)
+        )
+
+    # The refusal undid the closing, its notifications and the mail queued with them.
+    db.session.remove()
+    assert db.session.get(Proposal, cid).status == S.OPEN
+    assert not db.session.scalars(
+        select(Notification).where(Notification.kind == NotificationKind.CLOSED)
+    ).all()
+    assert mailed() == 0
+    # The sweep stores the closing later: that mail is sent, once.
+    with unit():
+        assert operations.sweep(T0 + 11 * DAY) == 1
+    assert mailed() == 1

@@ -7,7 +7,6 @@ render. Permission predicates decide what is shown and are checked again by the 
 
 from __future__ import annotations
 
-import statistics
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from participate import policy, signals
 from participate.errors import RuleError, error_response, wants_json
@@ -38,7 +36,6 @@ from participate.models import (
     Agency,
     ContentStatus,
     Discussion,
-    Endorsement,
     Notification,
     Proposal,
     ProposalKind,
@@ -46,11 +43,8 @@ from participate.models import (
     Role,
     Statement,
 )
-from participate.models import (
-    proposals as pm,
-)
 from participate.permissions import moderator_required
-from participate.proposals import lifecycle, operations
+from participate.proposals import lifecycle, operations, queries
 from participate.proposals.forms import (
     AssignForm,
     ConfirmForm,
@@ -77,7 +71,6 @@ SORTS = {
     "closing": _l("Closing soon"),
     "response_due": _l("Response due soon"),
 }
-LIST_STATUSES = [S.ENDORSING, S.ESTABLISHED, S.RESPONDED, S.LAPSED, S.OPEN, S.CLOSED]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -160,20 +153,7 @@ def _text(value: str | None) -> Markup:
 @bp.app_template_global("proposals_home")
 def proposals_home() -> dict[str, list[Proposal]]:
     """The home page block: proposals closing soon, and open consultations."""
-    now = _now()
-    endorsing = db.session.scalars(
-        select(Proposal)
-        .where(lifecycle.status_clause(S.ENDORSING, now))
-        .order_by(Proposal.deadline.asc(), Proposal.id)
-        .limit(4)
-    ).all()
-    consultations = db.session.scalars(
-        select(Proposal)
-        .where(lifecycle.status_clause(S.OPEN, now))
-        .order_by(Proposal.deadline.asc(), Proposal.id)
-        .limit(3)
-    ).all()
-    return {"endorsing": list(endorsing), "consultations": list(consultations)}
+    return queries.home_lists(_now())
 
 
 def _proposal_input(form: ProposalForm) -> operations.ProposalInput:
@@ -201,40 +181,22 @@ def _field_error(form: Any, exc: RuleError) -> None:
 
 @bp.route("/proposals/")
 def index() -> str:
-    now = _now()
-    q = select(Proposal).where(Proposal.status.in_(lifecycle.PUBLIC_STATUSES))
     status = request.args.get("status", "")
-    if status in {s.value for s in LIST_STATUSES}:
-        q = q.where(lifecycle.status_clause(S(status), now))
     kind = request.args.get("kind", "")
-    if kind in {k.value for k in ProposalKind}:
-        q = q.where(Proposal.kind == ProposalKind(kind))
     agency_slug = request.args.get("agency", "")
-    agency = None
-    if agency_slug:
-        agency = db.session.scalar(select(Agency).where(Agency.slug == agency_slug))
-        if agency is not None:
-            q = q.where(_agency_clause(agency.id))
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
         sort = "newest"
-    if sort == "endorsed":
-        q = q.order_by(Proposal.endorsement_count.desc(), Proposal.id.desc())
-    elif sort == "closing":
-        live = Proposal.status.in_([S.ENDORSING, S.OPEN]) & (Proposal.deadline >= now)
-        q = q.order_by(case((live, 0), else_=1), Proposal.deadline.asc(), Proposal.id.desc())
-    elif sort == "response_due":
-        waiting = Proposal.response_due_at.is_not(None) & Proposal.responded_at.is_(None)
-        q = q.order_by(
-            case((waiting, 0), else_=1), Proposal.response_due_at.asc(), Proposal.id.desc()
-        )
-    else:
-        q = q.order_by(
-            func.coalesce(Proposal.opened_at, Proposal.created_at).desc(), Proposal.id.desc()
-        )
+    agency = queries.agency_by_slug(agency_slug)
+    filters = queries.ListFilter(
+        status=S(status) if status in {s.value for s in queries.LIST_STATUSES} else None,
+        kind=ProposalKind(kind) if kind in {k.value for k in ProposalKind} else None,
+        agency_id=agency.id if agency is not None else None,
+        sort=sort,
+    )
+    q = queries.public_list(filters, _now())
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(q, page=max(page, 1), per_page=PER_PAGE, error_out=False)
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
     return render_template(
         "proposals/index.html",
         items=pagination.items,
@@ -244,24 +206,10 @@ def index() -> str:
         status=status,
         kind=kind,
         agency_slug=agency_slug,
-        agencies=agencies,
+        agencies=queries.all_agencies(),
         sort=sort,
         sorts=SORTS,
-        statuses=LIST_STATUSES,
-    )
-
-
-def _agency_clause(agency_id: int) -> Any:
-    proposed = select(pm.proposal_proposed_agency.c.proposal_id).where(
-        pm.proposal_proposed_agency.c.agency_id == agency_id
-    )
-    responsible = select(pm.proposal_responsible_agency.c.proposal_id).where(
-        pm.proposal_responsible_agency.c.agency_id == agency_id
-    )
-    return or_(
-        Proposal.id.in_(proposed),
-        Proposal.id.in_(responsible),
-        Proposal.owner_agency_id == agency_id,
+        statuses=queries.LIST_STATUSES,
     )
 
 
@@ -275,10 +223,7 @@ def show(proposal_id: int) -> str:
     points = {p.measure_id: p for p in published.points} if published else {}
     has_discussion = "discussion.show" in current_app.view_functions
     # The report link only when a discussion exists (acceptance opens it; older data may lack it).
-    has_report = (
-        db.session.scalar(select(Discussion.id).where(Discussion.proposal_id == proposal.id))
-        is not None
-    )
+    has_report = queries.has_discussion(proposal.id)
     return render_template(
         "proposals/show.html",
         p=proposal,
@@ -290,8 +235,8 @@ def show(proposal_id: int) -> str:
         response=published,
         points=points,
         draft_response=response if response is not None and not response.published_at else None,
-        endorsed=operations.has_endorsed(user, proposal),
-        following=operations.is_following(user, proposal),
+        endorsed=queries.has_endorsed(user, proposal),
+        following=queries.is_following(user, proposal),
         can_endorse=policy.can_endorse(user, proposal, now),
         can_edit=policy.can_edit(user, proposal, now),
         can_submit=policy.can_submit(user, proposal, now) if user.is_authenticated else False,
@@ -315,10 +260,7 @@ def show(proposal_id: int) -> str:
 @bp.route("/proposals/mine")
 @login_required
 def mine() -> str:
-    items = db.session.scalars(
-        select(Proposal).where(Proposal.author_id == current_user.id).order_by(Proposal.id.desc())
-    ).all()
-    return render_template("proposals/mine.html", items=items)
+    return render_template("proposals/mine.html", items=queries.authored_by(current_user.id))
 
 
 # --------------------------------------------------------------------------- writing
@@ -509,11 +451,7 @@ def review_queue() -> str:
         .where(Proposal.status == S.IN_REVIEW)
         .order_by(Proposal.review_due_at.asc(), Proposal.id)
     ).all()
-    awaiting_assignment = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.status == S.ESTABLISHED, Proposal.response_due_at.is_(None))
-        .order_by(Proposal.established_at.asc())
-    ).all()
+    awaiting_assignment = queries.awaiting_assignment()
     return render_template(
         "proposals/review_queue.html", items=items, now=now, awaiting=awaiting_assignment
     )
@@ -765,62 +703,11 @@ def close(proposal_id: int) -> Response:
 # --------------------------------------------------------------------------- agencies
 
 
-def agency_items(agency: Agency, now: datetime) -> list[dict[str, Any]]:
-    """Everything an agency answers for, overdue first, then by due date."""
-    items = db.session.scalars(
-        select(Proposal)
-        .where(
-            or_(
-                Proposal.id.in_(
-                    select(pm.proposal_responsible_agency.c.proposal_id).where(
-                        pm.proposal_responsible_agency.c.agency_id == agency.id
-                    )
-                ),
-                Proposal.owner_agency_id == agency.id,
-            ),
-            Proposal.status.in_(lifecycle.PUBLIC_STATUSES),
-        )
-        .options(selectinload(Proposal.extensions))
-    ).all()
-    # One query for which items have a discussion (and so an opinion report to link).
-    discussed = set(
-        db.session.scalars(
-            select(Discussion.proposal_id).where(Discussion.proposal_id.in_([p.id for p in items]))
-        )
-    )
-    rows = []
-    for p in items:
-        clock = lifecycle.response_clock(p, now)
-        status = lifecycle.effective_status(p, now)
-        if clock is not None and clock.overdue:
-            group = 0
-        elif clock is not None and clock.running:
-            group = 1
-        elif status in (S.OPEN, S.CLOSED):
-            group = 2
-        else:
-            group = 3
-        due = (clock.due_at if clock else aware(p.deadline)) or now
-        sort_due = due.timestamp() if group < 3 else -(aware(p.responded_at) or due).timestamp()
-        rows.append(
-            {
-                "p": p,
-                "clock": clock,
-                "status": status,
-                "group": group,
-                "sort": sort_due,
-                "report": p.id in discussed,
-            }
-        )
-    rows.sort(key=lambda r: (r["group"], r["sort"], r["p"].id))
-    return rows
-
-
 @bp.route("/agencies/")
 def agencies() -> str:
     now = _now()
     found = db.session.scalars(select(Agency).order_by(Agency.id)).all()
-    overdue = _overdue_by_agency(now)
+    overdue = queries.overdue_by_agency(now)
     return render_template("proposals/agencies.html", agencies=found, overdue=overdue)
 
 
@@ -831,7 +718,7 @@ def agency(slug: str) -> str:
         abort(404)
     now = _now()
     return render_template(
-        "proposals/agency.html", agency=found, rows=agency_items(found, now), now=now
+        "proposals/agency.html", agency=found, rows=queries.agency_items(found, now), now=now
     )
 
 
@@ -841,13 +728,8 @@ def dashboard() -> Any:
     if current_user.role != Role.AGENCY_STAFF or current_user.agency is None:
         abort(403)
     now = _now()
-    rows = agency_items(current_user.agency, now)
-    todo = [
-        r
-        for r in rows
-        if policy.can_respond(current_user, r["p"], now)
-        or policy.can_close_consultation(current_user, r["p"], now)
-    ]
+    rows = queries.agency_items(current_user.agency, now)
+    todo = queries.staff_todo(current_user, rows, now)
     return render_template(
         "proposals/dashboard.html", agency=current_user.agency, rows=rows, todo=todo, now=now
     )
@@ -885,73 +767,10 @@ def notifications() -> Any:
 # --------------------------------------------------------------------------- statistics
 
 
-def _overdue_by_agency(now: datetime) -> dict[int, int]:
-    rows = db.session.execute(
-        select(pm.proposal_responsible_agency.c.agency_id, func.count())
-        .join(Proposal, Proposal.id == pm.proposal_responsible_agency.c.proposal_id)
-        .where(
-            Proposal.status == S.ESTABLISHED,
-            Proposal.responded_at.is_(None),
-            Proposal.response_due_at < now,
-        )
-        .group_by(pm.proposal_responsible_agency.c.agency_id)
-    ).all()
-    return {agency_id: n for agency_id, n in rows}
-
-
-def statistics_data(now: datetime) -> dict[str, Any]:
-    per_state: dict[str, dict[str, int]] = {}
-    for kind in ProposalKind:
-        counts: dict[str, int] = {}
-        for status in ProposalStatus:
-            n = db.session.scalar(
-                select(func.count())
-                .select_from(Proposal)
-                .where(Proposal.kind == kind, lifecycle.status_clause(status, now))
-            )
-            if n:
-                counts[status.value] = n
-        per_state[kind.value] = counts
-    established = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Proposal)
-            .where(Proposal.kind == ProposalKind.PROPOSAL, Proposal.established_at.is_not(None))
-        )
-        or 0
-    )
-    lapsed = per_state[ProposalKind.PROPOSAL.value].get(S.LAPSED.value, 0)
-    finished = established + lapsed
-    durations = [
-        (aware(done) - aware(start)).total_seconds() / 86400
-        for start, done in db.session.execute(
-            select(Proposal.response_started_at, Proposal.responded_at).where(
-                Proposal.response_started_at.is_not(None), Proposal.responded_at.is_not(None)
-            )
-        )
-    ]
-    overdue = _overdue_by_agency(now)
-    agencies = {a.id: a for a in db.session.scalars(select(Agency))}
-    endorsements = db.session.scalar(select(func.count()).select_from(Endorsement)) or 0
-    return {
-        "per_state": per_state,
-        "established": established,
-        "finished": finished,
-        "share_established": (established / finished) if finished else None,
-        "median_days": statistics.median(durations) if durations else None,
-        "responses": len(durations),
-        "overdue": sorted(
-            ((agencies[a], n) for a, n in overdue.items() if a in agencies),
-            key=lambda t: (-t[1], t[0].id),
-        ),
-        "endorsements": endorsements,
-    }
-
-
 @bp.route("/statistics")
 def stats() -> str:
     now = _now()
-    return render_template("proposals/stats.html", s=statistics_data(now), now=now)
+    return render_template("proposals/stats.html", s=queries.statistics(now), now=now)
 
 
 # --------------------------------------------------------------------------- hooks
