@@ -334,17 +334,17 @@ def test_list_filters_and_sorting(app, client, cast, req):
     assert ids[0] != ids[1]
 
 
-def test_discussion_link_only_when_endpoint_exists(app, client, cast, req):
+def test_proposal_page_links_to_its_discussion(app, client, cast, req):
     p = make_endorsing(cast)
     pid = p.id
     db.session.remove()
     html = _text(client.get(f"/proposals/{pid}"))
-    expected = "discussion.show" in app.view_functions
-    assert (
-        f"/proposals/{pid}/discussion" in html
-        or "Go to the discussion" in html
-        or "前往討論" in html
-    ) == expected
+    with app.test_request_context():
+        from flask import url_for
+
+        target = url_for("discussion.show", proposal_id=pid)
+    assert f'<a class="button" href="{target}">' in html
+    assert client.get(target).status_code == 200
 
 
 def test_personal_data_download_includes_proposals(app, client, login, cast, req):

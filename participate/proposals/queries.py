@@ -27,6 +27,7 @@ from participate.models import (
     Discussion,
     Endorsement,
     Follow,
+    Notification,
     Proposal,
     ProposalKind,
     ProposalStatus,
@@ -147,6 +148,29 @@ def awaiting_assignment() -> list[Proposal]:
             select(Proposal)
             .where(Proposal.status == S.ESTABLISHED, Proposal.response_due_at.is_(None))
             .order_by(Proposal.established_at.asc(), Proposal.id)
+        )
+    )
+
+
+def in_review() -> list[Proposal]:
+    """Proposals waiting for the moderators, the closest review target first."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.status == S.IN_REVIEW)
+            .order_by(Proposal.review_due_at.asc(), Proposal.id)
+        )
+    )
+
+
+def notifications_of(user_id: int, limit: int = 100) -> list[Notification]:
+    """A person's latest notifications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
         )
     )
 
