@@ -112,33 +112,110 @@ def test_similar_proposals_shown_before_submitting(app, client, login, cast, req
     assert [i["title"] for i in found["items"]] == ["機車待轉區全面改善"]
 
 
-def test_review_form_errors_and_accept(app, client, login, cast, req):
+def _queue_item_id(pid: int) -> int:
+    from participate.models import ItemKind, ItemState, ModerationItem
+
+    return db.session.scalar(
+        select(ModerationItem.id).where(
+            ModerationItem.content_type == "proposal",
+            ModerationItem.content_id == pid,
+            ModerationItem.kind == ItemKind.PROPOSAL,
+            ModerationItem.state == ItemState.OPEN,
+        )
+    )
+
+
+def test_review_in_the_moderation_queue_errors_and_accept(app, client, login, cast, req):
+    from participate.models import Notification, NotificationKind
+
     freeze(app, T0)
     p = make_in_review(cast)
     pid = p.id
+    item_id = _queue_item_id(pid)
+    assert item_id is not None  # submitting opened the queue item
     db.session.remove()
     login(client, cast.moderator)
-    queue = _text(client.get("/proposals/review"))
-    assert "改善機車待轉區的設計" in queue
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "reject", "reason": ""})
+    # The old addresses lead to the queue, filtered to proposals, and to the item.
+    resp = client.get("/proposals/review")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/moderation/?kind=proposal"
+    assert "改善機車待轉區的設計" in _text(client.get(resp.headers["Location"]))
+    resp = client.get(f"/proposals/{pid}/review")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"/moderation/items/{item_id}"
+    assert f'href="/proposals/{pid}/review"' in _text(client.get(f"/proposals/{pid}"))
+    # A rejection needs a published reason, a request for changes a message.
+    decide = f"/moderation/items/{item_id}"
+    resp = client.post(decide, data={"action": "reject", "reason": ""})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "reason")
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "changes", "message": ""})
+    resp = client.post(decide, data={"action": "request_edit", "message": ""})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "message")
     assert db.session.get(Proposal, pid).status == S.IN_REVIEW
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "accept"})
+    resp = client.post(decide, data={"action": "approve"})
     assert resp.status_code == 302
-    assert db.session.get(Proposal, pid).status == S.ENDORSING
+    db.session.expire_all()
+    p = db.session.get(Proposal, pid)
+    assert p.status == S.ENDORSING
+    # The endorsement period starts at the decision: 60 days, to the end of a Taipei day.
+    assert aware(p.deadline).astimezone(TAIPEI).date() == (T0 + 60 * DAY).date()
+    notices = db.session.execute(
+        select(Notification.user_id, Notification.kind).where(Notification.proposal_id == pid)
+    ).all()
+    assert notices == [(cast.author.id, NotificationKind.ACCEPTED)]
+    assert _queue_item_id(pid) is None
+    # Decided: the old address now says so, on the proposal's page.
+    resp = client.get(f"/proposals/{pid}/review")
+    assert resp.headers["Location"] == f"/proposals/{pid}"
 
 
-def test_citizen_cannot_open_review(app, client, login, cast, req):
+def test_changes_requested_from_the_queue_reach_the_author(app, client, login, cast, req):
+    from participate.models import MailMessage, Notification, NotificationKind
+
+    freeze(app, T0)
+    pid = make_in_review(cast).id
+    item_id = _queue_item_id(pid)
+    db.session.remove()
+    login(client, cast.moderator)
+    resp = client.post(
+        f"/moderation/items/{item_id}", data={"action": "request_edit", "message": "請補充資料"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    p = db.session.get(Proposal, pid)
+    assert (p.status, p.review_message) == (S.CHANGES_REQUESTED, "請補充資料")
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == cast.author.id)
+    ).all()
+    assert kinds == [NotificationKind.CHANGES_REQUESTED]
+    assert db.session.scalar(
+        select(func.count())
+        .select_from(MailMessage)
+        .where(MailMessage.recipient == cast.author.email)
+    )
+    # The author sees the message on the proposal and may resubmit: a new queue item.
+    client.post("/auth/logout")
+    login(client, cast.author)
+    assert "請補充資料" in _text(client.get(f"/proposals/{pid}"))
+    assert client.post(f"/proposals/{pid}/submit").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, pid).status == S.IN_REVIEW
+    assert _queue_item_id(pid) not in (None, item_id)
+
+
+def test_citizen_cannot_review(app, client, login, cast, req):
     p = make_in_review(cast)
     pid = p.id
+    item_id = _queue_item_id(pid)
     db.session.remove()
     login(client, cast.citizen)
+    assert 'href="/proposals/assignments"' not in _text(client.get("/proposals/"))
+    assert client.get("/proposals/assignments").status_code == 403
     assert client.get(f"/proposals/{pid}/review").status_code == 403
-    assert client.get("/proposals/review").status_code == 403
+    assert client.get("/proposals/review", follow_redirects=True).status_code == 403
+    resp = client.post(f"/moderation/items/{item_id}", data={"action": "approve"})
+    assert resp.status_code == 403
+    assert db.session.get(Proposal, pid).status == S.IN_REVIEW
 
 
 def test_endorse_page_count_and_days_left(app, client, login, cast, req):
@@ -363,8 +440,9 @@ def test_assign_form_requires_an_agency(app, client, login, cast, req):
     pid = p.id
     db.session.remove()
     login(client, cast.moderator)
-    queue = _text(client.get("/proposals/review"))
-    assert f"/proposals/{pid}/assign" in queue
+    assert 'href="/proposals/assignments"' in _text(client.get("/proposals/"))  # the nav
+    waiting = _text(client.get("/proposals/assignments"))
+    assert f"/proposals/{pid}/assign" in waiting
     resp = client.post(f"/proposals/{pid}/assign", data={})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "agencies")

@@ -152,17 +152,6 @@ def awaiting_assignment() -> list[Proposal]:
     )
 
 
-def in_review() -> list[Proposal]:
-    """Proposals waiting for the moderators, the closest review target first."""
-    return list(
-        db.session.scalars(
-            select(Proposal)
-            .where(Proposal.status == S.IN_REVIEW)
-            .order_by(Proposal.review_due_at.asc(), Proposal.id)
-        )
-    )
-
-
 def notifications_of(user_id: int, limit: int = 100) -> list[Notification]:
     """A person's latest notifications, newest first."""
     return list(

@@ -1,5 +1,7 @@
 """Pages for proposals and consultations: the public list, one proposal, "my proposals",
-notifications, the review pages, and the area's registration with the app (``init_app``).
+notifications, the moderators' list of proposals to assign, and the area's registration
+with the app (``init_app``). Proposals are reviewed in the moderation queue only: the old
+review addresses redirect there.
 
 Views stay thin: parse, call one operation of :mod:`participate.proposals.operations` or a
 read of :mod:`participate.proposals.queries`, render. What a page offers comes from
@@ -29,21 +31,20 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from participate import policy, signals
-from participate.errors import RuleError
 from participate.extensions import db, limiter
-from participate.models import ProposalKind
+from participate.models import ItemKind, ProposalKind
+from participate.moderation.queue import open_item
 from participate.permissions import moderator_required
 from participate.proposals import lifecycle, operations, queries
 from participate.proposals.blueprint import (
     S,
     bp,
-    field_error,
     get_proposal,
     now,
     status_label,
     visible_proposal,
 )
-from participate.proposals.forms import ConfirmForm, ReviewForm
+from participate.proposals.forms import ConfirmForm
 from participate.proposals.notifications import NOTIFICATION_TEXT, unread_count
 from participate.proposals.similar import similar_proposals
 from participate.signals import NavItem
@@ -191,49 +192,29 @@ def notifications() -> Any:
 
 
 @bp.route("/proposals/review")
-@moderator_required
-def review_queue() -> str:
-    return render_template(
-        "proposals/review_queue.html",
-        items=queries.in_review(),
-        now=now(),
-        awaiting=queries.awaiting_assignment(),
-    )
+def review_queue() -> FlaskResponse:
+    """Proposals are reviewed in the moderation queue only; the old address leads there
+    (the queue decides who may see it)."""
+    return redirect(url_for("moderation.queue", kind=ItemKind.PROPOSAL.value))
 
 
-@bp.route("/proposals/<int:proposal_id>/review", methods=["GET", "POST"])
+@bp.route("/proposals/<int:proposal_id>/review")
 @moderator_required
-@limiter.limit(lambda: current_app.config["WRITE_RATE_LIMIT"], methods=["POST"])
-def review(proposal_id: int) -> Any:
+def review(proposal_id: int) -> FlaskResponse:
+    """The proposal's open item in the moderation queue, where it is decided."""
     proposal = get_proposal(proposal_id)
-    at = now()
-    if not policy.can_review(current_user, proposal, at):
+    item = open_item("proposal", proposal.id, ItemKind.PROPOSAL)
+    if item is None:
         flash(_("This proposal is not waiting for review."), "error")
         return redirect(url_for("proposals.show", proposal_id=proposal.id))
-    form = ReviewForm()
-    status_code = 200
-    if form.is_submitted():
-        if form.validate():
-            try:
-                if form.decision.data == "accept":
-                    operations.accept_proposal(current_user, proposal, at)
-                    flash(_("The proposal is open for endorsement."), "success")
-                elif form.decision.data == "changes":
-                    operations.request_changes(current_user, proposal, form.message.data or "", at)
-                    flash(_("The author was asked for changes."), "success")
-                else:
-                    operations.reject_proposal(
-                        current_user, proposal, form.reason.data, form.message.data or "", at
-                    )
-                    flash(_("The proposal was rejected."), "success")
-                return redirect(url_for("proposals.review_queue"))
-            except RuleError as exc:
-                field_error(form, exc)
-        status_code = 400
-    similar = similar_proposals(proposal.title, exclude_id=proposal.id)
-    return render_template(
-        "proposals/review.html", p=proposal, form=form, now=at, similar=similar
-    ), status_code
+    return redirect(url_for("moderation.item", item_id=item.id))
+
+
+@bp.route("/proposals/assignments")
+@moderator_required
+def assignments() -> str:
+    """Established proposals waiting for a moderator to confirm the responsible agencies."""
+    return render_template("proposals/assignments.html", items=queries.awaiting_assignment())
 
 
 # --------------------------------------------------------------------------- registration
@@ -261,10 +242,10 @@ def _bell_label() -> Any:
     ).format(_("Notifications"), n, _("%(n)d unread", n=n))
 
 
-def _review_label() -> Any:
+def _assign_label() -> Any:
     if not policy.is_moderator(current_user):
         return None
-    return _("Review proposals")
+    return _("Confirm responsible agencies")
 
 
 def _staff_label() -> Any:
@@ -294,7 +275,7 @@ def navigation(_sender: Any = None) -> list[NavItem]:
         NavItem("proposals.index", _l("Proposals"), 10),
         NavItem("proposals.agencies", _l("Agencies"), 11),
         NavItem("proposals.stats", _l("Statistics"), 12),
-        NavItem("proposals.review_queue", _Label(_review_label), 13),
+        NavItem("proposals.assignments", _Label(_assign_label), 13),
         NavItem("proposals.dashboard", _Label(_staff_label), 14),
         NavItem("proposals.notifications", _Label(_bell_label), 15),
     ]
