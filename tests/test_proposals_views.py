@@ -12,6 +12,9 @@ from participate.extensions import db
 from participate.models import (
     AgencyResponse,
     Endorsement,
+    ItemKind,
+    ItemState,
+    ModerationItem,
     Proposal,
     ProposalStatus,
     ResponseExtension,
@@ -113,8 +116,6 @@ def test_similar_proposals_shown_before_submitting(app, client, login, cast, req
 
 
 def _queue_item_id(pid: int) -> int:
-    from participate.models import ItemKind, ItemState, ModerationItem
-
     return db.session.scalar(
         select(ModerationItem.id).where(
             ModerationItem.content_type == "proposal",
@@ -132,7 +133,8 @@ def test_review_in_the_moderation_queue_errors_and_accept(app, client, login, ca
     p = make_in_review(cast)
     pid = p.id
     item_id = _queue_item_id(pid)
-    assert item_id is not None  # submitting opened the queue item
+    assert item_id is not None  # submitting opened the queue item, one only
+    assert _count(app, ModerationItem) == 1
     db.session.remove()
     login(client, cast.moderator)
     # The old addresses lead to the queue, filtered to proposals, and to the item.

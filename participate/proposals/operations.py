@@ -346,19 +346,6 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     return EndorseResult(count=proposal.endorsement_count, established=established)
 
 
-def has_endorsed(user: Any, proposal: Proposal) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(Endorsement.id).where(
-                Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
-            )
-        )
-        is not None
-    )
-
-
 # --------------------------------------------------------------------------- follow
 
 
@@ -376,17 +363,6 @@ def _follow(user_id: int, proposal_id: int) -> None:
         insert(table)
         .values(proposal_id=proposal_id, user_id=user_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[table.c.proposal_id, table.c.user_id])
-    )
-
-
-def is_following(user: Any, proposal: Proposal) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(Follow.id).where(Follow.proposal_id == proposal.id, Follow.user_id == user.id)
-        )
-        is not None
     )
 
 
