@@ -36,9 +36,10 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from participate import create_app
+    from participate.boundary import unit
     from participate.extensions import db
     from participate.models import Endorsement, Proposal, ProposalKind, ProposalStatus, Role, User
-    from participate.proposals import rules
+    from participate.proposals import operations
     from participate.timeutil import utcnow
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ENDORSEMENT_THRESHOLD": 10**9})
@@ -82,7 +83,8 @@ def main() -> None:
         with app.test_request_context():
             for uid in chunk:
                 t = time.perf_counter()
-                rules.endorse(db.session.get(User, uid), pid)
+                with unit():
+                    operations.endorse(db.session.get(User, uid), pid)
                 dt = time.perf_counter() - t
                 with lock:
                     latencies.append(dt)

@@ -77,6 +77,13 @@ def refused() -> bool:
     return bool(g.get("refused"))
 
 
+def _start_request() -> None:
+    """Forget a refusal from before this request: ``g`` lives in the app context, which a
+    request shares with the code around it when one is already pushed (tests, a CLI
+    command calling the test client), so a refusal there must not roll this request back."""
+    g.pop("refused", None)
+
+
 def _finish_request(response: Response) -> Response:
     if response.status_code >= 400 or refused():
         rollback()
@@ -106,5 +113,6 @@ def init_app(app: Flask) -> None:
     """Register the request boundary. ``create_app`` calls this last: Flask runs the app's
     after-request functions newest first, so the commit happens before the others (the
     security headers) and they apply to a conflict page that replaces the response."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
     app.teardown_request(_teardown)

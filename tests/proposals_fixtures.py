@@ -1,5 +1,6 @@
 """Builders for proposals tests: the cast of users and proposals in each lifecycle phase,
-made through the real rule functions with a frozen clock."""
+made through the real operations with a frozen clock, each in its own unit of work (as a
+request would: committed, then its side effects run)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from participate.boundary import unit
 from participate.extensions import db
 from participate.models import Proposal, User
-from participate.proposals import rules
+from participate.proposals import operations
+from participate.proposals.lifecycle import S
 
 # Monday 2 March 2026, 10:00 in Taipei.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -24,7 +27,7 @@ def freeze(app: Flask, when: datetime) -> datetime:
     return when
 
 
-def proposal_input(**kw: Any) -> rules.ProposalInput:
+def proposal_input(**kw: Any) -> operations.ProposalInput:
     data = {
         "title": "改善機車待轉區的設計",
         "summary": "待轉區設在車流中間，很危險。",
@@ -35,7 +38,7 @@ def proposal_input(**kw: Any) -> rules.ProposalInput:
         "agency_ids": [],
     }
     data.update(kw)
-    return rules.ProposalInput(**data)
+    return operations.ProposalInput(**data)
 
 
 @dataclass
@@ -74,18 +77,23 @@ def cast(make_user: Any, make_agency: Any) -> Cast:
 
 def make_draft(cast: Cast, now: datetime = T0, **kw: Any) -> Proposal:
     kw.setdefault("agency_ids", [cast.agency.id])
-    return rules.create_proposal(cast.get("author"), proposal_input(**kw), submit=False, now=now)
+    with unit():
+        return operations.create_proposal(
+            cast.get("author"), proposal_input(**kw), submit=False, now=now
+        )
 
 
 def make_in_review(cast: Cast, now: datetime = T0, **kw: Any) -> Proposal:
     p = make_draft(cast, now, **kw)
-    rules.submit_proposal(cast.get("author"), p, now)
+    with unit():
+        operations.submit_proposal(cast.get("author"), p, now)
     return p
 
 
 def make_endorsing(cast: Cast, now: datetime = T0, **kw: Any) -> Proposal:
     p = make_in_review(cast, now, **kw)
-    rules.accept_proposal(cast.get("moderator"), p, now)
+    with unit():
+        operations.accept_proposal(cast.get("moderator"), p, now)
     return p
 
 
@@ -93,18 +101,21 @@ def make_established(app: Flask, cast: Cast, now: datetime = T0, assign: bool = 
     """Threshold lowered to 2 for the test; two endorsements establish it."""
     app.config["ENDORSEMENT_THRESHOLD"] = 2
     p = make_endorsing(cast, now)
-    rules.endorse(cast.get("citizen"), p.id, now + DAY)
-    rules.endorse(cast.get("author"), p.id, now + DAY)
+    with unit():
+        operations.endorse(cast.get("citizen"), p.id, now + DAY)
+    with unit():
+        operations.endorse(cast.get("author"), p.id, now + DAY)
     db.session.refresh(p)
-    assert p.status == rules.S.ESTABLISHED
+    assert p.status == S.ESTABLISHED
     if assign:
-        rules.assign_agencies(cast.get("moderator"), p, [cast.agency.id], now + 2 * DAY)
+        with unit():
+            operations.assign_agencies(cast.get("moderator"), p, [cast.agency.id], now + 2 * DAY)
     return p
 
 
-def full_points(p: Proposal, decision: str = "adopted") -> list[rules.PointInput]:
+def full_points(p: Proposal, decision: str = "adopted") -> list[operations.PointInput]:
     return [
-        rules.PointInput(
+        operations.PointInput(
             measure_id=m.id,
             decision=decision,
             reasoning=f"理由{m.position}",
@@ -116,7 +127,7 @@ def full_points(p: Proposal, decision: str = "adopted") -> list[rules.PointInput
 
 
 def make_consultation(cast: Cast, now: datetime = T0, days: int | None = None) -> Proposal:
-    data = rules.ConsultationInput(
+    data = operations.ConsultationInput(
         title="道路交通安全基本法草案公眾諮詢",
         summary="請提供意見。",
         background="交通事故死亡人數居高不下。",
@@ -125,7 +136,8 @@ def make_consultation(cast: Cast, now: datetime = T0, days: int | None = None) -
         links=[],
         closes_on=(now + timedelta(days=days)).date() if days else None,
     )
-    return rules.open_consultation(cast.get("staff"), data, now)
+    with unit():
+        return operations.open_consultation(cast.get("staff"), data, now)
 
 
 @pytest.fixture()

@@ -117,7 +117,8 @@ def test_reported_three_times_hidden_restored_and_author_notified(
 
 def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, Any]:
     """Every user-text field gets every payload; returns the ids the pages need."""
-    from participate.proposals import rules as proposal_rules
+    from participate.boundary import unit
+    from participate.proposals import operations as proposal_rules
 
     cfg = app.config
     cfg.update(

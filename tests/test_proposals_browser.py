@@ -1,6 +1,7 @@
-"""Chromium walks the whole loop: propose → review → endorse → established → the agency
-answers point by point → the citizen sees the answer and the closed clock; and an agency
-consultation from opening to closing and its concluding response."""
+"""Chromium walks the whole loop: propose → review (in the moderation queue) → endorse →
+established → the agency answers point by point → the citizen sees the answer and the
+closed clock; and an agency consultation from opening to closing and its concluding
+response."""
 
 from __future__ import annotations
 
@@ -74,14 +75,19 @@ def test_propose_review_endorse_establish_respond(
     assert "審核" in page.content()
     pid = _proposal_id(app)
 
-    # The moderator accepts it for endorsement from the review queue.
+    # The moderator accepts it for endorsement in the moderation queue (the old review
+    # address leads there), from the proposal's own "Review" button.
     ctx, mod = _login(browser, live_server, moderator, errors)
     contexts.append(ctx)
     mod.goto(f"{live_server}/proposals/review")
-    mod.get_by_role("link", name="機車待轉區改設在安全位置").click()
-    mod.check("#decision-0")
-    mod.click("input[name=submit]")
-    mod.wait_for_url(re.compile(r".*/proposals/review$"))
+    mod.wait_for_url(re.compile(r".*/moderation/\?kind=proposal$"))
+    assert "機車待轉區改設在安全位置" in mod.content()
+    mod.goto(f"{live_server}/proposals/{pid}")
+    mod.get_by_role("link", name="審核", exact=True).click()
+    mod.wait_for_url(re.compile(r".*/moderation/items/\d+$"))
+    mod.select_option("#action", "approve")
+    mod.click("form.form button[type=submit]")
+    mod.wait_for_url(re.compile(r".*/moderation/$"))
 
     # Two citizens endorse: the author (allowed) and another; the second establishes it.
     page.goto(f"{live_server}/proposals/{pid}")

@@ -7,15 +7,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from participate.boundary import unit
 from participate.extensions import db
 from participate.models import (
     AgencyResponse,
     Endorsement,
+    ItemKind,
+    ItemState,
+    ModerationItem,
     Proposal,
     ProposalStatus,
     ResponseExtension,
 )
-from participate.proposals import rules
+from participate.proposals import operations
 from participate.timeutil import TAIPEI, aware
 from tests import proposals_fixtures as fixtures
 from tests.proposals_fixtures import (
@@ -111,33 +115,109 @@ def test_similar_proposals_shown_before_submitting(app, client, login, cast, req
     assert [i["title"] for i in found["items"]] == ["機車待轉區全面改善"]
 
 
-def test_review_form_errors_and_accept(app, client, login, cast, req):
+def _queue_item_id(pid: int) -> int:
+    return db.session.scalar(
+        select(ModerationItem.id).where(
+            ModerationItem.content_type == "proposal",
+            ModerationItem.content_id == pid,
+            ModerationItem.kind == ItemKind.PROPOSAL,
+            ModerationItem.state == ItemState.OPEN,
+        )
+    )
+
+
+def test_review_in_the_moderation_queue_errors_and_accept(app, client, login, cast, req):
+    from participate.models import Notification, NotificationKind
+
     freeze(app, T0)
     p = make_in_review(cast)
     pid = p.id
+    item_id = _queue_item_id(pid)
+    assert item_id is not None  # submitting opened the queue item, one only
+    assert _count(app, ModerationItem) == 1
     db.session.remove()
     login(client, cast.moderator)
-    queue = _text(client.get("/proposals/review"))
-    assert "改善機車待轉區的設計" in queue
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "reject", "reason": ""})
+    # The old addresses lead to the queue, filtered to proposals, and to the item.
+    resp = client.get("/proposals/review")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/moderation/?kind=proposal"
+    assert "改善機車待轉區的設計" in _text(client.get(resp.headers["Location"]))
+    resp = client.get(f"/proposals/{pid}/review")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"/moderation/items/{item_id}"
+    assert f'href="/proposals/{pid}/review"' in _text(client.get(f"/proposals/{pid}"))
+    # A rejection needs a published reason, a request for changes a message.
+    decide = f"/moderation/items/{item_id}"
+    resp = client.post(decide, data={"action": "reject", "reason": ""})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "reason")
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "changes", "message": ""})
+    resp = client.post(decide, data={"action": "request_edit", "message": ""})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "message")
     assert db.session.get(Proposal, pid).status == S.IN_REVIEW
-    resp = client.post(f"/proposals/{pid}/review", data={"decision": "accept"})
+    resp = client.post(decide, data={"action": "approve"})
     assert resp.status_code == 302
-    assert db.session.get(Proposal, pid).status == S.ENDORSING
+    db.session.expire_all()
+    p = db.session.get(Proposal, pid)
+    assert p.status == S.ENDORSING
+    # The endorsement period starts at the decision: 60 days, to the end of a Taipei day.
+    assert aware(p.deadline).astimezone(TAIPEI).date() == (T0 + 60 * DAY).date()
+    notices = db.session.execute(
+        select(Notification.user_id, Notification.kind).where(Notification.proposal_id == pid)
+    ).all()
+    assert notices == [(cast.author.id, NotificationKind.ACCEPTED)]
+    assert _queue_item_id(pid) is None
+    # Decided: the old address now says so, on the proposal's page.
+    resp = client.get(f"/proposals/{pid}/review")
+    assert resp.headers["Location"] == f"/proposals/{pid}"
 
 
-def test_citizen_cannot_open_review(app, client, login, cast, req):
+def test_changes_requested_from_the_queue_reach_the_author(app, client, login, cast, req):
+    from participate.models import MailMessage, Notification, NotificationKind
+
+    freeze(app, T0)
+    pid = make_in_review(cast).id
+    item_id = _queue_item_id(pid)
+    db.session.remove()
+    login(client, cast.moderator)
+    resp = client.post(
+        f"/moderation/items/{item_id}", data={"action": "request_edit", "message": "請補充資料"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    p = db.session.get(Proposal, pid)
+    assert (p.status, p.review_message) == (S.CHANGES_REQUESTED, "請補充資料")
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == cast.author.id)
+    ).all()
+    assert kinds == [NotificationKind.CHANGES_REQUESTED]
+    assert db.session.scalar(
+        select(func.count())
+        .select_from(MailMessage)
+        .where(MailMessage.recipient == cast.author.email)
+    )
+    # The author sees the message on the proposal and may resubmit: a new queue item.
+    client.post("/auth/logout")
+    login(client, cast.author)
+    assert "請補充資料" in _text(client.get(f"/proposals/{pid}"))
+    assert client.post(f"/proposals/{pid}/submit").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, pid).status == S.IN_REVIEW
+    assert _queue_item_id(pid) not in (None, item_id)
+
+
+def test_citizen_cannot_review(app, client, login, cast, req):
     p = make_in_review(cast)
     pid = p.id
+    item_id = _queue_item_id(pid)
     db.session.remove()
     login(client, cast.citizen)
+    assert 'href="/proposals/assignments"' not in _text(client.get("/proposals/"))
+    assert client.get("/proposals/assignments").status_code == 403
     assert client.get(f"/proposals/{pid}/review").status_code == 403
-    assert client.get("/proposals/review").status_code == 403
+    assert client.get("/proposals/review", follow_redirects=True).status_code == 403
+    resp = client.post(f"/moderation/items/{item_id}", data={"action": "approve"})
+    assert resp.status_code == 403
+    assert db.session.get(Proposal, pid).status == S.IN_REVIEW
 
 
 def test_endorse_page_count_and_days_left(app, client, login, cast, req):
@@ -317,7 +397,8 @@ def test_list_filters_and_sorting(app, client, cast, req):
     freeze(app, T0)
     a = make_endorsing(cast, title="第一個提案")
     b = make_endorsing(cast, title="第二個提案")
-    rules.endorse(cast.get("citizen"), b.id, T0)
+    with unit():
+        operations.endorse(cast.get("citizen"), b.id, T0)
     make_consultation(cast)
     ids = (a.id, b.id)
     db.session.remove()
@@ -332,22 +413,23 @@ def test_list_filters_and_sorting(app, client, cast, req):
     assert ids[0] != ids[1]
 
 
-def test_discussion_link_only_when_endpoint_exists(app, client, cast, req):
+def test_proposal_page_links_to_its_discussion(app, client, cast, req):
     p = make_endorsing(cast)
     pid = p.id
     db.session.remove()
     html = _text(client.get(f"/proposals/{pid}"))
-    expected = "discussion.show" in app.view_functions
-    assert (
-        f"/proposals/{pid}/discussion" in html
-        or "Go to the discussion" in html
-        or "前往討論" in html
-    ) == expected
+    with app.test_request_context():
+        from flask import url_for
+
+        target = url_for("discussion.show", proposal_id=pid)
+    assert f'<a class="button" href="{target}">' in html
+    assert client.get(target).status_code == 200
 
 
 def test_personal_data_download_includes_proposals(app, client, login, cast, req):
     p = make_endorsing(cast)
-    rules.endorse(cast.get("author"), p.id, T0)
+    with unit():
+        operations.endorse(cast.get("author"), p.id, T0)
     pid = p.id
     db.session.remove()
     login(client, cast.author)
@@ -360,8 +442,9 @@ def test_assign_form_requires_an_agency(app, client, login, cast, req):
     pid = p.id
     db.session.remove()
     login(client, cast.moderator)
-    queue = _text(client.get("/proposals/review"))
-    assert f"/proposals/{pid}/assign" in queue
+    assert 'href="/proposals/assignments"' in _text(client.get("/proposals/"))  # the nav
+    waiting = _text(client.get("/proposals/assignments"))
+    assert f"/proposals/{pid}/assign" in waiting
     resp = client.post(f"/proposals/{pid}/assign", data={})
     assert resp.status_code == 400
     assert _field_error(_text(resp), "agencies")
@@ -369,3 +452,83 @@ def test_assign_form_requires_an_agency(app, client, login, cast, req):
     resp = client.post(f"/proposals/{pid}/assign", data={"agencies": [cast.agency.id]})
     assert resp.status_code == 302
     assert db.session.get(Proposal, pid).response_due_at is not None
+
+
+def _figures(html: str) -> dict[str, int]:
+    """The statistics page's figures, by their ``data-figure`` names."""
+    return {
+        name: int(value.replace(",", ""))
+        for name, value in re.findall(r'data-figure="([^"]+)">([\d,]+)<', html)
+    }
+
+
+def test_statistics_page_and_api_give_the_same_figures(app, client, cast, req):
+    freeze(app, T0)
+    fixtures.make_draft(cast)  # private work: counted nowhere
+    make_in_review(cast)
+    make_endorsing(cast)  # its 60 days run out before we look: lapsed on read
+    make_established(app, cast)  # assigned, answer due after we look
+    make_established(app, cast, now=T0 - 80 * DAY)  # assigned, answer overdue
+    answered = make_established(app, cast, now=T0 - 40 * DAY)
+    with unit():
+        operations.save_response(
+            cast.get("staff"), answered, "答", fixtures.full_points(answered), True, T0 - 30 * DAY
+        )
+    make_consultation(cast, days=10)  # closed on read
+    db.session.remove()
+    freeze(app, T0 + 61 * DAY)
+
+    page = _figures(_text(client.get("/statistics")))
+    api = client.get("/api/v1/statistics").get_json()
+    expected_proposals = {"in_review": 1, "lapsed": 1, "established": 2, "responded": 1}
+    assert api["proposals_by_status"] == expected_proposals
+    assert api["consultations_by_status"] == {"closed": 1}
+    assert (api["endorsements"], api["responses_overdue"], api["responses_published"]) == (6, 1, 1)
+    from_page = {
+        "proposals": {k.split(".")[1]: n for k, n in page.items() if k.startswith("proposals.")},
+        "consultations": {
+            k.split(".")[1]: n for k, n in page.items() if k.startswith("consultations.")
+        },
+    }
+    assert from_page["proposals"] == api["proposals_by_status"]
+    assert from_page["consultations"] == api["consultations_by_status"]
+    assert page["endorsements"] == api["endorsements"]
+    assert page["overdue"] == api["responses_overdue"]
+
+
+def test_mail_queued_by_a_refused_request_is_never_sent(app, client, login, cast, req):
+    from participate.models import MailMessage, Notification, NotificationKind
+
+    freeze(app, T0)
+    c = make_consultation(cast, days=10)
+    with unit():
+        operations.follow(cast.get("citizen"), c, T0)
+    cid, measures = c.id, [m.id for m in c.measures]
+    db.session.remove()
+    freeze(app, T0 + 11 * DAY)  # closed on read; the sweep has not stored it
+    login(client, cast.staff)
+    # Publishing with nothing filled in: the operation first stores the closing (which
+    # notifies the followers and queues their mail), then refuses the incomplete answer.
+    resp = client.post(f"/proposals/{cid}/response", data={"overall": "", "publish": "1"})
+    assert resp.status_code == 400
+    html = _text(resp)
+    assert _field_error(html, "overall") and _field_error(html, f"decision_{measures[0]}")
+
+    def mailed() -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(MailMessage)
+            .where(MailMessage.recipient == cast.citizen.email)
+        )
+
+    # The refusal undid the closing, its notifications and the mail queued with them.
+    db.session.remove()
+    assert db.session.get(Proposal, cid).status == S.OPEN
+    assert not db.session.scalars(
+        select(Notification).where(Notification.kind == NotificationKind.CLOSED)
+    ).all()
+    assert mailed() == 0
+    # The sweep stores the closing later: that mail is sent, once.
+    with unit():
+        assert operations.sweep(T0 + 11 * DAY) == 1
+    assert mailed() == 1

@@ -17,8 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from participate import policy
 from participate import search as engine
@@ -31,14 +30,13 @@ from participate.models import (
     Agency,
     AgencyResponse,
     Discussion,
-    Endorsement,
     Proposal,
     ProposalKind,
     ProposalStatus,
     Statement,
-    Vote,
 )
-from participate.models import proposals as pm
+from participate.proposals import queries
+from participate.proposals.lifecycle import effective_status, response_clock
 from participate.timeutil import aware, utcnow
 
 bp = Blueprint("v1", __name__, url_prefix="/api/v1")
@@ -217,8 +215,6 @@ def agency_dict(a: Agency) -> dict[str, Any]:
 
 
 def _clock(p: Proposal, now: datetime) -> dict[str, Any] | None:
-    from participate.proposals.rules import response_clock
-
     c = response_clock(p, now)
     if c is None:
         return None
@@ -248,8 +244,6 @@ def _statement_counts(proposal_ids: list[int]) -> dict[int, int]:
 
 
 def proposal_dict(p: Proposal, now: datetime, statement_count: int = 0) -> dict[str, Any]:
-    from participate.proposals.rules import effective_status
-
     threshold = current_app.config.get("ENDORSEMENT_THRESHOLD")
     return {
         "id": p.id,
@@ -362,40 +356,17 @@ def agency(agency_id: int) -> Response:
     return _json(agency_dict(found), s.Agency())
 
 
-def _agency_clause(agency_id: int) -> Any:
-    proposed = select(pm.proposal_proposed_agency.c.proposal_id).where(
-        pm.proposal_proposed_agency.c.agency_id == agency_id
-    )
-    responsible = select(pm.proposal_responsible_agency.c.proposal_id).where(
-        pm.proposal_responsible_agency.c.agency_id == agency_id
-    )
-    return or_(
-        Proposal.id.in_(proposed),
-        Proposal.id.in_(responsible),
-        Proposal.owner_agency_id == agency_id,
-    )
-
-
 def _proposal_list(kind: ProposalKind | None, a: dict[str, Any], endpoint: str) -> Response:
-    from participate.proposals.rules import status_clause
-
+    """The public list with the site's filters (one query in proposals.queries), newest
+    created first."""
     now = utcnow()
-    q = (
-        select(Proposal)
-        .where(policy.public_clause())
-        .options(
-            selectinload(Proposal.measures),
-            selectinload(Proposal.proposed_agencies),
-            selectinload(Proposal.responsible_agencies),
-        )
+    filters = queries.ListFilter(
+        status=ProposalStatus(a["status"]) if a.get("status") else None,
+        kind=kind,
+        agency_id=a.get("agency"),
+        sort="created",
     )
-    if kind is not None:
-        q = q.where(Proposal.kind == kind)
-    if a.get("status"):
-        q = q.where(status_clause(ProposalStatus(a["status"]), now))
-    if a.get("agency"):
-        q = q.where(_agency_clause(a["agency"]))
-    q = q.order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    q = queries.with_details(queries.public_list(filters, now))
     items, meta, pages = _paginate(q, a["page"], a["per_page"])
     counts = _statement_counts([p.id for p in items])
     links = _page_links(endpoint, a["page"], pages)
@@ -533,34 +504,20 @@ def analysis(proposal_id: int) -> Response:
 @bp.get("/statistics")
 @operation("Platform statistics", tags=["meta"], response=s.Statistics)
 def statistics() -> Response:
-    from participate.models import ContentStatus
-    from participate.proposals.rules import effective_status
-
+    """The figures of the site's statistics page (their meanings are documented in
+    :func:`participate.proposals.queries.statistics`)."""
     now = utcnow()
-    by_status: dict[str, dict[str, int]] = {"proposal": {}, "consultation": {}}
-    overdue = 0
-    for p in db.session.scalars(select(Proposal).where(policy.public_clause())):
-        st = effective_status(p, now).value
-        bucket = by_status[p.kind.value]
-        bucket[st] = bucket.get(st, 0) + 1
-        clock = _clock(p, now)
-        if clock and clock["overdue"]:
-            overdue += 1
-    visible = Statement.status == ContentStatus.VISIBLE
+    st = queries.statistics(now)
     payload = {
-        "proposals_by_status": by_status["proposal"],
-        "consultations_by_status": by_status["consultation"],
-        "endorsements": db.session.scalar(select(func.count(Endorsement.id))) or 0,
-        "statements": db.session.scalar(select(func.count(Statement.id)).where(visible)) or 0,
-        "votes": db.session.scalar(select(func.count(Vote.id))) or 0,
-        "participants": db.session.scalar(select(func.count(func.distinct(Vote.participant_id))))
-        or 0,
-        "responses_published": db.session.scalar(
-            select(func.count(AgencyResponse.id)).where(AgencyResponse.published_at.is_not(None))
-        )
-        or 0,
-        "responses_overdue": overdue,
-        "agencies": db.session.scalar(select(func.count(Agency.id))) or 0,
+        "proposals_by_status": st.proposals_by_status,
+        "consultations_by_status": st.consultations_by_status,
+        "endorsements": st.endorsements,
+        "statements": st.statements,
+        "votes": st.votes,
+        "participants": st.participants,
+        "responses_published": st.responses_published,
+        "responses_overdue": st.overdue,
+        "agencies": st.agencies,
         "generated_at": now.replace(second=0, microsecond=0),
     }
     return _json(payload, s.Statistics())

@@ -2,8 +2,8 @@
 response clocks, extensions, official point-by-point responses, follows and notifications.
 
 Owned by the proposals area; the discussion area only reads ``Proposal`` and asks
-:func:`participate.proposals.rules.discussion_is_open` whether writes are allowed.
-Status changes happen only in :func:`participate.proposals.rules.transition`.
+:func:`participate.proposals.lifecycle.discussion_is_open` whether writes are allowed.
+Status changes happen only in :func:`participate.proposals.lifecycle.transition`.
 """
 
 from __future__ import annotations

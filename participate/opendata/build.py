@@ -150,7 +150,10 @@ def _is_imported(discussion_id: int) -> bool:
 
 
 def build(target: Path | None = None) -> dict[str, Any]:
-    """Build every dump into a new folder, swap it in and return the manifest."""
+    """Build every dump into a new folder, swap it in and return the manifest.
+
+    Reads only: it writes files, never rows, so it neither commits nor rolls back; the job
+    or command around it ends the (read) transaction."""
     from participate.discussion.polis import export_polis
     from participate.models import (
         AgencyResponse,
@@ -159,7 +162,7 @@ def build(target: Path | None = None) -> dict[str, Any]:
         Statement,
         Vote,
     )
-    from participate.proposals.rules import effective_status
+    from participate.proposals.lifecycle import effective_status
 
     target = target or dumps_dir()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -400,7 +403,6 @@ def build(target: Path | None = None) -> dict[str, Any]:
     work.rename(target)
     if old.exists():
         shutil.rmtree(old)
-    db.session.rollback()  # the exporter may have created nothing worth keeping
     return manifest
 
 

@@ -626,5 +626,5 @@ def seed_demo(echo: Callable[[str], None]) -> None:
         db.session.add(r)
         _discussion(c)
         made += 1
-    db.session.commit()
+    db.session.flush()  # the caller's unit of work commits (``flask seed-demo``: seed_all)
     echo(f"proposals: {made} demo proposals and consultations added")

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participate.auth.forms import strip
-from participate.models import Decision, RejectionReason
+from participate.models import Decision
 
 MAX_POINTS = 10
 MAX_POINT_LENGTH = 500
@@ -111,47 +110,6 @@ class ProposalForm(FlaskForm):
     submit = SubmitField(_l("Submit for review"))
 
 
-class ReviewForm(FlaskForm):
-    decision = RadioField(
-        _l("Decision"),
-        choices=[
-            SelectChoice("accept", _l("Accept for endorsement")),
-            SelectChoice("changes", _l("Ask the author for changes")),
-            SelectChoice("reject", _l("Reject")),
-        ],
-        validators=[DataRequired(_l("Choose a decision."))],
-    )
-    reason = SelectField(
-        _l("Reason for rejection"),
-        choices=[],
-        validators=[Optional()],
-    )
-    message = TextAreaField(
-        _l("Message to the author"),
-        filters=[strip],
-        validators=[Length(max=2000, message=_l("Use at most 2,000 characters."))],
-    )
-    submit = SubmitField(_l("Record decision"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from participate.proposals.rules import REJECTION_LABELS
-
-        self.reason.choices = [SelectChoice("", _l("Choose a reason"))] + [
-            SelectChoice(r.value, label) for r, label in REJECTION_LABELS.items()
-        ]
-
-    def validate_reason(self, field: Any) -> None:
-        if self.decision.data == "reject":
-            valid = {r.value for r in RejectionReason}
-            if field.data not in valid:
-                raise ValidationError(_l("Choose one of the published reasons."))
-
-    def validate_message(self, field: Any) -> None:
-        if self.decision.data == "changes" and not field.data:
-            raise ValidationError(_l("Tell the author what to change."))
-
-
 class AssignForm(FlaskForm):
     agencies = SelectMultipleField(
         _l("Responsible agencies"),
@@ -177,7 +135,7 @@ class ExtendForm(FlaskForm):
 
 
 def decision_choices() -> list[SelectChoice]:
-    from participate.proposals.rules import DECISION_LABELS
+    from participate.proposals.lifecycle import DECISION_LABELS
 
     return [SelectChoice("", _l("Choose a decision"))] + [
         SelectChoice(d.value, lbl) for d, lbl in DECISION_LABELS.items()

@@ -3,7 +3,7 @@
 - :func:`transition` is the only place a status changes; ``ALLOWED`` lists every edge.
 - Time-based states (a lapsed endorsement, a closed consultation) are computed on read by
   :func:`effective_status`, so pages are right even when the periodic task has not run;
-  ``operations.sync_status`` stores them.
+  the sweep (``operations.sweep``, a periodic job) stores them.
 - Deadlines and the response clock are computed here and nowhere else.
 
 Plain functions on the models and the config: the policy, the operations, the views, the
@@ -106,20 +106,31 @@ def cfg(name: str) -> Any:
     return current_app.config[name]
 
 
+def status_after_deadline(status: ProposalStatus, expired: bool) -> ProposalStatus:
+    """The effective status of a stored ``status`` once its deadline has (or has not)
+    passed: an endorsement period lapses, a consultation closes."""
+    if expired and status == S.ENDORSING:
+        return S.LAPSED
+    if expired and status == S.OPEN:
+        return S.CLOSED
+    return status
+
+
 def effective_status(proposal: Proposal, now: datetime | None = None) -> ProposalStatus:
     """The status as it is at ``now``, even if the periodic task has not stored it yet."""
     now = _at(now)
     deadline = aware(proposal.deadline)
-    if proposal.status == S.ENDORSING and deadline is not None and now > deadline:
-        return S.LAPSED
-    if proposal.status == S.OPEN and deadline is not None and now > deadline:
-        return S.CLOSED
-    return proposal.status
+    return status_after_deadline(proposal.status, deadline is not None and now > deadline)
+
+
+def expired_clause(now: datetime) -> Any:
+    """SQL: the proposal's deadline (endorsement or consultation) has passed at ``now``."""
+    return and_(Proposal.deadline.is_not(None), Proposal.deadline < now)
 
 
 def status_clause(status: ProposalStatus, now: datetime) -> Any:
     """SQL condition matching proposals whose *effective* status is ``status``."""
-    expired = and_(Proposal.deadline.is_not(None), Proposal.deadline < now)
+    expired = expired_clause(now)
     if status == S.ENDORSING:
         return and_(Proposal.status == S.ENDORSING, ~expired)
     if status == S.LAPSED:

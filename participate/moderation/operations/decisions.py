@@ -31,7 +31,7 @@ from participate.moderation.operations.common import (
 from participate.moderation.operations.suspensions import suspend_account
 
 # The proposals area's review operations, as named today (-> proposals.operations).
-from participate.proposals import rules as proposal_operations
+from participate.proposals import operations as proposal_operations
 from participate.timeutil import utcnow
 
 DECISIONS = ("hide", "restore", "reject", "dismiss", "approve", "request_edit", "suspend")

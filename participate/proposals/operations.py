@@ -1,13 +1,16 @@
-"""Proposal lifecycle rules as plain functions (owned by the proposals area).
+"""What people do with proposals and consultations: one function per action.
 
-- Named permission predicates (``can_endorse(user, proposal, now)``...) that views call to
-  decide what to show, and that every action function calls again before writing.
-- One function per user action (submit, accept, endorse, extend, publish a response...):
-  it checks the rule, writes in one transaction, records the audit entry and commits.
-- :func:`transition` is the only place a status changes; ``ALLOWED`` lists every edge.
-- Time-based states (a lapsed endorsement, a closed consultation) are computed on read by
-  :func:`effective_status`, so pages are right even when the periodic task has not run;
-  :func:`sync_status` persists them (the task, and every write that touches a proposal).
+Each operation, in this order: asks :mod:`participate.policy` (a "no" becomes a
+:class:`~participate.errors.RuleError` with the message the person sees), writes, flushes,
+records the audit entry (status changes through :func:`lifecycle.transition`, which audits
+them) and queues its side effects (notification mail) in :mod:`participate.outbox`. None of
+them commits or rolls back: the request, the job or the CLI command around it does
+(:mod:`participate.boundary`), so the site, the API, moderation's queue decision and the
+jobs all call the same functions and compose them in one transaction.
+
+Time-based states (a lapsed endorsement, a closed consultation) are computed on read by
+:func:`lifecycle.effective_status`; :func:`sweep` stores them (the periodic job), and an
+operation that must move a status on from there stores it first (:func:`_store_due_status`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from participate import audit
+from participate import audit, policy
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -40,72 +43,39 @@ from participate.models import (
     ResponsePoint,
     User,
 )
-from participate.policy import (  # noqa: F401 - re-exported for callers
-    can_assign_agencies,
-    can_close_consultation,
-    can_edit,
-    can_endorse,
-    can_extend,
-    can_follow,
-    can_open_consultation,
-    can_propose,
-    can_respond,
-    can_review,
-    can_submit,
-    is_active,
-)
-from participate.proposals.lifecycle import (  # noqa: F401 - re-exported for callers
-    ALLOWED,
-    DECISION_LABELS,
+from participate.moderation.queue import open_proposal_review
+from participate.proposals.lifecycle import (
     MAX_MEASURES,
-    OPEN_FOR_DISCUSSION,
-    PUBLIC_STATUSES,
-    REJECTION_LABELS,
-    STATUS_LABELS,
-    Clock,
     P,
     S,
     _at,
     cfg,
-    discussion_is_open,
     effective_status,
     in_election_freeze,
-    reaction_window_end,
-    response_clock,
-    status_clause,
     transition,
 )
-from participate.timeutil import (
-    aware,
-    deadline_after,
-    end_of_taipei_day,
-    taipei_today,
-    utcnow,
-)
-
-
-def sync_status(proposal: Proposal, now: datetime | None = None) -> bool:
-    """Store a time-based change that is due (lapse, close) and notify followers.
-
-    Returns whether something changed; the caller commits.
-    """
-    now = _at(now)
-    due = effective_status(proposal, now)
-    if due == proposal.status:
-        return False
-    deadline = aware(proposal.deadline)
-    transition(proposal, due, None, deadline or now, via="deadline")
-    kind = NotificationKind.LAPSED if due == S.LAPSED else NotificationKind.CLOSED
-    notify_followers(proposal, kind, now)
-    return True
-
-
-# --------------------------------------------------------------------------- predicates
+from participate.proposals.notifications import notify_followers, notify_user
+from participate.timeutil import aware, deadline_after, end_of_taipei_day, taipei_today, utcnow
 
 
 def _require(ok: bool, message: str | None = None, status: int = 403) -> None:
     if not ok:
         raise RuleError(message or _("You do not have permission to do that."), status=status)
+
+
+def _store_due_status(proposal: Proposal, now: datetime) -> bool:
+    """Store a time-based change that is due (lapse, close) and notify the followers.
+
+    Pages already show it (the status is computed on read); storing it lets the next
+    transition start from the right state. Returns whether something changed.
+    """
+    due = effective_status(proposal, now)
+    if due == proposal.status:
+        return False
+    transition(proposal, due, None, aware(proposal.deadline) or now, via="deadline")
+    kind = NotificationKind.LAPSED if due == S.LAPSED else NotificationKind.CLOSED
+    notify_followers(proposal, kind, now)
+    return True
 
 
 # --------------------------------------------------------------------------- content
@@ -172,16 +142,25 @@ def _apply(proposal: Proposal, data: ProposalInput) -> None:
     _set_measures(proposal, data.measures)
 
 
+def _send_to_review(author: User, proposal: Proposal, now: datetime) -> None:
+    """Into review, and into the moderation queue (the one place proposals are reviewed)."""
+    transition(proposal, S.IN_REVIEW, author, now)
+    db.session.flush()
+    open_proposal_review(proposal, now)
+
+
+def _freeze_refusal() -> RuleError:
+    return RuleError(_("No new proposals during the election freeze."), status=409)
+
+
 def create_proposal(
     author: User, data: ProposalInput, submit: bool, now: datetime | None = None
 ) -> Proposal:
     """A citizen writes a proposal: saved as a draft, or sent straight to review."""
     now = _at(now)
-    _require(is_active(author, now) and author.is_verified, _("Confirm your email address first."))
-    if submit:
-        _require(
-            not in_election_freeze(now), _("No new proposals during the election freeze."), 409
-        )
+    _require(policy.is_verified(author, now), _("Confirm your email address first."))
+    if submit and not policy.can_propose(author, now):
+        raise _freeze_refusal()
     proposal = Proposal(kind=P.PROPOSAL, status=S.DRAFT, author_id=author.id, created_at=now)
     db.session.add(proposal)
     _apply(proposal, data)
@@ -189,8 +168,7 @@ def create_proposal(
     audit.record(author, "proposal.create", "proposal", proposal.id)
     _follow(author.id, proposal.id)
     if submit:
-        transition(proposal, S.IN_REVIEW, author, now)
-    _commit()
+        _send_to_review(author, proposal, now)
     return proposal
 
 
@@ -199,37 +177,32 @@ def update_proposal(
 ) -> Proposal:
     """The author edits a draft or a proposal sent back for changes, and may resubmit."""
     now = _at(now)
-    _require(can_edit(author, proposal, now))
-    if submit:
-        _require(
-            can_submit(author, proposal, now),
-            _("No new proposals during the election freeze."),
-            409,
-        )
+    _require(policy.can_edit(author, proposal, now))
+    if submit and not policy.can_submit(author, proposal, now):
+        raise _freeze_refusal()
     _apply(proposal, data)
+    db.session.flush()
     audit.record(author, "proposal.edit", "proposal", proposal.id)
     if submit:
-        transition(proposal, S.IN_REVIEW, author, now)
-    _commit()
+        _send_to_review(author, proposal, now)
     return proposal
 
 
 def submit_proposal(author: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """The author sends a draft (or a proposal sent back) to the moderators."""
     now = _at(now)
-    _require(can_edit(author, proposal, now))
-    _require(
-        can_submit(author, proposal, now), _("No new proposals during the election freeze."), 409
-    )
-    transition(proposal, S.IN_REVIEW, author, now)
-    _commit()
+    _require(policy.can_edit(author, proposal, now))
+    if not policy.can_submit(author, proposal, now):
+        raise _freeze_refusal()
+    _send_to_review(author, proposal, now)
 
 
 # --------------------------------------------------------------------------- review
 
 
 def _require_moderator(user: Any, proposal: Proposal, now: datetime) -> None:
-    """Moderators only; a wrong state is left to :func:`transition` (409, not 403)."""
-    _require(is_active(user, now) and user.is_moderator and proposal.kind == P.PROPOSAL)
+    """Moderators only (403); a wrong state is left to :func:`transition` (409)."""
+    _require(policy.is_moderator(user, now) and proposal.kind == P.PROPOSAL)
 
 
 def _open_discussion(proposal: Proposal) -> None:
@@ -239,18 +212,21 @@ def _open_discussion(proposal: Proposal) -> None:
 
 
 def accept_proposal(moderator: User, proposal: Proposal, now: datetime | None = None) -> None:
-    """Open the proposal for endorsement; the deadline starts now and its discussion opens."""
+    """Open the proposal for endorsement; the deadline starts now and its discussion opens.
+
+    Moderation's queue decision calls this (and resolves its queue item itself)."""
     now = _at(now)
     _require_moderator(moderator, proposal, now)
     transition(proposal, S.ENDORSING, moderator, now)
     _open_discussion(proposal)
+    db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.ACCEPTED, now)
-    _commit()
 
 
 def request_changes(
     moderator: User, proposal: Proposal, message: str, now: datetime | None = None
 ) -> None:
+    """Send the proposal back to its author with what to change."""
     now = _at(now)
     _require_moderator(moderator, proposal, now)
     message = (message or "").strip()
@@ -258,8 +234,8 @@ def request_changes(
         raise RuleError(_("Tell the author what to change."), field="message")
     transition(proposal, S.CHANGES_REQUESTED, moderator, now)
     proposal.review_message = message
+    db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.CHANGES_REQUESTED, now)
-    _commit()
 
 
 def reject_proposal(
@@ -279,8 +255,8 @@ def reject_proposal(
     transition(proposal, S.REJECTED, moderator, now, reason=reason.value)
     proposal.rejection_reason = reason
     proposal.review_message = (message or "").strip() or None
+    db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.REJECTED, now)
-    _commit()
 
 
 # --------------------------------------------------------------------------- endorsement
@@ -293,7 +269,7 @@ class EndorseResult:
 
 
 def _lock_proposal(proposal_id: int) -> Proposal:
-    """Lock the proposal row for the rest of the transaction and reload it.
+    """Lock the proposal row until the transaction ends and reload it.
 
     PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op UPDATE makes
     this transaction the single writer (the database write lock) before we read the count.
@@ -316,33 +292,49 @@ def _lock_proposal(proposal_id: int) -> Proposal:
     return found
 
 
+def _endorse_refusal(user: Any, proposal: Proposal, now: datetime) -> RuleError:
+    """Why :func:`policy.can_endorse` said no, in the words the person needs."""
+    if in_election_freeze(now):
+        return RuleError(_("Endorsements are paused during the election freeze."), status=409)
+    if not getattr(user, "is_verified", False):
+        return RuleError(_("Confirm your email address before endorsing."), status=403)
+    if proposal.status == S.ENDORSING and effective_status(proposal, now) == S.LAPSED:
+        return RuleError(_("The endorsement period has ended."), status=409)
+    if proposal.status != S.ENDORSING:
+        return RuleError(_("This proposal is not open for endorsement."), status=409)
+    return RuleError(_("You do not have permission to do that."), status=403)
+
+
+def _already_endorsed() -> RuleError:
+    return RuleError(_("You have already endorsed this proposal."), status=409)
+
+
 def endorse(user: User, proposal_id: int, now: datetime | None = None) -> EndorseResult:
     """One endorsement per verified account, never withdrawn; at the threshold the
-    proposal is established in the same transaction. The row lock keeps the count exact
-    under concurrent requests; the unique constraint is the second wall."""
+    proposal is established in the same transaction.
+
+    The proposal row stays locked until the request commits, so concurrent endorsements
+    queue up and the count stays exact; the unique key (user, proposal) is the second wall,
+    checked inside a savepoint so losing that race is a plain 409. An endorsement after the
+    deadline is refused without storing the lapse: the sweep stores it.
+    """
     now = _at(now)
     proposal = _lock_proposal(proposal_id)
-    if sync_status(proposal, now):
-        _commit()
-        raise RuleError(_("The endorsement period has ended."), status=409)
-    if not can_endorse(user, proposal, now):
-        db.session.rollback()
-        if in_election_freeze(now):
-            raise RuleError(_("Endorsements are paused during the election freeze."), status=409)
-        if not getattr(user, "is_verified", False):
-            raise RuleError(_("Confirm your email address before endorsing."), status=403)
-        if proposal.status != S.ENDORSING:
-            raise RuleError(_("This proposal is not open for endorsement."), status=409)
-        raise RuleError(_("You do not have permission to do that."), status=403)
+    if not policy.can_endorse(user, proposal, now):
+        raise _endorse_refusal(user, proposal, now)
     already = db.session.scalar(
         select(Endorsement.id).where(
             Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
         )
     )
     if already is not None:
-        db.session.rollback()
-        raise RuleError(_("You have already endorsed this proposal."), status=409)
+        raise _already_endorsed()
     db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id, created_at=now))
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise _already_endorsed() from exc
     proposal.endorsement_count = (proposal.endorsement_count or 0) + 1
     _follow(user.id, proposal.id)
     established = False
@@ -350,139 +342,55 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
         transition(proposal, S.ESTABLISHED, None, now, count=proposal.endorsement_count)
         notify_followers(proposal, NotificationKind.ESTABLISHED, now)
         established = True
-    try:
-        _commit()
-    except IntegrityError as exc:  # a second wall; the lock should make this unreachable
-        db.session.rollback()
-        raise RuleError(_("You have already endorsed this proposal."), status=409) from exc
+    db.session.flush()
     return EndorseResult(count=proposal.endorsement_count, established=established)
-
-
-def has_endorsed(user: Any, proposal: Proposal) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(Endorsement.id).where(
-                Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
-            )
-        )
-        is not None
-    )
 
 
 # --------------------------------------------------------------------------- follow
 
 
 def _follow(user_id: int, proposal_id: int) -> None:
-    exists = db.session.scalar(
-        select(Follow.id).where(Follow.proposal_id == proposal_id, Follow.user_id == user_id)
-    )
-    if exists is None:
-        db.session.add(Follow(proposal_id=proposal_id, user_id=user_id))
-
-
-def is_following(user: Any, proposal: Proposal) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(Follow.id).where(Follow.proposal_id == proposal.id, Follow.user_id == user.id)
-        )
-        is not None
+    """Follow once. ``INSERT ... ON CONFLICT DO NOTHING``: following twice at the same
+    moment keeps the first, and the unique key's refusal never undoes the caller's other
+    writes (no savepoint needed, which SQLite's driver would commit on release when it is
+    the first write of the transaction)."""
+    table = Follow.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(table)
+        .values(proposal_id=proposal_id, user_id=user_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[table.c.proposal_id, table.c.user_id])
     )
 
 
 def follow(user: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """Be notified of what happens to a public proposal."""
     now = _at(now)
-    _require(can_follow(user, proposal, now))
+    _require(policy.can_follow(user, proposal, now))
     _follow(user.id, proposal.id)
-    try:
-        _commit()
-    except IntegrityError:  # followed twice at once: the first one stands
-        db.session.rollback()
 
 
 def unfollow(user: User, proposal: Proposal) -> None:
+    """Stop the notifications (allowed whatever the account's state: it only stops mail)."""
+    _require(policy.is_authenticated(user))
     db.session.execute(
         Follow.__table__.delete().where(
             Follow.proposal_id == proposal.id, Follow.user_id == user.id
         )
     )
-    _commit()
-
-
-# --------------------------------------------------------------------------- notifications
-
-
-def notify_user(
-    user_id: int | None, proposal: Proposal, kind: NotificationKind, now: datetime, **detail: Any
-) -> None:
-    if user_id is None:
-        return
-    db.session.add(
-        Notification(
-            user_id=user_id, proposal_id=proposal.id, kind=kind, created_at=now, detail=detail
-        )
-    )
-    _queue_delivery()
-
-
-def notify_followers(
-    proposal: Proposal, kind: NotificationKind, now: datetime, **detail: Any
-) -> None:
-    """One in-app notification per follower, inserted in bulk inside the caller's
-    transaction; mail goes out after the commit (see :mod:`participate.proposals.tasks`)."""
-    db.session.flush()
-    db.session.execute(
-        insert(Notification).from_select(
-            ["user_id", "proposal_id", "kind", "detail", "created_at"],
-            select(
-                Follow.user_id,
-                Follow.proposal_id,
-                db.literal(kind.value),
-                db.literal(detail, type_=Notification.__table__.c.detail.type),
-                db.literal(now, type_=Notification.__table__.c.created_at.type),
-            ).where(Follow.proposal_id == proposal.id),
-        )
-    )
-    _queue_delivery()
-
-
-def _queue_delivery() -> None:
-    """Remember that mail is due; :func:`_commit` hands it to the queue after the commit."""
-    db.session.info["proposals_mail_due"] = True
-
-
-def _commit() -> None:
-    """Commit, then (never before: the job must see the rows) queue the notification mail."""
-    db.session.commit()
-    if db.session.info.pop("proposals_mail_due", False):
-        from participate.proposals.tasks import deliver_notifications
-
-        deliver_notifications()
-
-
-def unread_count(user: Any) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
 
 
 def mark_all_read(user: User, now: datetime | None = None) -> None:
+    """Clear the bell: every unread notification of ``user`` is read now."""
+    _require(policy.is_authenticated(user))
     db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
+        .values(read_at=_at(now))
     )
-    _commit()
 
 
 # --------------------------------------------------------------------------- response
@@ -493,7 +401,7 @@ def assign_agencies(
 ) -> None:
     """Confirm who answers; the first confirmation starts the response clock."""
     now = _at(now)
-    _require(can_assign_agencies(moderator, proposal, now))
+    _require(policy.can_assign_agencies(moderator, proposal, now))
     agencies = _agencies(agency_ids)
     if not agencies:
         raise RuleError(_("Choose at least one agency."), field="agencies")
@@ -502,6 +410,7 @@ def assign_agencies(
     if first:
         proposal.response_started_at = now
         proposal.response_due_at = deadline_after(now, cfg("RESPONSE_DAYS"))
+    db.session.flush()
     audit.record(
         moderator,
         "proposal.assign",
@@ -512,7 +421,6 @@ def assign_agencies(
     )
     if first:
         notify_followers(proposal, NotificationKind.ASSIGNED, now)
-    _commit()
 
 
 def extend_response(
@@ -520,7 +428,7 @@ def extend_response(
 ) -> ResponseExtension:
     """Move the response deadline later, publicly, with a reason (any number of times)."""
     now = _at(now)
-    _require(can_extend(staff, proposal, now))
+    _require(policy.can_extend(staff, proposal, now))
     reason = (reason or "").strip()
     if not reason:
         raise RuleError(_("Give the reason for the extension."), field="reason")
@@ -553,7 +461,6 @@ def extend_response(
         new=new_due_at.isoformat(),
     )
     notify_followers(proposal, NotificationKind.EXTENDED, now, due=new_due.isoformat())
-    _commit()
     return ext
 
 
@@ -569,6 +476,33 @@ class PointInput:
     linked_statement_ids: Sequence[Any] | None = None
 
 
+def _point_errors(
+    proposal: Proposal, by_measure: dict[int, PointInput], overall: str, publish: bool
+) -> tuple[dict[str, str], dict[int, list[int]]]:
+    """Field errors of a response, and the cleaned statement links per measure."""
+    from participate.reports.linkup import clean_linked_ids
+
+    errors: dict[str, str] = {}
+    links: dict[int, list[int]] = {}
+    for mid, point in by_measure.items():
+        if point.linked_statement_ids is None:
+            continue
+        try:
+            links[mid] = clean_linked_ids(proposal, point.linked_statement_ids)
+        except RuleError as exc:
+            errors[f"linked_{mid}"] = exc.message
+    if publish:
+        if not (overall or "").strip():
+            errors["overall"] = _("Write the overall answer.")
+        for measure in proposal.measures:
+            point = by_measure.get(measure.id)
+            if point is None or not point.decision:
+                errors[f"decision_{measure.id}"] = _("Choose a decision for this point.")
+            if point is None or not point.reasoning.strip():
+                errors[f"reasoning_{measure.id}"] = _("Explain the decision.")
+    return errors, links
+
+
 def save_response(
     staff: User,
     proposal: Proposal,
@@ -582,34 +516,15 @@ def save_response(
     Publishing needs the overall answer and, for every measure, a decision and reasoning.
     Each point may name the discussion statements it answers (checked by the report area:
     visible statements of this proposal's discussion). Problems come back as field errors
-    (``linked_<measure id>`` for the statements) and nothing is written.
+    (``linked_<measure id>`` for the statements) and the request writes nothing: not even
+    the closing of the consultation stored first (the sweep stores it later).
     """
-    from participate.reports.linkup import clean_linked_ids
-
     now = _at(now)
-    if sync_status(proposal, now):
-        _commit()
-    _require(can_respond(staff, proposal, now))
-    measures = {m.id: m for m in proposal.measures}
+    _store_due_status(proposal, now)
+    _require(policy.can_respond(staff, proposal, now))
+    measures = {m.id for m in proposal.measures}
     by_measure = {p.measure_id: p for p in points if p.measure_id in measures}
-    errors: dict[str, str] = {}
-    links: dict[int, list[int]] = {}
-    for mid, point in by_measure.items():
-        if point.linked_statement_ids is None:
-            continue
-        try:
-            links[mid] = clean_linked_ids(proposal, point.linked_statement_ids)
-        except RuleError as exc:
-            errors[f"linked_{mid}"] = exc.message
-    if publish:
-        if not (overall or "").strip():
-            errors["overall"] = _("Write the overall answer.")
-        for mid in measures:
-            point = by_measure.get(mid)
-            if point is None or not point.decision:
-                errors[f"decision_{mid}"] = _("Choose a decision for this point.")
-            if point is None or not point.reasoning.strip():
-                errors[f"reasoning_{mid}"] = _("Explain the decision.")
+    errors, links = _point_errors(proposal, by_measure, overall, publish)
     if errors:
         incomplete = any(not name.startswith("linked_") for name in errors)
         message = (
@@ -657,7 +572,6 @@ def save_response(
         response.published_at = now
         transition(proposal, S.RESPONDED, staff, now)
         notify_followers(proposal, NotificationKind.RESPONDED, now)
-    _commit()
     return response
 
 
@@ -678,9 +592,10 @@ class ConsultationInput:
 def open_consultation(
     staff: User, data: ConsultationInput, now: datetime | None = None
 ) -> Proposal:
-    """An agency opens a consultation: no review, no endorsement, straight to discussion."""
+    """An agency opens a consultation: no review, no endorsement, straight to discussion.
+    The opening agency owns it (and is the first agency responsible for it)."""
     now = _at(now)
-    _require(can_open_consultation(staff, now))
+    _require(policy.can_open_consultation(staff, now))
     if data.closes_on is None:
         deadline = deadline_after(now, cfg("CONSULTATION_DAYS"))
     else:
@@ -705,39 +620,37 @@ def open_consultation(
     _set_measures(proposal, data.questions)
     db.session.flush()
     proposal.responsible_agencies = [proposal.owner_agency] if proposal.owner_agency else []
-    audit.record(staff, "proposal.open", "proposal", proposal.id, kind="consultation")
     _open_discussion(proposal)
+    db.session.flush()
+    audit.record(staff, "proposal.open", "proposal", proposal.id, kind="consultation")
     _follow(staff.id, proposal.id)
-    _commit()
     return proposal
 
 
 def close_consultation(staff: User, proposal: Proposal, now: datetime | None = None) -> None:
     """Close a consultation before its closing date (the agency's choice, audited)."""
     now = _at(now)
-    _require(can_close_consultation(staff, proposal, now))
+    _require(policy.can_close_consultation(staff, proposal, now))
     transition(proposal, S.CLOSED, staff, now, via="early")
     notify_followers(proposal, NotificationKind.CLOSED, now)
-    _commit()
 
 
-# --------------------------------------------------------------------------- sweeps
+# --------------------------------------------------------------------------- the sweep
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Store every time-based change that is due; the periodic task calls this."""
+    """Store every time-based change that is due and notify the followers (the periodic
+    job and ``flask proposals sweep`` call this inside their unit of work)."""
     now = _at(now)
     due = db.session.scalars(
-        select(Proposal).where(
+        select(Proposal.id).where(
             Proposal.status.in_([S.ENDORSING, S.OPEN]),
             Proposal.deadline.is_not(None),
             Proposal.deadline < now,
         )
     ).all()
     changed = 0
-    for proposal in due:
-        proposal = _lock_proposal(proposal.id)
-        if sync_status(proposal, now):
+    for proposal_id in due:
+        if _store_due_status(_lock_proposal(proposal_id), now):
             changed += 1
-        _commit()
     return changed

@@ -1,0 +1,197 @@
+"""Pages where citizens act on proposals: write and edit one (with similar proposals shown
+first), submit it for review, endorse, follow. Parse the form, call the operation, show
+the result; a refusal comes back next to its field, or as a message, or as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from participate import policy
+from participate.errors import RuleError, error_response, wants_json
+from participate.extensions import limiter
+from participate.models import Proposal
+from participate.permissions import write_limit
+from participate.proposals import lifecycle, operations
+from participate.proposals.blueprint import (
+    agency_choices,
+    bp,
+    field_error,
+    now,
+    rule_error,
+    visible_proposal,
+)
+from participate.proposals.forms import ConfirmForm, ProposalForm, lines
+from participate.proposals.similar import similar_proposals
+from participate.templating import _taipei_date
+
+
+def _proposal_input(form: ProposalForm) -> operations.ProposalInput:
+    return operations.ProposalInput(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        problem=form.problem.data or "",
+        measures=lines(form.measures.data),
+        benefits=form.benefits.data or "",
+        evidence_links=lines(form.links.data),
+        agency_ids=list(form.agencies.data or []),
+    )
+
+
+def _proposal_form(obj: Proposal | None = None) -> ProposalForm:
+    form = ProposalForm()
+    form.agencies.choices = agency_choices()
+    if obj is not None and not form.is_submitted():
+        form.title.data = obj.title
+        form.summary.data = obj.summary
+        form.problem.data = obj.problem
+        form.measures.data = "\n".join(m.text for m in obj.measures)
+        form.benefits.data = obj.benefits
+        form.links.data = "\n".join(obj.evidence_links or [])
+        form.agencies.data = [a.id for a in obj.proposed_agencies]
+    return form
+
+
+def _sent_for_review(proposal: Proposal) -> None:
+    flash(
+        _(
+            "Your proposal was sent for review. The moderators aim to decide by %(date)s.",
+            date=_taipei_date(proposal.review_due_at),
+        ),
+        "success",
+    )
+
+
+def _write(proposal: Proposal | None) -> str | Response | tuple[str, int]:
+    at = now()
+    form = _proposal_form(proposal)
+    similar: list[Proposal] = []
+    title_for_similar = form.title.data or request.args.get("title", "")
+    if title_for_similar:
+        similar = similar_proposals(title_for_similar, exclude_id=proposal.id if proposal else None)
+    status_code = 200
+    if form.is_submitted() and not form.check.data:
+        if form.validate():
+            submit = bool(form.submit.data)
+            try:
+                if proposal is None:
+                    proposal = operations.create_proposal(
+                        current_user, _proposal_input(form), submit, at
+                    )
+                else:
+                    operations.update_proposal(
+                        current_user, proposal, _proposal_input(form), submit, at
+                    )
+            except RuleError as exc:
+                field_error(form, exc)
+                status_code = exc.status if exc.status != 409 else 400
+            else:
+                if submit:
+                    _sent_for_review(proposal)
+                else:
+                    flash(_("Your draft is saved."), "success")
+                return redirect(url_for("proposals.show", proposal_id=proposal.id))
+        else:
+            status_code = 400
+    return render_template(
+        "proposals/form.html",
+        form=form,
+        proposal=proposal,
+        similar=similar,
+        checked=bool(form.check.data),
+        freeze=lifecycle.in_election_freeze(at),
+        review_days=current_app.config["REVIEW_WORKING_DAYS"],
+        rejection_labels=lifecycle.REJECTION_LABELS,
+    ), status_code
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def new() -> Any:
+    if not current_user.is_verified:
+        return error_response(
+            403, "forbidden", _("Confirm your email address before writing a proposal.")
+        )
+    return _write(None)
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def edit(proposal_id: int) -> Any:
+    proposal = visible_proposal(proposal_id)
+    if not policy.can_edit(current_user, proposal, now()):
+        abort(403)
+    return _write(proposal)
+
+
+@bp.route("/proposals/<int:proposal_id>/submit", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def submit(proposal_id: int) -> Response:
+    proposal = visible_proposal(proposal_id)
+    back = url_for("proposals.show", proposal_id=proposal.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.submit_proposal(current_user, proposal, now())
+    except RuleError as exc:
+        return rule_error(exc, back)
+    _sent_for_review(proposal)
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------- endorse, follow
+
+
+@bp.route("/proposals/<int:proposal_id>/endorse", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def endorse(proposal_id: int) -> Response:
+    proposal = visible_proposal(proposal_id)
+    back = url_for("proposals.show", proposal_id=proposal.id)
+    try:
+        result = operations.endorse(current_user, proposal.id, now())
+    except RuleError as exc:
+        return rule_error(exc, back)
+    if wants_json():
+        return jsonify({"count": result.count, "established": result.established})
+    if result.established:
+        flash(_("Thank you! With your endorsement the proposal is established."), "success")
+    else:
+        flash(_("Thank you for your endorsement."), "success")
+    return redirect(back)
+
+
+@bp.route("/proposals/<int:proposal_id>/follow", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def follow(proposal_id: int) -> Response:
+    proposal = visible_proposal(proposal_id)
+    back = url_for("proposals.show", proposal_id=proposal.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("action") == "unfollow":
+            operations.unfollow(current_user, proposal)
+            flash(_("You no longer follow this proposal."), "success")
+        else:
+            operations.follow(current_user, proposal, now())
+            flash(_("You follow this proposal and will be notified of changes."), "success")
+    except RuleError as exc:
+        return rule_error(exc, back)
+    return redirect(back)
