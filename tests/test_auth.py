@@ -279,3 +279,22 @@ def test_role_and_agency_operations_ask_the_policy(app, make_user):
     with app.app_context():
         assert db.session.get(User, target.id).role == Role.CITIZEN
     assert _count(app, Agency) == 0 and _count(app, AuditLog) == 0
+
+
+def test_register_race_is_a_form_error_and_the_session_stays_usable(app, make_user, monkeypatch):
+    """Two registrations with one email at once: the second passes the lookup, then loses at
+    the unique key. Only its savepoint rolls back; the page can still read the database."""
+    import participate.auth.operations as operations
+    from participate.boundary import unit
+    from participate.errors import RuleError
+
+    make_user(email="race@example.tw")
+    monkeypatch.setattr(operations, "find_by_email", lambda _email: None)
+    with app.test_request_context():
+        with pytest.raises(RuleError) as lost, unit():
+            try:
+                operations.register_user("race@example.tw", "慢一步", GOOD["password"])
+            finally:
+                assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert (lost.value.field, lost.value.status) == ("email", 409)
+    assert _count(app, User) == 1 and _count(app, MailMessage) == 0
