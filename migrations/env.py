@@ -58,9 +58,9 @@ def run_online() -> None:
     with _db().engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch migrations copy and drop tables; with foreign keys on, SQLite refuses to
-            # drop a referenced table that has rows. Checks resume on the next connection.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            # drop a referenced table that has rows, so they are off while migrating. Said
+            # to the driver directly, outside any transaction (inside one it is ignored).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=_db().metadata,
@@ -73,8 +73,7 @@ def run_online() -> None:
             context.run_migrations()
         if connection.dialect.name == "sqlite":
             # This connection goes back to the pool: give it its foreign keys back.
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
