@@ -298,3 +298,18 @@ def test_register_race_is_a_form_error_and_the_session_stays_usable(app, make_us
                 assert db.session.scalar(select(func.count()).select_from(User)) == 1
         assert (lost.value.field, lost.value.status) == ("email", 409)
     assert _count(app, User) == 1 and _count(app, MailMessage) == 0
+
+
+def test_resend_verification_mail(app, client, make_user, login):
+    user = make_user(verified=False)
+    login(client, user)
+    assert _count(app, MailMessage) == 0
+    resp = client.post("/auth/unverified")
+    assert resp.status_code == 302
+    mail = _last_mail(app)
+    assert mail.recipient == user.email and "/auth/verify/" in mail.body
+    assert client.get(_link(mail)).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).email_verified_at is not None
+    assert client.post("/auth/unverified").status_code == 302  # verified: nothing to resend
+    assert _count(app, MailMessage) == 1
