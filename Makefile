@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
-	$(BIN)/flask db upgrade heads
+	$(BIN)/flask db upgrade head
 
 seed: migrate
 	$(BIN)/flask seed-demo

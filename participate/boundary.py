@@ -72,6 +72,26 @@ def unit() -> Iterator[None]:
     commit()
 
 
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A savepoint that a lost race (a unique key) rolls back alone, so the operation can
+    turn it into a clear refusal and the session stays usable for the page that says so.
+
+    Add the rows *inside* the block: ``begin_nested()`` flushes what is pending before it
+    sets the savepoint, so a row added earlier would fail outside it. On SQLite the driver
+    opens its transaction lazily, at the first INSERT/UPDATE/DELETE: a savepoint set before
+    any write would be the outermost one, and releasing it would commit for good, so the
+    transaction is opened for real first.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            driver.execute("BEGIN")
+    with db.session.begin_nested():
+        yield
+
+
 def refused() -> bool:
     """Did an operation refuse something during this request?"""
     return bool(g.get("refused"))

@@ -7,11 +7,8 @@ from collections.abc import Callable
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from participate.boundary import unit
-from participate.extensions import db
-from participate.models import Role, User
 
 
 @click.command("create-admin")
@@ -23,37 +20,13 @@ from participate.models import Role, User
 @with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create the first administrator, or promote an existing account to administrator."""
-    from participate import audit
-    from participate.auth.rules import hash_password, normalise_email
-    from participate.timeutil import utcnow
+    from participate.auth.operations import create_admin as make_admin
 
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="password")
     with unit():
-        email = normalise_email(email)
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(
-                email=email,
-                display_name=name,
-                password_hash=hash_password(password),
-                email_verified_at=utcnow(),
-                privacy_accepted_at=utcnow(),
-            )
-            db.session.add(user)
-            db.session.flush()
-        before = user.role.value if user.role else None
-        user.role = Role.ADMIN
-        user.agency_id = None
-        audit.record(
-            None,
-            "role.change",
-            "user",
-            user.id,
-            before={"role": before},
-            after={"role": "admin"},
-            via="cli",
-        )
+        user = make_admin(email, name, password)
+        email = user.email or email
     click.echo(f"{email} is now an administrator.")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from participate.auth.rules import hash_password
+from participate.auth.passwords import hash_password
 from participate.extensions import db
 from participate.models import Agency, Role, User
 from participate.timeutil import utcnow

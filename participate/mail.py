@@ -1,4 +1,9 @@
-"""Outgoing mail: SMTP when configured, otherwise the log plus the dev outbox table."""
+"""Outgoing mail: SMTP when configured, otherwise the log plus the dev outbox table.
+
+Operations never send mail themselves: they call :func:`queue_mail`, and the message goes
+out only after their transaction has committed (:mod:`participate.outbox`). A message is
+rendered when it is queued, in the language of the request that caused it.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,21 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from participate import outbox
 from participate.extensions import db
 from participate.models import MailMessage
 
 log = logging.getLogger(__name__)
 
 
+def queue_mail(recipient: str, subject: str, body: str) -> None:
+    """Send this message once the current transaction commits (never if it rolls back)."""
+    outbox.add(send_mail, recipient, str(subject), str(body))
+
+
 def send_mail(recipient: str, subject: str, body: str) -> None:
-    """Send now. Callers run inside their own transaction; the outbox row joins it."""
+    """Send now. Operations reach it through :func:`queue_mail` (it then runs after the
+    commit, in its own small transaction, which also keeps the dev outbox row)."""
     cfg = current_app.config
     if cfg.get("MAIL_SERVER"):
         msg = EmailMessage()

@@ -81,7 +81,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         }
     )
     with application.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")  # one head: a branched history fails here, loudly
     yield application
     # Close pooled connections before the throwaway PostgreSQL database is dropped, or psycopg
     # warns at exit about connections the server killed (an error under filterwarnings).
@@ -207,7 +207,7 @@ def make_agency(app: Flask) -> Callable[..., Any]:
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     """``make_user(role="citizen", verified=True, agency=None, email=None, name=None)``."""
-    from participate.auth.rules import hash_password
+    from participate.auth.passwords import hash_password
     from participate.extensions import db
     from participate.models import Role, User
     from participate.timeutil import utcnow

@@ -18,7 +18,15 @@ def test_profile_update_and_bad_input(app, client, make_user, login):
     resp = client.post("/account/", data={"display_name": "  新名字 ", "locale": "en"})
     assert resp.status_code == 302
     with app.app_context():
-        assert db.session.get(User, user.id).display_name == "新名字"
+        saved = db.session.get(User, user.id)
+        assert (saved.display_name, saved.locale, saved.email_digest) == ("新名字", "en", False)
+    resp = client.post(
+        "/account/", data={"display_name": "新名字", "locale": "zh_Hant_TW", "email_digest": "y"}
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        saved = db.session.get(User, user.id)
+        assert (saved.locale, saved.email_digest) == ("zh_Hant_TW", True)
     resp = client.post("/account/", data={"display_name": "<script>", "locale": "en"})
     assert resp.status_code == 200
     assert 'id="display_name-error"' in resp.get_data(as_text=True)
@@ -93,3 +101,14 @@ def test_account_pages_need_login(client):
         resp = client.get(url)
         assert resp.status_code == 302
         assert "/auth/login" in resp.headers["Location"]
+
+
+def test_language_switch_is_remembered_for_the_account(app, client, make_user, login):
+    user = make_user()
+    login(client, user)
+    assert client.get("/lang/en?next=/account/").headers["Location"] == "/account/"
+    with app.app_context():
+        assert db.session.get(User, user.id).locale == "en"
+    client.post("/lang/zh_Hant_TW")
+    with app.app_context():
+        assert db.session.get(User, user.id).locale == "zh_Hant_TW"

@@ -121,5 +121,23 @@ def test_create_admin_command(app):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "boss@example.tw"))
         assert user.role == Role.ADMIN and user.is_verified
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "role.change"))
+        assert (entry.actor_id, entry.target_id, entry.detail["via"]) == (None, user.id, "cli")
     result = runner.invoke(args=["create-admin", "x@example.tw", "--password", "short"])
     assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_create_admin_promotes_an_existing_account(app, make_user):
+    citizen = make_user(email="lin@example.tw")
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "LIN@example.tw", "--password", "super-secret-pass"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        user = db.session.get(User, citizen.id)
+        assert user.role == Role.ADMIN
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "role.change"))
+        assert entry.detail["before"] == {"role": "citizen"}

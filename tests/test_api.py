@@ -8,17 +8,16 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from participate.extensions import db
 from tests.search_fixtures import T0, Corpus, corpus_fixture  # noqa: F401 - fixture
 
 
 def _token(app: Any, user: Any, scopes: list[str], name: str = "test") -> str:
     from participate.api.tokens import create_token
+    from participate.boundary import unit
     from participate.models import User
 
-    with app.app_context():
+    with app.app_context(), unit():
         _row, secret = create_token(db.session.get(User, user.id), name, scopes)
     return secret
 
@@ -132,8 +131,8 @@ def test_official_response_point_by_point(app, client, corpus: Corpus):
 
 
 def test_latest_successful_analysis(app, client, corpus: Corpus):
-    models = pytest.importorskip("participate.models.analysis")
     from participate.models import Discussion
+    from participate.models import analysis as models
 
     url = f"/api/v1/proposals/{corpus.ids['P1']}/analysis"
     assert client.get(url).status_code == 404
@@ -265,7 +264,11 @@ def test_token_page_creates_shows_once_and_stores_a_digest(app, client, login, m
     with app.app_context():
         row = db.session.scalar(db.select(ApiToken))
         assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
-        assert secret not in (row.token_hash, row.prefix) and row.scope_list == ["vote"]
+        assert row.scope_list == ["vote"]
+        # The secret itself is in no column of the row (only its digest and a short prefix).
+        stored = [str(getattr(row, c.key)) for c in ApiToken.__table__.columns]
+        assert not [value for value in stored if secret in value]
+        assert secret.startswith(row.prefix) and len(row.prefix) < len(secret) // 2
     listing = client.get("/account/tokens/").get_data(as_text=True)
     assert "我的投票程式" in listing and secret not in listing
 
@@ -280,6 +283,37 @@ def test_token_form_errors_next_to_fields(app, client, login, make_user):
     assert 'id="name-error"' in html and 'id="scopes-error"' in html
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0
+
+
+def test_tokens_need_a_verified_account_and_are_audited(app, client, login, make_user):
+    from participate.models import AuditLog
+    from participate.models.api import ApiToken
+
+    client.get("/lang/en")
+    login(client, make_user(verified=False))
+    resp = client.post("/account/tokens/", data={"name": "bot", "scopes": ["vote"]})
+    assert resp.status_code == 403
+    assert "Confirm your email address" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(AuditLog.id))) == 0
+
+    client.post("/auth/logout")
+    user = make_user()
+    login(client, user)
+    assert (
+        client.post("/account/tokens/", data={"name": "bot", "scopes": ["vote"]}).status_code == 201
+    )
+    with app.app_context():
+        token_id = db.session.scalar(db.select(ApiToken.id))
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302  # again: no-op
+    with app.app_context():
+        entries = db.session.scalars(db.select(AuditLog).order_by(AuditLog.id)).all()
+        assert [(e.actor_id, e.action, e.target_id) for e in entries] == [
+            (user.id, "api_token.create", token_id),
+            (user.id, "api_token.revoke", token_id),
+        ]
 
 
 def test_token_page_needs_login(client):
@@ -438,15 +472,17 @@ def test_writes_are_rate_limited_per_token(app, client, corpus: Corpus, make_use
 
 
 def test_account_deletion_revokes_tokens(app, make_user):
-    from participate import signals
+    """Through the deletion operation itself, so the signal is the one production sends."""
+    from participate.auth.operations import delete_account
+    from participate.boundary import unit
     from participate.models import User
     from participate.models.api import ApiToken
 
     user = make_user()
     _token(app, user, ["vote"])
+    with app.app_context(), unit():
+        delete_account(db.session.get(User, user.id))
     with app.app_context():
-        signals.account_deleting.send(db.session.get(User, user.id))
-        db.session.commit()
         assert db.session.scalar(db.select(ApiToken)).revoked_at is not None
 
 

@@ -20,11 +20,12 @@ EXAMPLES = 20
 def test_api_conforms_to_its_openapi_document(app: Any, corpus: Any, make_user: Any) -> None:
     """With a live token carrying every scope, so the write paths run for real too."""
     from participate.api.tokens import create_token
+    from participate.boundary import unit
     from participate.extensions import db, limiter
     from participate.models import User
 
     person = make_user()
-    with app.app_context():
+    with app.app_context(), unit():
         _token, secret = create_token(
             db.session.get(User, person.id), "schemathesis", ["vote", "statements:write"]
         )

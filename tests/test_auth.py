@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from participate.extensions import db
-from participate.models import MailMessage, User
+from participate.models import Agency, AuditLog, MailMessage, Role, User
 from tests.conftest import PASSWORD
 
 GOOD = {
@@ -192,3 +193,123 @@ def test_expired_and_tampered_tokens(app, client, make_user):
     client.get(f"/auth/verify/{token}")
     with app.app_context():
         assert db.session.get(User, user.id).email_verified_at is not None
+
+
+def test_register_operation_mails_only_after_the_commit(app):
+    """The verification mail waits in the outbox: a unit of work that fails after the
+    registration leaves neither the account nor a mail; one that commits sends it."""
+    from participate import outbox
+    from participate.auth.operations import register_user
+    from participate.boundary import unit
+
+    with app.test_request_context():
+        with pytest.raises(RuntimeError, match="failed later"), unit():
+            register_user("later@example.tw", "晚一點", GOOD["password"])
+            assert [e.name for e in outbox.pending()] == ["participate.mail.send_mail"]
+            assert db.session.scalar(select(func.count()).select_from(MailMessage)) == 0
+            raise RuntimeError("the request failed later")
+        assert outbox.pending() == []
+    assert _count(app, User) == 0 and _count(app, MailMessage) == 0
+
+    with app.test_request_context(), unit():
+        register_user("later@example.tw", "晚一點", GOOD["password"])
+    assert _count(app, User) == 1
+    assert _last_mail(app).recipient == "later@example.tw"
+
+
+def test_registration_request_that_fails_sends_no_mail(app, client, monkeypatch):
+    """Counted at the mail server (here: every call to send_mail), not in the dev outbox
+    table, which would roll back with the request even if a real mail had gone out."""
+    import participate.auth.views as auth_views
+    import participate.mail as mail
+
+    sent: list[str] = []
+    monkeypatch.setattr(mail, "send_mail", lambda recipient, *_: sent.append(recipient))
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the request fails after the operation")
+
+    monkeypatch.setattr(auth_views, "login_user", fail)
+    resp = client.post("/auth/register", data=GOOD)
+    assert resp.status_code == 500
+    assert _count(app, User) == 0
+    assert sent == []
+    monkeypatch.undo()
+    assert client.post("/auth/register", data=GOOD).status_code == 302
+    assert _last_mail(app).recipient == "lin.mei@example.tw"
+
+
+def test_failing_mail_server_never_undoes_the_registration(app, client, monkeypatch):
+    import participate.mail as mail
+
+    def down(*_args):
+        raise OSError("the mail server is down")
+
+    monkeypatch.setattr(mail, "send_mail", down)
+    resp = client.post("/auth/register", data=GOOD)
+    assert resp.status_code == 302
+    assert _count(app, User) == 1
+    assert _count(app, MailMessage) == 0
+
+
+def test_role_and_agency_operations_ask_the_policy(app, make_user):
+    """The admin pages stop other roles first; the operations refuse on their own too (a
+    moderator, and an administrator while suspended), and write nothing."""
+    from datetime import timedelta
+
+    from participate.auth.operations import create_agency, set_role
+    from participate.boundary import unit
+    from participate.errors import RuleError
+    from participate.timeutil import utcnow
+
+    moderator = make_user(role="moderator")
+    suspended_admin = make_user(role="admin")
+    target = make_user()
+    with app.app_context(), unit():
+        db.session.get(User, suspended_admin.id).suspended_until = utcnow() + timedelta(days=1)
+    for actor_id in (moderator.id, suspended_admin.id):
+        with app.test_request_context():
+            actor = db.session.get(User, actor_id)
+            with pytest.raises(RuleError) as refused, unit():
+                set_role(actor, db.session.get(User, target.id), Role.ADMIN, None)
+            assert refused.value.status == 403
+            with pytest.raises(RuleError) as refused, unit():
+                create_agency(actor, "x-ministry", "某部", "X Ministry")
+            assert refused.value.status == 403
+    with app.app_context():
+        assert db.session.get(User, target.id).role == Role.CITIZEN
+    assert _count(app, Agency) == 0 and _count(app, AuditLog) == 0
+
+
+def test_register_race_is_a_form_error_and_the_session_stays_usable(app, make_user, monkeypatch):
+    """Two registrations with one email at once: the second passes the lookup, then loses at
+    the unique key. Only its savepoint rolls back; the page can still read the database."""
+    import participate.auth.operations as operations
+    from participate.boundary import unit
+    from participate.errors import RuleError
+
+    make_user(email="race@example.tw")
+    monkeypatch.setattr(operations, "find_by_email", lambda _email: None)
+    with app.test_request_context():
+        with pytest.raises(RuleError) as lost, unit():
+            try:
+                operations.register_user("race@example.tw", "慢一步", GOOD["password"])
+            finally:
+                assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert (lost.value.field, lost.value.status) == ("email", 409)
+    assert _count(app, User) == 1 and _count(app, MailMessage) == 0
+
+
+def test_resend_verification_mail(app, client, make_user, login):
+    user = make_user(verified=False)
+    login(client, user)
+    assert _count(app, MailMessage) == 0
+    resp = client.post("/auth/unverified")
+    assert resp.status_code == 302
+    mail = _last_mail(app)
+    assert mail.recipient == user.email and "/auth/verify/" in mail.body
+    assert client.get(_link(mail)).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).email_verified_at is not None
+    assert client.post("/auth/unverified").status_code == 302  # verified: nothing to resend
+    assert _count(app, MailMessage) == 1

@@ -481,13 +481,14 @@ def test_reply_bad_input_and_xss_are_handled(app, client, make_user, login, make
 
 
 def test_deleted_account_is_shown_as_deleted_user(app, client, make_user, login, make_discussion):
-    from participate.auth.rules import delete_account
+    from participate.auth.operations import delete_account
+    from participate.boundary import unit
     from participate.models import User
 
     pid, did = make_discussion()
     user = make_user(name="將刪除的人")
     add_statements(app, did, ["自行車道應該連續"], author_id=user.id)
-    with app.app_context():
+    with app.app_context(), unit():
         delete_account(db.session.get(User, user.id))
     html = client.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
     assert "將刪除的人" not in html and "已刪除的使用者" in html

@@ -269,7 +269,7 @@ def test_catch_up_finds_missed_votes_and_dead_runs(app):
 def test_report_page_sections(app, client, camps, make_user, login):
     _run(app, camps.discussion_id)
     voter = camps.camp_a[0]
-    from participate.auth.rules import hash_password
+    from participate.auth.passwords import hash_password
     from tests.conftest import PASSWORD
 
     with app.app_context():

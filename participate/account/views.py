@@ -8,14 +8,28 @@ from flask import Blueprint, Flask, Response, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from participate.account import operations
 from participate.account.forms import DeleteForm, PasswordForm, ProfileForm
-from participate.account.rules import personal_data
-from participate.auth import rules as auth_rules
-from participate.extensions import db, limiter
+from participate.account.queries import personal_data
+from participate.errors import RuleError
+from participate.extensions import limiter
 from participate.permissions import write_limit
 from participate.timeutil import utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(
+    form: ProfileForm | None = None,
+    password_form: PasswordForm | None = None,
+    delete_form: DeleteForm | None = None,
+) -> str:
+    return render_template(
+        "account/profile.html",
+        form=form or ProfileForm(obj=current_user),
+        password_form=password_form or PasswordForm(prefix="pw"),
+        delete_form=delete_form or DeleteForm(prefix="del"),
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -26,40 +40,30 @@ def profile() -> str | Response:
     if not form.is_submitted():
         form.locale.data = current_user.locale or "zh_Hant_TW"
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data
-        current_user.locale = form.locale.data
-        current_user.email_digest = form.email_digest.data
-        db.session.commit()
+        operations.update_profile(
+            current_user, form.display_name.data, form.locale.data, form.email_digest.data
+        )
         session["lang"] = form.locale.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("account.profile"))
-    return render_template(
-        "account/profile.html",
-        form=form,
-        password_form=PasswordForm(prefix="pw"),
-        delete_form=DeleteForm(prefix="del"),
-    )
+    return _page(form=form)
 
 
 @bp.route("/password", methods=["POST"])
 @login_required
 @limiter.limit("10 per hour")
-def password() -> str | Response:
+def password() -> str | Response | tuple[str, int]:
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        if not auth_rules.check_password(current_user, form.current.data):
-            form.current.errors.append(_("The current password is not correct."))
+        try:
+            operations.change_password(current_user, form.current.data, form.password.data)
+        except RuleError as err:
+            getattr(form, err.field or "current").errors.append(err.message)
         else:
-            auth_rules.set_password(current_user, form.password.data)
             login_user(current_user)  # keep this session; others end with the old version
             flash(_("Your password has been changed. Other sessions were logged out."), "success")
             return redirect(url_for("account.profile"))
-    return render_template(
-        "account/profile.html",
-        form=ProfileForm(obj=current_user),
-        password_form=form,
-        delete_form=DeleteForm(prefix="del"),
-    ), 400
+    return _page(password_form=form), 400
 
 
 @bp.route("/data.json")
@@ -77,25 +81,21 @@ def download() -> Response:
 @bp.route("/delete", methods=["POST"])
 @login_required
 @limiter.limit("10 per hour")
-def delete() -> str | Response:
+def delete() -> str | Response | tuple[str, int]:
     form = DeleteForm(prefix="del")
     if form.validate_on_submit():
-        if not auth_rules.check_password(current_user, form.password.data):
-            form.password.errors.append(_("The password is not correct."))
+        try:
+            operations.delete_own_account(current_user, form.password.data)
+        except RuleError as err:
+            getattr(form, err.field or "password").errors.append(err.message)
         else:
-            auth_rules.delete_account(current_user)
             logout_user()
             flash(
                 _('Your account has been deleted. What you wrote stays as "deleted user".'),
                 "success",
             )
             return redirect(url_for("main.index"))
-    return render_template(
-        "account/profile.html",
-        form=ProfileForm(obj=current_user),
-        password_form=PasswordForm(prefix="pw"),
-        delete_form=form,
-    ), 400
+    return _page(delete_form=form), 400
 
 
 def init_app(app: Flask) -> None:

@@ -1,12 +1,15 @@
-"""``flask reindex``: rebuild the search index from every registered source."""
+"""``flask reindex`` and ``flask opendata-build``: each command is one unit of work
+(:func:`participate.boundary.unit`): it commits once when it succeeds and rolls back when
+it fails, like a request."""
 
 from __future__ import annotations
 
 import time
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
+
+from participate.boundary import unit
 
 
 @click.command("reindex")
@@ -16,12 +19,9 @@ def reindex_command() -> None:
     from participate import search
 
     started = time.perf_counter()
-    n = search.rebuild(echo=click.echo)
+    with unit():
+        n = search.rebuild(echo=click.echo)
     click.echo(f"Indexed {n} documents in {time.perf_counter() - started:.1f} s.")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(reindex_command)
 
 
 @click.command("opendata-build")
@@ -32,13 +32,15 @@ def opendata_build_command(queue: bool) -> None:
     if queue:
         from participate.api.tasks import build_open_data
 
-        build_open_data()
+        with unit():
+            build_open_data()
         click.echo("Queued.")
         return
     from participate.opendata.build import build, dumps_dir
 
     started = time.perf_counter()
-    manifest = build()
+    with unit():
+        manifest = build()
     click.echo(
         f"Wrote {len(manifest['files'])} files to {dumps_dir()} "
         f"in {time.perf_counter() - started:.1f} s."

@@ -1,9 +1,10 @@
-"""Personal API tokens: the rules (create, revoke, authenticate) and the account page
-``/account/tokens`` where people manage them.
+"""Personal API tokens: the operations (create, revoke) and the check of a request's bearer
+token. The account page that manages them is :mod:`participate.api.token_views`.
 
 A token is shown once, at creation; only its SHA-256 digest is stored. Each token carries
 scopes (``vote``, ``statements:write``); an API write checks the scope, then calls the
-discussion area's own rule function, so a token can do no more than its owner on the site.
+discussion area's own operation, so a token can do no more than its owner on the site.
+Like every operation, these flush and audit but never commit: the request commits.
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import SelectMultipleField, StringField, widgets
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from sqlalchemy import func, select
 
-from participate import audit
+from participate import audit, policy
+from participate.api.errors import ApiError
 from participate.errors import RuleError
-from participate.extensions import db, limiter
+from participate.extensions import db
 from participate.models import User
 from participate.models.api import TOKEN_SCOPES, ApiToken
 from participate.timeutil import utcnow
@@ -39,14 +36,17 @@ SCOPE_LABELS = {
 
 
 def digest(token: str) -> str:
+    """The stored form of a token: 32 random bytes need no slow hash, only a one-way one."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-# --------------------------------------------------------------------------- rules
+# --------------------------------------------------------------------------- operations
 
 
 def create_token(user: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
-    """Make a token for ``user``; returns the row and the secret (shown once)."""
+    """Make a token for ``user``; returns the row and the secret (shown once, never stored)."""
+    if not policy.can_make_api_token(user):
+        raise RuleError(_("Confirm your email address before making API tokens."), status=403)
     name = (name or "").strip()
     if not name:
         raise RuleError(_("Give the token a name."), field="name")
@@ -55,10 +55,8 @@ def create_token(user: User, name: str, scopes: list[str]) -> tuple[ApiToken, st
     wanted = sorted(set(scopes))
     if not wanted or any(sc not in TOKEN_SCOPES for sc in wanted):
         raise RuleError(_("Choose at least one permission."), field="scopes")
-    if not getattr(user, "is_verified", False):
-        raise RuleError(_("Confirm your email address before making API tokens."), status=403)
     active = db.session.scalar(
-        select(db.func.count(ApiToken.id)).where(
+        select(func.count(ApiToken.id)).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
         )
     )
@@ -78,28 +76,28 @@ def create_token(user: User, name: str, scopes: list[str]) -> tuple[ApiToken, st
     db.session.add(token)
     db.session.flush()
     audit.record(user, "api_token.create", "api_token", token.id, scopes=wanted)
-    db.session.commit()
     return token, secret
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s tokens (again is a no-op). Someone else's token answers 404,
+    as an unknown one does, so ids reveal nothing."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or not policy.can_revoke_api_token(user, token):
         raise RuleError(_("No such token."), status=404)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        db.session.flush()
         audit.record(user, "api_token.revoke", "api_token", token.id)
-        db.session.commit()
     return token
 
 
 def authenticate(scope: str) -> User:
     """The user behind the request's bearer token, if the token is live and has ``scope``.
 
-    Raises the API's 401 (no or unknown token) or 403 (missing scope).
+    Raises the API's 401 (no or unknown token) or 403 (missing scope). Records when the
+    token was last used (written when the request commits).
     """
-    from participate.api.v1 import ApiError
-
     header = request.headers.get("Authorization", "")
     kind, _sep, secret = header.partition(" ")
     if kind.lower() != "bearer" or not secret.strip():
@@ -129,15 +127,33 @@ def token_rate_key() -> str:
     return "ip:" + (request.remote_addr or "unknown")
 
 
+# --------------------------------------------------------------------------- queries
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """Every token of ``user``, newest first (the account page lists revoked ones too)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+# --------------------------------------------------------------------------- signal receivers
+
+
 def revoke_on_deletion(user: Any) -> None:
+    """``account_deleting``: a deleted account's programs stop acting for it."""
     now = utcnow()
     for token in db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+    db.session.flush()
 
 
 def personal_data(user: Any) -> tuple[str, Any]:
+    """``personal_data``: the person's tokens, without their digests."""
     rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
     return "api_tokens", [
         {
@@ -154,79 +170,3 @@ def personal_data(user: Any) -> tuple[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-# --------------------------------------------------------------------------- page
-
-
-class TokenForm(FlaskForm):
-    name = StringField(
-        _l("Name (what the token is for)"), validators=[DataRequired(), Length(max=80)]
-    )
-    scopes = SelectMultipleField(
-        _l("Permissions"),
-        choices=[SelectChoice(k, v) for k, v in SCOPE_LABELS.items()],
-        option_widget=widgets.CheckboxInput(),
-        widget=widgets.ListWidget(prefix_label=False),
-        validators=[DataRequired(message=_l("Choose at least one permission."))],
-    )
-
-
-bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
-
-
-def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> tuple[str, int]:
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
-    return (
-        render_template(
-            "api/tokens.html",
-            form=form,
-            tokens=tokens,
-            secret=secret,
-            scope_labels=SCOPE_LABELS,
-        ),
-        status,
-    )
-
-
-@bp.route("/", methods=["GET", "POST"])
-@login_required
-@limiter.limit(lambda: current_app.config["WRITE_RATE_LIMIT"], methods=["POST"])
-def index() -> tuple[str, int]:
-    form = TokenForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            return _page(form, status=400)
-        try:
-            _token, secret = create_token(current_user, form.name.data, form.scopes.data)
-        except RuleError as exc:
-            db.session.rollback()
-            target = getattr(form, exc.field or "name", form.name)
-            target.errors = [*target.errors, exc.message]
-            return _page(form, status=exc.status if exc.status != 404 else 400)
-        return _page(TokenForm(formdata=None), secret=secret, status=201)
-    return _page(form)
-
-
-class RevokeForm(FlaskForm):
-    pass
-
-
-@bp.route("/<int:token_id>/revoke", methods=["POST"])
-@login_required
-@limiter.limit(lambda: current_app.config["WRITE_RATE_LIMIT"], methods=["POST"])
-def revoke(token_id: int) -> Response | tuple[str, int]:
-    if not RevokeForm().validate_on_submit():
-        return _page(TokenForm(formdata=None), status=400)
-    try:
-        revoke_token(current_user, token_id)
-    except RuleError as exc:
-        from flask import abort
-
-        abort(exc.status)
-    from flask import flash
-
-    flash(_("The token was revoked; programs using it can no longer act for you."), "success")
-    return redirect(url_for(".index"))

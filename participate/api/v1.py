@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from participate import policy
 from participate import search as engine
 from participate.api import schemas as s
+from participate.api.errors import ApiError
 from participate.api.openapi import API_VERSION, build_spec, operation
 from participate.api.tokens import authenticate, token_rate_key
 from participate.errors import RuleError, error_response
@@ -54,14 +55,6 @@ def _write_limit() -> str:
 
 
 limiter.limit(_read_limit, methods=["GET"])(bp)
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
 @bp.errorhandler(ApiError)

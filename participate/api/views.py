@@ -1,4 +1,4 @@
-"""The parent blueprint: registers the search page, the API, tokens and downloads."""
+"""The parent blueprint: registers the search page, the API, the token page and downloads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
 from participate import signals
+from participate.api import tokens
 from participate.api.cli import opendata_build_command, reindex_command
 from participate.api.search_views import bp as search_bp
-from participate.api.tokens import bp as tokens_bp
+from participate.api.token_views import bp as tokens_bp
 from participate.api.v1 import bp as v1_bp
 from participate.opendata.views import bp as opendata_bp
 from participate.signals import NavItem
@@ -34,8 +35,6 @@ def navigation(_sender: Any = None) -> list[NavItem]:
 
 def init_app(app: Flask) -> None:
     """Register this area with the app (``create_app`` calls every area's, by name)."""
-    from participate.api import tokens
-
     app.register_blueprint(bp)
     signals.connect(signals.navigation, navigation)
     signals.connect(signals.personal_data, tokens.personal_data)

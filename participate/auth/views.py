@@ -1,4 +1,4 @@
-"""Registration, verification, login and password reset: parse, call the rule, render."""
+"""Registration, verification, login and password reset: parse, call the operation, render."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from participate.auth import rules
+from participate.auth import operations
 from participate.auth.forms import ForgotForm, LoginForm, RegisterForm, ResendForm, ResetForm
+from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import User
 from participate.tokens import read_reset_token, read_verify_token
@@ -64,8 +65,10 @@ def register() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = rules.register_user(form.email.data, form.display_name.data, form.password.data)
-        except rules.RuleError as err:
+            user = operations.register_user(
+                form.email.data, form.display_name.data, form.password.data
+            )
+        except RuleError as err:
             getattr(form, err.field or "email").errors.append(err.message)
         else:
             login_user(user)
@@ -88,7 +91,7 @@ def verify(token: str) -> Response:
         return redirect(
             url_for("auth.unverified" if current_user.is_authenticated else "auth.login")
         )
-    rules.verify_email(user)
+    operations.verify_email(user)
     flash(_("Your email address is confirmed. Thank you!"), "success")
     return redirect(url_for("main.index"))
 
@@ -101,8 +104,7 @@ def unverified() -> str | Response:
         return redirect(url_for("main.index"))
     form = ResendForm()
     if form.validate_on_submit():
-        rules.send_verification(current_user)
-        db.session.commit()
+        operations.send_verification(current_user)
         flash(_("We sent the confirmation link again."), "success")
         return redirect(url_for("auth.unverified"))
     return render_template("auth/unverified.html", form=form)
@@ -115,7 +117,7 @@ def login() -> str | Response:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = rules.authenticate(form.email.data, form.password.data)
+        user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("The email or password is not correct."))
         else:
@@ -136,7 +138,7 @@ def logout() -> Response:
 def forgot() -> str | Response:
     form = ForgotForm()
     if form.validate_on_submit():
-        rules.request_password_reset(form.email.data)
+        operations.request_password_reset(form.email.data)
         flash(
             _("If an account uses that address, we sent it a link to reset the password."),
             "success",
@@ -154,9 +156,7 @@ def reset(token: str) -> str | Response:
         return redirect(url_for("auth.forgot"))
     form = ResetForm()
     if form.validate_on_submit():
-        rules.set_password(user, form.password.data)
-        if user.email_verified_at is None:  # the link proved the address
-            rules.verify_email(user)
+        operations.reset_password(user, form.password.data)
         flash(_("Your password has been changed. Please log in."), "success")
         logout_user()
         return redirect(url_for("auth.login"))

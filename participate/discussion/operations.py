@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, policy
+from participate.boundary import savepoint
 from participate.discussion.visibility import request_analysis, set_status
 from participate.errors import RuleError
 from participate.extensions import db
@@ -315,9 +316,9 @@ def report(
         text=text,
         created_at=now,
     )
-    db.session.add(entry)
     try:
-        with db.session.begin_nested():  # the same person reporting twice at once
+        with savepoint():  # the same person reporting twice at once
+            db.session.add(entry)
             db.session.flush()
     except IntegrityError as exc:
         raise RuleError(_("You have already reported this."), status=409) from exc

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select, text
 
+from participate.account import operations as account_operations
 from participate.auth.views import _safe_next
 from participate.extensions import db
 from participate.i18n import LOCALES
@@ -41,9 +42,8 @@ def set_language(code: str) -> Response:
     if code not in LOCALES:
         abort(404)
     session["lang"] = code
-    if current_user.is_authenticated and current_user.locale != code:
-        current_user.locale = code
-        db.session.commit()
+    if current_user.is_authenticated:
+        account_operations.set_locale(current_user, code)
     return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
 
 

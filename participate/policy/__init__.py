@@ -9,7 +9,12 @@ writes; the operations turn a "no" into a :class:`participate.errors.RuleError`.
 policy is tested as one role x lifecycle phase x action matrix (tests/test_policy.py).
 """
 
-from participate.policy.accounts import can_make_api_token, can_manage_agencies, can_manage_roles
+from participate.policy.accounts import (
+    can_make_api_token,
+    can_manage_agencies,
+    can_manage_roles,
+    can_revoke_api_token,
+)
 from participate.policy.core import (
     acts_for,
     agencies_of,
@@ -106,6 +111,7 @@ __all__ = [
     "can_report",
     "can_report_proposal",
     "can_respond",
+    "can_revoke_api_token",
     "can_review",
     "can_see_diagnostics",
     "can_see_queue",

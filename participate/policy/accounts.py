@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from participate.policy.core import is_admin, is_verified
+from participate.policy.core import is_admin, is_authenticated, is_verified
 
 
 def can_manage_roles(user: Any) -> bool:
@@ -18,3 +18,8 @@ def can_manage_agencies(user: Any) -> bool:
 def can_make_api_token(user: Any) -> bool:
     """Tokens act for their owner, so only someone who may take part makes one."""
     return is_verified(user)
+
+
+def can_revoke_api_token(user: Any, token: Any) -> bool:
+    """Only the owner revokes a token, verified or not: taking power away is always allowed."""
+    return is_authenticated(user) and token.user_id == user.id

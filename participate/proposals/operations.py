@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit, policy
+from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -329,9 +330,9 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     )
     if already is not None:
         raise _already_endorsed()
-    db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id, created_at=now))
     try:
-        with db.session.begin_nested():
+        with savepoint():  # the unique key is the second wall behind the row lock
+            db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id, created_at=now))
             db.session.flush()
     except IntegrityError as exc:
         raise _already_endorsed() from exc

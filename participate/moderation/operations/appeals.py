@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit, policy
+from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -45,9 +46,9 @@ def appeal(user: User, notice: ModerationNotice, text: str, now: datetime | None
     if decided is None:
         raise RuleError(_("This decision cannot be appealed (again)."), status=404)
     entry = Appeal(item_id=decided.id, user_id=user.id, text=text, created_at=now)
-    db.session.add(entry)
     try:
-        with db.session.begin_nested():  # the same appeal sent twice at once
+        with savepoint():  # the same appeal sent twice at once
+            db.session.add(entry)
             db.session.flush()
     except IntegrityError as exc:
         raise RuleError(_("This decision cannot be appealed (again)."), status=409) from exc

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit, policy
+from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import Discussion, Statement, ThreadLock, User
@@ -49,9 +50,9 @@ def lock(
         reason=(reason or "").strip()[:REASON_MAX],
         created_at=now or utcnow(),
     )
-    db.session.add(entry)
     try:
-        with db.session.begin_nested():  # two moderators locking at once
+        with savepoint():  # two moderators locking at once
+            db.session.add(entry)
             db.session.flush()
     except IntegrityError as exc:
         raise RuleError(_("This is already locked."), status=409) from exc

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit, policy
+from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import Proposal, Report, ReportReason, User
@@ -56,9 +57,9 @@ def report_proposal(
         text=text,
         created_at=now,
     )
-    db.session.add(entry)
     try:
-        with db.session.begin_nested():  # the same person reporting twice at once
+        with savepoint():  # the same person reporting twice at once
+            db.session.add(entry)
             db.session.flush()
     except IntegrityError as exc:
         raise RuleError(_("You have already reported this."), status=409) from exc

@@ -1,56 +1,34 @@
-"""Account rules as plain functions: registration, verification, reset, login, roles."""
+"""Account operations: registration, verification, password reset, login, roles, agencies,
+deletion. One function per action; each checks the policy, writes, flushes, records the
+audit entry and queues its mail in the outbox. None commits: the request (or the CLI
+command) around it does, and only then is the mail sent, so a registration that rolled
+back never mails anyone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from participate import audit, signals
+from participate import audit, policy, signals
+from participate.auth.passwords import check_password, hash_password, spend_equal_time
+from participate.auth.queries import find_by_email, normalise_email
+from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
-from participate.mail import send_mail
+from participate.mail import queue_mail
 from participate.models import Agency, Role, User
 from participate.moderation import queue as moderation_queue
 from participate.timeutil import utcnow
 from participate.tokens import make_reset_token, make_verify_token
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A real hash to compare against when the email is unknown, so timing doesn't reveal accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def check_password(user: User, password: str) -> bool:
-    if not user.password_hash:
-        return False
-    try:
-        ok = _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if ok and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return ok
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
-
 
 def register_user(email: str, display_name: str, password: str) -> User:
-    """Create a citizen account and send the verification mail, in one transaction."""
+    """Create a citizen account and queue the verification mail (sent after the commit)."""
     email = normalise_email(email)
     if find_by_email(email) is not None:
         raise RuleError(_("An account with this email already exists."), field="email")
@@ -61,21 +39,23 @@ def register_user(email: str, display_name: str, password: str) -> User:
         role=Role.CITIZEN,
         privacy_accepted_at=utcnow(),
     )
-    db.session.add(user)
     try:
-        db.session.flush()
+        with savepoint():  # only the savepoint rolls back on a lost race
+            db.session.add(user)
+            db.session.flush()
     except IntegrityError as exc:  # a concurrent registration with the same email
-        db.session.rollback()
-        raise RuleError(_("An account with this email already exists."), field="email") from exc
+        raise RuleError(
+            _("An account with this email already exists."), field="email", status=409
+        ) from exc
     moderation_queue.flag_display_name(user)  # a banned word in the name: a moderator looks
     send_verification(user)
-    db.session.commit()
     return user
 
 
 def send_verification(user: User) -> None:
+    """Queue the mail with the link that confirms ``user``'s address (valid 48 hours)."""
     link = url_for("auth.verify", token=make_verify_token(user), _external=True)
-    send_mail(
+    queue_mail(
         user.email or "",
         _("Confirm your email address"),
         _(
@@ -88,18 +68,19 @@ def send_verification(user: User) -> None:
 
 
 def verify_email(user: User) -> None:
+    """The link in the mail was opened: the address is confirmed (once; again is a no-op)."""
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-        db.session.commit()
+        db.session.flush()
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the account exists; say nothing either way to the requester."""
+    """Queue a reset link if the account exists; say nothing either way to the requester."""
     user = find_by_email(email)
     if user is None or not user.is_active:
         return
     link = url_for("auth.reset", token=make_reset_token(user), _external=True)
-    send_mail(
+    queue_mail(
         user.email or "",
         _("Reset your password"),
         _(
@@ -110,34 +91,39 @@ def request_password_reset(email: str) -> None:
             link=link,
         ),
     )
-    db.session.commit()
 
 
 def set_password(user: User, password: str) -> None:
     """Change the password and end every other session (their cookies carry the old version)."""
     user.password_hash = hash_password(password)
     user.session_version += 1
-    db.session.commit()
+    db.session.flush()
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password from a reset link; the link reached the mailbox, so it also proves
+    the address."""
+    set_password(user, password)
+    verify_email(user)
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The account these credentials open, or None (the same time and answer whether the
+    email is unknown or the password wrong)."""
     user = find_by_email(email) if email else None
     if user is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "x")
-        except VerificationError:
-            pass
+        spend_equal_time(password)
         return None
     if not user.is_active or not check_password(user, password):
         return None
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def set_role(actor: User, user: User, role: Role, agency: Agency | None) -> None:
     """Grant or revoke a role; only admins may, and every change is audited."""
-    if not actor.is_admin:
+    if not policy.can_manage_roles(actor):
         raise RuleError(_("Only administrators can change roles."), status=403)
     if role == Role.AGENCY_STAFF and agency is None:
         raise RuleError(_("Agency staff must belong to an agency."), field="agency")
@@ -148,6 +134,7 @@ def set_role(actor: User, user: User, role: Role, agency: Agency | None) -> None
     before = {"role": user.role.value, "agency_id": user.agency_id}
     user.role = role
     user.agency_id = agency.id if role == Role.AGENCY_STAFF and agency else None
+    db.session.flush()
     audit.record(
         actor,
         "role.change",
@@ -156,11 +143,11 @@ def set_role(actor: User, user: User, role: Role, agency: Agency | None) -> None
         before=before,
         after={"role": role.value, "agency_id": user.agency_id},
     )
-    db.session.commit()
 
 
 def create_agency(actor: User, slug: str, name_zh: str, name_en: str) -> Agency:
-    if not actor.is_admin:
+    """Add a government agency (admins only); its short name and Chinese name are unique."""
+    if not policy.can_manage_agencies(actor):
         raise RuleError(_("Only administrators can create agencies."), status=403)
     slug = slug.strip().lower()
     if db.session.scalar(select(func.count()).select_from(Agency).where(Agency.slug == slug)):
@@ -170,11 +157,49 @@ def create_agency(actor: User, slug: str, name_zh: str, name_en: str) -> Agency:
     ):
         raise RuleError(_("An agency with this name already exists."), field="name_zh")
     agency = Agency(slug=slug, name_zh=name_zh.strip(), name_en=name_en.strip())
-    db.session.add(agency)
-    db.session.flush()
+    try:
+        with savepoint():  # a concurrent creation with the same slug
+            db.session.add(agency)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise RuleError(_("This short name is already used."), field="slug", status=409) from exc
     audit.record(actor, "agency.create", "agency", agency.id, name=agency.name_zh)
-    db.session.commit()
     return agency
+
+
+def create_admin(email: str, name: str, password: str) -> User:
+    """``flask create-admin``: make the first administrator, or promote an existing account.
+
+    No policy check: whoever runs the command already controls the server. The audit entry
+    has no actor and says it came from the command line.
+    """
+    email = normalise_email(email)
+    user = find_by_email(email)
+    if user is None:
+        now = utcnow()
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(password),
+            email_verified_at=now,
+            privacy_accepted_at=now,
+        )
+        db.session.add(user)
+        db.session.flush()
+    before = user.role.value if user.role else None
+    user.role = Role.ADMIN
+    user.agency_id = None
+    db.session.flush()
+    audit.record(
+        None,
+        "role.change",
+        "user",
+        user.id,
+        before={"role": before},
+        after={"role": "admin"},
+        via="cli",
+    )
+    return user
 
 
 @dataclass
@@ -183,7 +208,11 @@ class Deletion:
 
 
 def delete_account(user: User) -> Deletion:
-    """Erase personal data; what the person wrote stays, attributed to "deleted user"."""
+    """Erase personal data; what the person wrote stays, attributed to "deleted user".
+
+    Every area erases its own part through ``signals.account_deleting`` (API tokens are
+    revoked, follows dropped...), inside this same transaction.
+    """
     user.email = None
     user.password_hash = None
     user.display_name = ""
@@ -191,7 +220,7 @@ def delete_account(user: User) -> Deletion:
     user.deleted_at = utcnow()
     user.session_version += 1
     user.email_verified_at = None
+    db.session.flush()
     signals.account_deleting.send(user)
     audit.record(user, "account.delete", "user", user.id)
-    db.session.commit()
     return Deletion(user_id=user.id)

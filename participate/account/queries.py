@@ -1,4 +1,5 @@
-"""What the platform holds about a person, gathered for "download my data"."""
+"""What the platform holds about a person, gathered for "download my data" (every area
+adds its part through ``signals.personal_data``)."""
 
 from __future__ import annotations
 
