@@ -1,6 +1,6 @@
 """Hostile input at the edge of the app (issue 13): out-of-range ids in every route, deeply
-nested JSON, oversized bodies, clients behind a proxy, HSTS only over HTTPS. Runs on SQLite
-and PostgreSQL."""
+nested JSON, oversized bodies, clients behind a proxy, HSTS only over HTTPS, and the shared
+text cleaner. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 
 from participate.extensions import db
 from participate.security import MAX_ID, MAX_JSON_DEPTH
+from participate.text import clean_name, clean_text, is_blank
 from tests.conftest import PASSWORD
 from tests.search_fixtures import Corpus, corpus_fixture  # noqa: F401 - fixture
 
@@ -398,3 +399,84 @@ def test_hsts_only_over_https_in_production(app, client, proxied_app: Flask):
     # Not in development, even over HTTPS.
     app.config["ENV_NAME"] = "development"
     assert "Strict-Transport-Security" not in client.get("/", base_url="https://localhost").headers
+
+
+# --------------------------------------------------------------------------- text cleaning
+
+
+@pytest.mark.parametrize(
+    ("raw", "multiline", "expected"),
+    [
+        ("a\r\nb\rc\nd", True, "a\nb\nc\nd"),
+        ("a\u2028b\u2029c\x85d", True, "a\nb\nc\nd"),
+        ("a\r\nb\tc", False, "a b c"),
+        ("a\x00b\x01c\x1bd\x7fe\x9ff", True, "abcdef"),
+        ("\x00\x00", False, ""),
+        ("tab\tkept", True, "tab\tkept"),
+        ("lone \ud800 surrogate", True, "lone \ufffd surrogate"),
+        # Visible text, emoji joiners and bidi marks in running text are left alone.
+        ("👩\u200d💻 עברית\u200f 中文", True, "👩\u200d💻 עברית\u200f 中文"),
+        ("  kept as typed  ", False, "  kept as typed  "),
+        ("\uf900", False, "\uf900"),  # a CJK compatibility ideograph: no NFC rewrite
+        (None, True, ""),
+        ("", False, ""),
+    ],
+)
+def test_clean_text(raw: str | None, multiline: bool, expected: str):
+    assert clean_text(raw, multiline=multiline) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "   \t\n",
+        "\u200b\u200b\u200b",
+        "\u200c\u200d\u200e\u200f",
+        "\u202a\u202b\u202c\u202d\u202e",
+        "\u2060\u2061\u2062\u2063\u2064",
+        "\u2066\u2067\u2068\u2069",
+        "\ufeff\u00ad\u034f\u061c",
+        "\ufe0f\ufe00\U000e0100",  # variation selectors
+        "\U000e0041\U000e007f",  # tag characters
+        "\u3164\u115f\u1160\uffa0",  # Hangul fillers
+        "\u3000\u00a0\u2007\u202f",  # ideographic and no-break spaces
+        "\u2800",  # braille blank
+        "\x00\x1f",
+    ],
+)
+def test_is_blank_for_invisible_text(raw: str | None):
+    assert is_blank(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["a", "\u200b中\u200b", "。", "👍", "\u200b1", "é", "\u0301", "ㄅ", "\U0001f600"]
+)
+def test_is_blank_false_when_something_shows(raw: str):
+    assert not is_blank(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\u202eadmin\u200b", "admin"),
+        ("\u202enimda", "nimda"),  # drawn as "admin" before; now shown as stored
+        ("王\u200b小明", "王小明"),
+        ("  陳　大文  ", "陳 大文"),
+        ("a\u2066b\u2069c\u200ed\u061ce", "abcde"),
+        ("x\u00ady", "xy"),
+        ("\u3164", ""),
+        ("\u2800\u2800", ""),
+        ("line\nbreak\ttab", "line break tab"),
+        ("nul\x00byte", "nulbyte"),
+        ("a\ufe0fb", "ab"),
+        ("Ada Lovelace", "Ada Lovelace"),
+        (None, ""),
+    ],
+)
+def test_clean_name(raw: str | None, expected: str):
+    cleaned = clean_name(raw)
+    assert cleaned == expected
+    assert clean_name(cleaned) == cleaned  # idempotent
+    assert is_blank(cleaned) == (cleaned == "")
