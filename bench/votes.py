@@ -115,7 +115,7 @@ def stored(env: dict[str, str], discussion_id: int) -> dict[str, int]:
 
     from participate import create_app
     from participate.extensions import db
-    from participate.models import Statement, Vote, VoteHistory
+    from participate.models import AnalysisState, Statement, Vote, VoteHistory
 
     app = create_app()
     with app.app_context():
@@ -141,8 +141,19 @@ def stored(env: dict[str, str], discussion_id: int) -> dict[str, int]:
                 .subquery()
             )
         )
+        # The votes' after-commit effect: an analysis requested (and not yet started, as no
+        # consumer runs) unless the server was started without it.
+        requested = db.session.scalar(
+            select(AnalysisState.requested_at).where(AnalysisState.discussion_id == discussion_id)
+        )
         db.engine.dispose()
-    return {"votes": votes, "history": history, "counters": int(counters or 0), "dupes": dupes}
+    return {
+        "votes": votes,
+        "history": history,
+        "counters": int(counters or 0),
+        "dupes": dupes,
+        "analysis_requested": requested is not None,
+    }
 
 
 async def log_in(client: object, setup: dict) -> None:
@@ -255,7 +266,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="'' for none")
     parser.add_argument(
-        "--without-hooks", action="store_true", help="empty hooks.vote_recorded in the server"
+        "--without-hooks",
+        action="store_true",
+        help="the server drops the analysis request votes queue after their commit",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     args = parser.parse_args()
@@ -291,7 +304,7 @@ def main() -> int:
         setup = prepare(env, args.participants, args.statements)
         port = free_port()
         cmd = [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the one next to this Python
             "--workers", str(args.workers),
             "--threads", str(args.threads),
             "--bind", f"127.0.0.1:{port}",
@@ -334,11 +347,14 @@ def main() -> int:
             f"{expected_history}), counters sum {db_state['counters']}, "
             f"duplicate pairs {db_state['dupes']}"
         )
+        requested = "yes" if db_state["analysis_requested"] else "no"
+        print(f"analysis requested by the votes: {requested}")
         ok = (
             db_state["votes"] == acked["first"]
             and db_state["history"] == expected_history
             and db_state["counters"] == db_state["votes"]
             and db_state["dupes"] == 0
+            and db_state["analysis_requested"] == (not args.without_hooks)
         )
         print("consistency:", "OK (no lost or duplicated votes)" if ok else "MISMATCH")
         return 0 if ok else 1

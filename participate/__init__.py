@@ -24,6 +24,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     INSTANCE.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
+    from participate import security
+
+    # The edge, before any blueprint adds a route: every <int:...> is an id in the database's
+    # range (out-of-range ones answer 404 from routing), every JSON body has a bounded depth,
+    # and the client's address and scheme come from the trusted proxies, if any.
+    app.url_map.converters["int"] = security.IdConverter
+    app.json = security.BoundedJSONProvider(app)
+    security.trust_proxies(app)
+
     from participate.extensions import babel, csrf, db, limiter, login_manager, migrate
     from participate.i18n import ensure_compiled, select_locale, select_timezone
 
@@ -47,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    from participate import errors, security, templating
+    from participate import errors, templating
 
     security.init_app(app)
     errors.init_app(app)

@@ -43,6 +43,20 @@ def _date(name: str) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
+# The largest request body accepted. The biggest legitimate one is an agency's response to a
+# proposal with 10 measures: 20,000 + 10 x (10,000 + 120) characters, about 121,000; in the
+# urlencoded form a browser sends, each CJK character is 9 bytes ("%E4%B8%AD") and an emoji 12,
+# so about 1.1 MB (1.45 MB in the worst case). A consultation (draft text 50,000, background
+# 10,000) is about 0.6 MB. 1.5 MiB admits all of them and refuses anything much larger before
+# it is read.
+MAX_CONTENT_LENGTH = 3 * 512 * 1024
+# Multipart text parts are parsed in memory: no single field of ours is near 500,000 bytes (the
+# longest, 50,000 characters, is at most 200,000 bytes of UTF-8). We take no file uploads.
+MAX_FORM_MEMORY_SIZE = 500_000
+# A response form has about 5 fields per measure plus the linked-statement checkboxes.
+MAX_FORM_PARTS = 1_000
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE / 'participate.db'}"
 
@@ -64,6 +78,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database_url()),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Bodies over the limit answer 413 before they are read (see the constants above).
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH),
+        "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
+        "MAX_FORM_PARTS": MAX_FORM_PARTS,
+        # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (0: the
+        # app faces clients directly and the headers are ignored, since anyone can send them).
+        # With the right count, rate limits key on the real client and HSTS knows HTTPS.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
@@ -150,6 +172,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg.update(overrides)
     if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEV_SECRET):
         raise ConfigError("PARTICIPATE_SECRET_KEY must be set to a long random value in production")
+    if not isinstance(cfg["TRUSTED_PROXIES"], int) or cfg["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("PARTICIPATE_TRUSTED_PROXIES must be 0 or the number of proxies")
     if cfg["ENV_NAME"] == "production" and len(str(cfg["SECRET_KEY"])) < 32:
         raise ConfigError("PARTICIPATE_SECRET_KEY must be at least 32 characters in production")
     return cfg

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, g, has_app_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,30 @@ def error_response(
     if wants_json():
         resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:
-        resp = Response(
-            render_template(
+        try:
+            page = render_template(
                 "errors/error.html", status=status, message=message, retry_after=retry_after
             )
-        )
+        except Exception:  # noqa: BLE001 - the page that reports an error must not fail
+            # The full page runs the site's chrome (navigation, banners) and so the database;
+            # when that is what failed, an exception here would leave the server's bare page.
+            log.exception("the error page for %s failed; sending the plain one", status)
+            page = _plain_page(status, message)
+        resp = Response(page, mimetype="text/html")
     resp.status_code = status
     if retry_after is not None:
         resp.headers["Retry-After"] = str(retry_after)
     return resp
+
+
+def _plain_page(status: int, message: str) -> str:
+    """The error page without templates, chrome or database: status, message, a way home."""
+    home = _("Back to the home page")
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f"<title>{status}</title></head><body><h1>{status} · {escape(message)}</h1>"
+        f'<p><a href="/">{escape(home)}</a></p></body></html>\n'
+    )
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -110,7 +126,10 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         from participate.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection must not break the error page
+            log.exception("rollback after an unhandled error failed")
         code, message = _messages()[500]
         return error_response(500, code, message)
 

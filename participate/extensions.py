@@ -35,7 +35,9 @@ babel = Babel()
 
 
 def _client_key() -> str:
-    """Rate-limit key: the remote address (gunicorn sits behind a proxy that sets it)."""
+    """Rate-limit key: the client's address. Behind proxies it is the one they forwarded,
+    as far as ``PARTICIPATE_TRUSTED_PROXIES`` trusts them (participate.security.trust_proxies);
+    without it every client would share the proxy's address and its limit."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 

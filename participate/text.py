@@ -1,6 +1,12 @@
-"""The one place where text people wrote becomes HTML.
+"""The one place where text people wrote is cleaned and becomes HTML.
 
-Two formats, both inert against script injection:
+Cleaning (:func:`clean_text`, :func:`clean_name`, :func:`is_blank`) happens where text
+enters (forms, the API, imports), before it is checked and stored: a NUL byte is refused by
+PostgreSQL (a 500 there, silently stored by SQLite), other control characters are invisible
+noise, and a statement or a name made only of zero-width or bidirectional-control characters
+looks empty or like someone else's name on the page.
+
+Rendering: two formats, both inert against script injection:
 
 - **Statements** are plain text. Line breaks are kept; a link exists only where the author
   wrote one explicitly, as ``[words](https://...)`` or ``<https://...>``. Bare URLs are never
@@ -14,6 +20,7 @@ Two formats, both inert against script injection:
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import bleach
@@ -29,6 +36,97 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # URL characters: ASCII only, so a URL written next to Chinese ends where the ASCII ends.
 _URL = r"(?:https?://|mailto:)[A-Za-z0-9._~:/?#\[\]@!$&'*+,;=%-]+"
 _EXPLICIT_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((" + _URL + r")\)|<(" + _URL + r")>")
+
+
+# --- Cleaning ---------------------------------------------------------------------------
+
+# Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): characters a font
+# draws as nothing. Among them the zero-width space, joiners and non-joiners (U+200B..U+200D),
+# the bidirectional marks, embeddings, overrides and isolates (U+200E, U+200F, U+202A..U+202E,
+# U+2066..U+2069, U+061C), the word joiner and invisible operators (U+2060..U+2064), the
+# byte-order mark (U+FEFF), the soft hyphen (U+00AD), Hangul fillers (U+115F, U+1160, U+3164,
+# U+FFA0, popular for "empty" names) and the variation selectors (U+FE00..U+FE0F and
+# U+E0100..U+E01EF, within the tag block U+E0000..U+E0FFF).
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+# Line breaks in any spelling: CRLF, CR, NEL (U+0085), line and paragraph separators.
+_LINE_BREAK = re.compile("\r\n?|[\u0085\u2028\u2029]")
+# C0 and C1 controls and DEL, except tab and line feed (handled per mode), and lone
+# surrogates (possible in JSON's \ud800 escapes; UTF-8 cannot store them).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Categories with nothing to see: controls, format characters (the bidi and zero-width ones,
+# and a few more such as U+FFF9..U+FFFB), surrogates, and every kind of space.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+_BRAILLE_BLANK = "\u2800"  # drawn as a blank cell; another favourite for "empty" text
+
+
+def clean_text(value: str | None, *, multiline: bool) -> str:
+    """Text as people meant it: line endings as ``\\n``, no NUL and no other control
+    character, lone surrogates as U+FFFD.
+
+    ``multiline`` (statements, replies, descriptions) keeps ``\\n`` and tabs; otherwise
+    (titles, names, short fields) line breaks and tabs become a space, so the words they
+    separated stay apart. Visible text, zero-width joiners and bidi marks are kept: they
+    belong to emoji and to Arabic or Hebrew quoted in a statement (:func:`is_blank` tells
+    whether anything visible is left; :func:`clean_name` is stricter). Nothing is trimmed
+    or normalised (NFC would rewrite CJK compatibility ideographs used in Taiwanese names).
+    ``None`` becomes ``""``.
+    """
+    if not value:
+        return ""
+    text = _LINE_BREAK.sub("\n", value)
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _invisible(ch: str) -> bool:
+    return (
+        ch.isspace()
+        or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+        or ch == _BRAILLE_BLANK
+        or _IGNORABLE.match(ch) is not None
+    )
+
+
+def is_blank(value: str | None) -> bool:
+    """True when ``value`` shows nothing: only whitespace of any kind, controls, zero-width,
+    bidi and other format characters, fillers and variation selectors (or nothing at all).
+
+    ``DataRequired`` and ``str.strip()`` let ``"\\u200b\\u200b"`` through; a statement, a
+    reply or a title made of it is an empty item on the page that people cannot even see to
+    report. Stops at the first visible character, so long texts cost little.
+    """
+    return not value or all(_invisible(ch) for ch in value)
+
+
+_NAME_SPACE = re.compile(f"[\\s{_BRAILLE_BLANK}]+")
+
+
+def clean_name(value: str | None) -> str:
+    """A display name that shows what it contains: :func:`clean_text` on one line, then
+    without any default-ignorable or format character (bidi overrides, zero-width
+    characters, fillers, variation selectors), every run of spaces of any kind as one space,
+    trimmed.
+
+    ``"\\u202enimda\\u200b"`` is drawn as "admin" (and turns around whatever follows it on
+    the line), and invisible characters make two names that look the same differ. The
+    price: an emoji sequence joined by U+200D falls apart into its parts. An empty result
+    means there was no name (callers refuse it with their usual message).
+    """
+    text = clean_text(value, multiline=False)
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) != "Cf" and _IGNORABLE.match(ch) is None
+    )
+    return _NAME_SPACE.sub(" ", text).strip()
+
+
+# --- Rendering --------------------------------------------------------------------------
 
 
 def _link(href: str, label: str) -> str:
