@@ -44,7 +44,7 @@ def main() -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ENDORSEMENT_THRESHOLD": 10**9})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         now = utcnow()
         stamp = int(time.time())
         db.session.execute(

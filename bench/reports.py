@@ -39,7 +39,7 @@ def main() -> None:
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "RATELIMIT_ENABLED": False}
     )
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         from participate.discussion.polis import import_polis
 
         proposal = Proposal(

@@ -165,12 +165,10 @@ def run(url: str, n: int, n_queries: int) -> None:
     from participate.models import Discussion, Proposal, ProposalStatus, Statement
     from participate.timeutil import utcnow
 
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" * 8, "SEARCH_AUTO_INDEX": False}
-    )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" * 8})
     rng = random.Random(42)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         dialect = db.engine.dialect.name
         proposals = []
         for i in range(50):

@@ -53,7 +53,7 @@ def prepare(env: dict[str, str], participants: int, statements: int) -> dict:
 
     app = create_app()
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         proposal = Proposal(
             title="投票壓力測試", kind=ProposalKind.CONSULTATION, status=ProposalStatus.OPEN
         )

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from participate import search
 from participate.boundary import unit
 
 
@@ -50,6 +51,8 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
         seed_proposals(echo)
         seed_discussions(echo)
         seed_analyses(echo)
+        # The seeders write in bulk, past the operations that index what they change.
+        search.rebuild()
     describe_accounts(echo)
 
 

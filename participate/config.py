@@ -139,7 +139,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "API_READ_RATE_LIMIT": _env("API_READ_RATE_LIMIT", "600 per minute"),
         "API_WRITE_RATE_LIMIT": _env("API_WRITE_RATE_LIMIT", "60 per minute"),
         "OPENDATA_DIR": _env("OPENDATA_DIR"),  # default: instance/opendata
-        "SEARCH_AUTO_INDEX": _bool("SEARCH_AUTO_INDEX", True),
         # Moderation. Reports from this many distinct people hide an item pending review.
         "MODERATION_REPORT_THRESHOLD": _int("MODERATION_REPORT_THRESHOLD", 3),
         # Extra banned words/patterns, comma or newline separated ("re:" prefix = regex);

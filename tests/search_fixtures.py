@@ -1,5 +1,6 @@
-"""A small Chinese corpus for the search tests, built through the models (so the index is
-filled by the ORM listeners, as it is in production)."""
+"""A small Chinese corpus for the search tests, written through the models in bulk, then
+indexed the way bulk writers index theirs (``search.rebuild``); what operations change
+afterwards reaches the index through their after-commit effects, as in production."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from participate.models import (
     ProposalStatus,
     Statement,
 )
+from participate.search import rebuild
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -175,6 +177,7 @@ def build_corpus(app: Flask, make_agency: Any) -> Corpus:
         db.session.flush()
         corpus.ids["R5"] = r.id
         corpus.ids["R2draft"] = draft.id
+        rebuild()
         db.session.commit()
     return corpus
 

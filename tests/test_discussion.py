@@ -547,8 +547,12 @@ def test_moderator_hides_a_statement_through_the_transition(app, make_user, make
         assert refused.value.status == 403
         with unit():
             operations.set_status(db.session.get(User, mod.id), s, ContentStatus.HIDDEN, "spam")
-            # hiding changes what the opinion report counts: a fresh analysis, after commit
-            assert [e.args for e in outbox.pending()] == [(did, "moderation")]
+            # hiding changes what the opinion report counts and what search shows: a fresh
+            # analysis and the statement's index entry, after the commit
+            assert [(e.fn.__name__, e.args) for e in outbox.pending()] == [
+                ("index_statement", (s.id,)),
+                ("request_analysis", (did, "moderation")),
+            ]
         assert db.session.get(Statement, sid).status == ContentStatus.HIDDEN
         assert (
             db.session.scalar(select(AuditLog.reason).where(AuditLog.action == "statement.status"))

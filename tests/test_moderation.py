@@ -961,8 +961,8 @@ def test_the_data_migration_opens_the_review_item_of_each_proposal_waiting(app, 
         ids = (waiting.id, has_item.id, public.id)
         db.session.remove()
         downgrade(revision="api_0001")  # data only: the schema stays as it is
-        upgrade(revision="heads")
-        upgrade(revision="heads")
+        upgrade(revision="head")
+        upgrade(revision="head")
     opened = items(app, ModerationItem.kind == ItemKind.PROPOSAL)
     assert sorted(i.content_id for i in opened) == sorted(ids[:2])
     (item,) = [i for i in opened if i.content_id == ids[0]]

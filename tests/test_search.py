@@ -136,25 +136,26 @@ def test_pagination(app, corpus):
         assert not set(first.ids) & set(second.ids)
 
 
-def test_index_follows_edits_hides_and_deletes(app, corpus):
-    from participate.models import ContentStatus, Proposal, ProposalStatus, Statement
+def test_index_follows_edits_and_deletes_once_committed(app, corpus):
+    """A bulk writer's change reaches the index through the effect it queues, after its
+    commit; a deleted item leaves the index."""
+    from participate import outbox
+    from participate.boundary import unit
+    from participate.models import Statement
 
     with app.app_context():
-        st = db.session.get(Statement, corpus.ids["S1"])
-        st.text = "自行車道應該和人行道分開"
-        db.session.commit()
+        with unit():
+            st = db.session.get(Statement, corpus.ids["S1"])
+            st.text = "自行車道應該和人行道分開"
+            outbox.add(engine.index_statement, st.id)
+            # not before the commit: the search still sees the old text
+            assert engine.search("自行車道").ids == []
         assert engine.search("自行車道").ids == [corpus.key("S1")]
         assert corpus.key("S1") not in engine.search("待轉區").ids
 
-        st.status = ContentStatus.HIDDEN
-        db.session.commit()
-        assert engine.search("自行車道").ids == []
-        st.status = ContentStatus.VISIBLE
-        db.session.commit()
-        assert engine.search("自行車道").ids == [corpus.key("S1")]
-
-        db.session.delete(st)
-        db.session.commit()
+        with unit():
+            db.session.delete(db.session.get(Statement, corpus.ids["S1"]))
+            outbox.add(engine.index_statement, corpus.ids["S1"])
         assert engine.search("自行車道").ids == []
         assert (
             db.session.execute(
@@ -164,17 +165,24 @@ def test_index_follows_edits_hides_and_deletes(app, corpus):
             == 0
         )
 
-        # A proposal leaving review becomes searchable, with its statements' visibility.
-        p4 = db.session.get(Proposal, corpus.ids["P4"])
-        p4.status = ProposalStatus.ENDORSING
-        db.session.commit()
-        assert engine.search("台中捷運").ids == [corpus.key("P4")]
 
-        # A rolled-back change leaves the index alone.
-        p4.title = "高雄輕軌"
-        db.session.flush()
-        db.session.rollback()
-        assert engine.search("高雄輕軌").ids == []
+def test_a_proposal_leaving_review_becomes_searchable_only_when_committed(app, corpus, make_user):
+    from participate.boundary import unit
+    from participate.models import Proposal, User
+    from participate.proposals import operations
+
+    mod = make_user(role="moderator")
+    with app.app_context():
+        with pytest.raises(RuntimeError), unit():
+            operations.accept_proposal(
+                db.session.get(User, mod.id), db.session.get(Proposal, corpus.ids["P4"])
+            )
+            raise RuntimeError("the request failed after the decision")
+        assert engine.search("台中捷運").ids == []  # rolled back: the index is untouched
+        with unit():
+            operations.accept_proposal(
+                db.session.get(User, mod.id), db.session.get(Proposal, corpus.ids["P4"])
+            )
         assert engine.search("台中捷運").ids == [corpus.key("P4")]
 
 
@@ -196,14 +204,33 @@ def test_index_follows_the_discussion_rules(app, corpus, make_user):
         assert engine.search("薪資").ids == [corpus.key("S4")]
 
 
-def test_publishing_a_response_indexes_it(app, corpus):
-    from participate.models import AgencyResponse
+def test_publishing_a_response_indexes_it(app, corpus, make_user):
+    """Through the proposals area's operation, committed as a request would be."""
+    from participate.boundary import unit
+    from participate.models import AgencyResponse, Proposal, ProposalMeasure, User
+    from participate.proposals import operations
 
+    staff = make_user(role="agency_staff", agency=corpus.agencies["mohw"])
     with app.app_context():
         assert engine.search("明年").ids == []
+        with unit():
+            p2 = db.session.get(Proposal, corpus.ids["P2"])
+            p2.response_due_at = T0 + timedelta(days=60)
+            p2.measures.append(ProposalMeasure(position=1, text="增加日照中心"))
+        with unit():
+            p2 = db.session.get(Proposal, corpus.ids["P2"])
+            point = operations.PointInput(
+                measure_id=p2.measures[0].id,
+                decision="adopted",
+                reasoning="明年增加十處日照中心。",
+                responsible_unit="長照司",
+                follow_up_on=None,
+            )
+            operations.save_response(
+                db.session.get(User, staff.id), p2, "長照據點將於明年增加。", [point], True
+            )
         r = db.session.get(AgencyResponse, corpus.ids["R2draft"])
-        r.published_at = T0 + timedelta(days=20)
-        db.session.commit()
+        assert r.published_at is not None
         assert engine.search("明年").ids == [("response", r.id)]
 
 
@@ -251,6 +278,8 @@ def test_search_page_paginates_without_javascript(app, client, corpus):
         d = db.session.scalar(db.select(Discussion))
         for i in range(25):
             db.session.add(Statement(discussion_id=d.id, text=f"公車路線第{i}號調整"))
+        db.session.flush()
+        engine.index_discussion(d.id)  # written in bulk: indexed as bulk writers do
         db.session.commit()
     html = client.get("/search?q=公車路線").get_data(as_text=True)
     assert 'rel="next"' in html

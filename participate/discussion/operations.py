@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from participate import audit, policy
+from participate import audit, outbox, policy, search
 from participate.boundary import savepoint
 from participate.discussion.visibility import request_analysis, set_status
 from participate.errors import RuleError
@@ -179,6 +179,7 @@ def post_statement(
     )
     if held:
         queue.hold(statement, "statement", held.reason, now)
+    outbox.add(search.index_statement, statement.id)  # held ones are indexed as hidden
     return PostResult(statement, bool(held), held.reason if held else None)
 
 
@@ -268,6 +269,7 @@ def delete(user: User, item: Statement | Reply, now: datetime | None = None) -> 
     item.status = ContentStatus.HIDDEN
     db.session.flush()
     audit.record(user, "statement.delete", "statement", item.id)
+    outbox.add(search.index_statement, item.id)
     request_analysis(item.discussion_id, "author")
 
 

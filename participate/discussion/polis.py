@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from participate import audit
+from participate import audit, outbox, search
 from participate.extensions import db
 from participate.models import (
     ContentStatus,
@@ -238,6 +238,8 @@ def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = No
         votes=len(history),
     )
     db.session.flush()
+    # Written in bulk, past any operation: the statements are indexed once it is committed.
+    outbox.add(search.index_discussion, discussion.id)
     return ImportResult(
         discussion_id=discussion.id,
         participants=len(pids),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from participate import audit, outbox, policy
+from participate import audit, outbox, policy, search
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import ContentStatus, Discussion, Reply, Statement, User
@@ -59,4 +59,5 @@ def set_status(
     db.session.flush()
     audit.record(actor, f"{kind}.status", kind, item.id, reason, before=before, after=status.value)
     if isinstance(item, Statement):
+        outbox.add(search.index_statement, item.id)
         request_analysis(discussion.id, "moderation")

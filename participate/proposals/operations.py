@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from participate import audit, policy
+from participate import audit, outbox, policy, search
 from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
@@ -64,6 +64,12 @@ def _require(ok: bool, message: str | None = None, status: int = 403) -> None:
         raise RuleError(message or _("You do not have permission to do that."), status=status)
 
 
+def _reindex(proposal: Proposal) -> None:
+    """Refresh the proposal's search entry after the commit (with its statements and
+    response, whose visibility and status follow the proposal's)."""
+    outbox.add(search.index_proposal, proposal.id)
+
+
 def _store_due_status(proposal: Proposal, now: datetime) -> bool:
     """Store a time-based change that is due (lapse, close) and notify the followers.
 
@@ -76,6 +82,7 @@ def _store_due_status(proposal: Proposal, now: datetime) -> bool:
     transition(proposal, due, None, aware(proposal.deadline) or now, via="deadline")
     kind = NotificationKind.LAPSED if due == S.LAPSED else NotificationKind.CLOSED
     notify_followers(proposal, kind, now)
+    _reindex(proposal)
     return True
 
 
@@ -148,6 +155,7 @@ def _send_to_review(author: User, proposal: Proposal, now: datetime) -> None:
     transition(proposal, S.IN_REVIEW, author, now)
     db.session.flush()
     open_proposal_review(proposal, now)
+    _reindex(proposal)
 
 
 def _freeze_refusal() -> RuleError:
@@ -170,6 +178,7 @@ def create_proposal(
     _follow(author.id, proposal.id)
     if submit:
         _send_to_review(author, proposal, now)
+    _reindex(proposal)
     return proposal
 
 
@@ -186,6 +195,7 @@ def update_proposal(
     audit.record(author, "proposal.edit", "proposal", proposal.id)
     if submit:
         _send_to_review(author, proposal, now)
+    _reindex(proposal)
     return proposal
 
 
@@ -222,6 +232,7 @@ def accept_proposal(moderator: User, proposal: Proposal, now: datetime | None = 
     _open_discussion(proposal)
     db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.ACCEPTED, now)
+    _reindex(proposal)
 
 
 def request_changes(
@@ -237,6 +248,7 @@ def request_changes(
     proposal.review_message = message
     db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.CHANGES_REQUESTED, now)
+    _reindex(proposal)
 
 
 def reject_proposal(
@@ -258,6 +270,7 @@ def reject_proposal(
     proposal.review_message = (message or "").strip() or None
     db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.REJECTED, now)
+    _reindex(proposal)
 
 
 # --------------------------------------------------------------------------- endorsement
@@ -342,6 +355,7 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     if proposal.endorsement_count >= cfg("ENDORSEMENT_THRESHOLD"):
         transition(proposal, S.ESTABLISHED, None, now, count=proposal.endorsement_count)
         notify_followers(proposal, NotificationKind.ESTABLISHED, now)
+        _reindex(proposal)
         established = True
     db.session.flush()
     return EndorseResult(count=proposal.endorsement_count, established=established)
@@ -422,6 +436,7 @@ def assign_agencies(
     )
     if first:
         notify_followers(proposal, NotificationKind.ASSIGNED, now)
+    _reindex(proposal)  # the responsible agencies are a search filter
 
 
 def extend_response(
@@ -573,6 +588,7 @@ def save_response(
         response.published_at = now
         transition(proposal, S.RESPONDED, staff, now)
         notify_followers(proposal, NotificationKind.RESPONDED, now)
+    _reindex(proposal)
     return response
 
 
@@ -625,6 +641,7 @@ def open_consultation(
     db.session.flush()
     audit.record(staff, "proposal.open", "proposal", proposal.id, kind="consultation")
     _follow(staff.id, proposal.id)
+    _reindex(proposal)
     return proposal
 
 
@@ -634,6 +651,7 @@ def close_consultation(staff: User, proposal: Proposal, now: datetime | None = N
     _require(policy.can_close_consultation(staff, proposal, now))
     transition(proposal, S.CLOSED, staff, now, via="early")
     notify_followers(proposal, NotificationKind.CLOSED, now)
+    _reindex(proposal)
 
 
 # --------------------------------------------------------------------------- the sweep

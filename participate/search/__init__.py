@@ -19,22 +19,22 @@ How it works, and why:
 - Ranking: bm25 on SQLite, ts_rank on PostgreSQL, then newer first, then id.
 - Snippets are built from the stored plain text: escaped first, then matched words wrapped in
   ``<mark>``.
-- The index follows the models by itself: SQLAlchemy session events note new, changed and
-  deleted proposals, statements and responses at flush time and rewrite their rows just
-  before the commit, in the same transaction. ``flask reindex`` rebuilds everything from the
-  proposals, statements and responses.
+- The index is written after the commit, by the operations that change a searchable item:
+  they queue ``index_proposal`` (which also refreshes the proposal's statements and response,
+  whose visibility follows it) or ``index_statement`` in :mod:`participate.outbox`. Bulk
+  writers call ``index_discussion`` (the Pol.is importer) or ``rebuild`` (the demo data);
+  ``flask reindex`` rebuilds everything from the proposals, statements and responses.
 """
 
 from participate.search.index import (
     FTS_TABLE,
     KINDS,
     SearchDoc,
-    apply_pending,
+    index_discussion,
     index_document,
     index_proposal,
     index_response,
     index_statement,
-    listen,
     proposal_doc,
     rebuild,
     remove_document,
@@ -64,14 +64,13 @@ __all__ = [
     "SearchDoc",
     "SearchHit",
     "SearchPage",
-    "apply_pending",
     "highlight",
+    "index_discussion",
     "index_document",
     "index_proposal",
     "index_response",
     "index_statement",
     "index_tokens",
-    "listen",
     "proposal_doc",
     "query_tokens",
     "query_variants",

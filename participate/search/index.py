@@ -3,12 +3,12 @@ items themselves (proposals, statements, responses) and rebuilt in full by ``fla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from participate.extensions import db
@@ -252,8 +252,8 @@ def index_response(response_id: int) -> None:
 
 
 def rebuild(echo: Any = None) -> int:
-    """Empty the index and fill it again from every registered source; commits. Returns the
-    number of documents."""
+    """Empty the index and fill it again from every item (``flask reindex``, the demo data);
+    the caller's unit of work commits. Returns the number of documents."""
     db.session.execute(delete(SearchDocument.__table__))
     n = 0
     batch: list[dict[str, Any]] = []
@@ -272,196 +272,20 @@ def rebuild(echo: Any = None) -> int:
         n += len(batch)
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('optimize')"))
-    db.session.commit()
     return n
 
 
-# --------------------------------------------------------------------------- sync
+# --------------------------------------------------------------------------- bulk writers
 
 
-_TRACKED_PROPOSAL_ATTRS = (
-    "title",
-    "summary",
-    "problem",
-    "benefits",
-    "draft_text",
-    "status",
-    "kind",
-    "owner_agency_id",
-    "responsible_agencies",
-    "proposed_agencies",
-)
+def index_discussion(discussion_id: int) -> int:
+    """Index every statement of one discussion: for bulk writers (the Pol.is importer) that
+    insert statements without an operation. Returns how many were indexed."""
+    from participate.models import Statement
 
-
-def _changed(obj: Any, attrs: Iterable[str]) -> bool:
-    state = inspect(obj)
-    for name in attrs:
-        if name in state.attrs and state.attrs[name].history.has_changes():
-            return True
-    return False
-
-
-@dataclass
-class _Pending:
-    proposals: set[int] = field(default_factory=set)
-    statements: set[int] = field(default_factory=set)
-    responses: set[int] = field(default_factory=set)
-    removed: set[tuple[str, int]] = field(default_factory=set)
-    bulk_statements: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.proposals
-            or self.statements
-            or self.responses
-            or self.removed
-            or self.bulk_statements
-        )
-
-
-def _pending(session: Session) -> _Pending:
-    found = session.info.get("search_pending")
-    if found is None:
-        found = session.info["search_pending"] = _Pending()
-    return found
-
-
-def _after_flush(session: Session, flush_context: Any) -> None:
-    from participate.models import (
-        AgencyResponse,
-        Proposal,
-        ProposalMeasure,
-        ResponsePoint,
-        Statement,
-    )
-
-    pend = _pending(session)
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Proposal):
-            if obj in session.new or _changed(obj, _TRACKED_PROPOSAL_ATTRS):
-                pend.proposals.add(obj.id)
-        elif isinstance(obj, Statement):
-            if obj in session.new or _changed(obj, ("text", "status", "discussion_id")):
-                pend.statements.add(obj.id)
-        elif isinstance(obj, AgencyResponse):
-            if obj in session.new or _changed(
-                obj, ("overall", "published_at", "agency_id", "points")
-            ):
-                pend.responses.add(obj.id)
-        elif isinstance(obj, ProposalMeasure):
-            if obj.proposal_id:
-                pend.proposals.add(obj.proposal_id)
-        elif isinstance(obj, ResponsePoint):
-            if obj.response_id:
-                pend.responses.add(obj.response_id)
-    for obj in session.deleted:
-        if isinstance(obj, Proposal):
-            pend.removed.add(("proposal", obj.id))
-            pend.removed.add(("consultation", obj.id))
-        elif isinstance(obj, Statement):
-            pend.removed.add(("statement", obj.id))
-        elif isinstance(obj, AgencyResponse):
-            pend.removed.add(("response", obj.id))
-        elif isinstance(obj, ProposalMeasure) and obj.proposal_id:
-            pend.proposals.add(obj.proposal_id)
-
-
-def _do_orm_execute(state: Any) -> None:
-    """Bulk writes to the statement table (the Pol.is importer) bypass the unit of work."""
-    if not (state.is_insert or state.is_update):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) != "statement":
-        return
-    if state.is_update:
-        # Vote counters are updated on every vote: only text or visibility changes matter here,
-        # and a catch-up scan per vote would cost a pass over every statement.
-        values = getattr(state.statement, "_values", None)
-        if values:
-            names = {getattr(col, "key", str(col)) for col in values}
-            if not names & {"text", "status"}:
-                return
-    _pending(state.session).bulk_statements = True
-
-
-def _catch_up_statements() -> None:
-    """Index statements written in bulk: those missing from the index or whose visibility
-    differs from what the index says."""
-    from participate.models import ContentStatus, Statement
-
-    sd = SearchDocument.__table__
-    st = Statement.__table__
-    missing = db.session.scalars(
-        select(st.c.id)
-        .outerjoin(sd, (sd.c.kind == "statement") & (sd.c.item_id == st.c.id))
-        .where(
-            (sd.c.id.is_(None))
-            | ((st.c.status == ContentStatus.VISIBLE.value) != sd.c.visible)
-            | (st.c.text != sd.c.body)
-        )
+    ids = db.session.scalars(
+        select(Statement.id).where(Statement.discussion_id == discussion_id)
     ).all()
-    for sid in missing:
+    for sid in ids:
         index_statement(sid)
-
-
-def apply_pending(session: Session) -> None:
-    """Write the index rows for what changed in this transaction (runs before commit)."""
-    pend = session.info.pop("search_pending", None)
-    if not pend:
-        return
-    session.info["search_applying"] = True
-    try:
-        with session.no_autoflush:
-            for kind, item_id in pend.removed:
-                remove_document(kind, item_id, session)
-            removed_ids = {i for _k, i in pend.removed}
-            for pid in pend.proposals - removed_ids:
-                index_proposal(pid)
-            for sid in pend.statements:
-                if ("statement", sid) not in pend.removed:
-                    index_statement(sid)
-            for rid in pend.responses:
-                if ("response", rid) not in pend.removed:
-                    index_response(rid)
-            if pend.bulk_statements:
-                _catch_up_statements()
-    finally:
-        session.info.pop("search_applying", None)
-
-
-def _before_commit(session: Session) -> None:
-    if session.info.get("search_applying") or not _search_enabled(session):
-        return
-    session.flush()
-    apply_pending(session)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop("search_pending", None)
-
-
-def _search_enabled(session: Session) -> bool:
-    try:
-        from flask import current_app
-
-        return bool(current_app.config.get("SEARCH_AUTO_INDEX", True))
-    except RuntimeError:
-        return True
-
-
-_listening = False
-
-
-def listen() -> None:
-    """Attach the sync listeners to every SQLAlchemy session (once per process)."""
-    global _listening
-    if _listening:
-        return
-    event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "before_commit", _before_commit)
-    event.listen(Session, "after_soft_rollback", lambda s, tx: _after_rollback(s))
-    event.listen(Session, "do_orm_execute", _do_orm_execute)
-    _listening = True
-
-
-listen()
+    return len(ids)
