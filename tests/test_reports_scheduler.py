@@ -29,80 +29,82 @@ from participate.reports import engine, scheduler
 from tests.reports_fixtures import make_camps
 
 
-class FakeTask:
-    """Stands in for the Huey task: records what would have been queued, runs nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def __call__(self, discussion_id: int, **kwargs: Any) -> None:
-        self.calls.append(("now", discussion_id, kwargs))
-
-    def schedule(self, args: tuple, kwargs: dict, delay: float) -> None:
-        self.calls.append(("later", args[0], kwargs, delay))
-
-
 @pytest.fixture()
-def queued(monkeypatch) -> list[tuple[Any, ...]]:
-    fake = FakeTask()
-    monkeypatch.setattr(scheduler, "analyse_discussion", fake)
-    return fake.calls
+def scheduled() -> Any:
+    """The analysis tasks waiting in the real Huey storage (the tests run Huey in immediate
+    mode: a task for now runs at once, a delayed one waits in its schedule)."""
+    from participate.jobs import huey
+
+    def waiting() -> list[tuple[int, dict[str, Any]]]:
+        return [
+            (task.args[0], task.kwargs)
+            for task in huey.scheduled()
+            if task.name.endswith("analyse_discussion")
+        ]
+
+    huey.storage.flush_schedule()
+    yield waiting
+    huey.storage.flush_schedule()
 
 
 def _count(model: Any, *where: Any) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_a_request_is_queued_after_its_commit_and_never_after_a_rollback(app, queued):
+def test_a_request_is_queued_after_its_commit_and_never_after_a_rollback(app, scheduled):
     camps = make_camps(app, people=4, vote=False)
     did = camps.discussion_id
     with app.app_context():
         with pytest.raises(RuntimeError), unit():
             assert scheduler.request_analysis(did) is True  # it owns the slot...
             assert [e.fn for e in outbox.pending()] == [scheduler._enqueue]
-            assert queued == []  # ...but nothing is handed to Huey inside the transaction
+            assert scheduled() == []  # ...but nothing is handed to Huey inside the transaction
             raise RuntimeError("the write that asked for it failed")
-        assert queued == [] and outbox.pending() == []
+        assert scheduled() == [] and outbox.pending() == []
         assert db.session.get(AnalysisState, did) is None  # the slot was rolled back too
 
         with unit():
             assert scheduler.request_analysis(did) is True
-            assert queued == []
-        ((when, task_id, kwargs, delay),) = queued
-        assert when == "later" and task_id == did and kwargs["trigger"] == "vote"
-        assert 0 < delay <= app.config["ANALYSIS_MIN_DELAY_SECONDS"]
+            assert scheduled() == []
+        ((task_id, kwargs),) = scheduled()  # handed to Huey after the commit, for later
+        assert task_id == did and kwargs["trigger"] == "vote"
         state = db.session.get(AnalysisState, did)
         assert state.requested_at is not None and state.scheduled_for is not None
 
         # The slot is taken: the next vote reads, writes nothing and queues nothing.
         with unit():
             assert scheduler.request_analysis(did) is False
-        assert len(queued) == 1
+        assert len(scheduled()) == 1
         db.session.remove()
 
 
-def test_reanalyse_now_is_an_operation(app, make_user, queued):
+def test_reanalyse_now_is_an_operation(app, make_user, scheduled):
     camps = make_camps(app, people=4)
     did = camps.discussion_id
     citizen, moderator = make_user().id, make_user(role="moderator").id
+
+    def runs() -> list[tuple[str, int | None]]:
+        return [(a.trigger, a.requested_by_id) for a in db.session.scalars(select(Analysis))]
+
     with app.test_request_context():  # the refusal's message is in the request's language
         discussion = db.session.get(Discussion, did)
         with pytest.raises(RuleError) as refused, unit():
             scheduler.reanalyse_now(db.session.get(User, citizen), discussion)
         assert refused.value.status == 403
-        assert db.session.get(AnalysisState, did) is None and queued == []
+        assert db.session.get(AnalysisState, did) is None and runs() == []
 
-        # Allowed, but the unit of work around it fails: no task, no audit entry.
+        # Allowed, but the unit of work around it fails: no run, no audit entry.
         with pytest.raises(RuntimeError), unit():
             scheduler.reanalyse_now(db.session.get(User, moderator), discussion)
             raise RuntimeError("the request failed after the operation")
-        assert queued == [] and _count(AuditLog, AuditLog.action == "analysis.requested") == 0
+        assert runs() == [] and _count(AuditLog, AuditLog.action == "analysis.requested") == 0
 
         with unit():
             result = scheduler.reanalyse_now(db.session.get(User, moderator), discussion)
-            assert queued == []  # the operation itself never enqueues
+            assert runs() == []  # the operation itself never enqueues
         assert result.queued and not result.running
-        assert queued == [("now", did, {"trigger": "staff", "requested_by": moderator})]
+        # handed to Huey after the commit, for now: it ran (immediate mode), as staff asked
+        assert runs() == [("staff", moderator)] and scheduled() == []
         assert _count(AuditLog, AuditLog.action == "analysis.requested") == 1
         db.session.remove()
 
