@@ -1,4 +1,6 @@
-"""Named permission checks used by views; each write rule checks again in its function."""
+"""View decorators that ask the policy (participate.policy) before a page is shown, and the
+rate limit shared by ordinary write forms. The operations behind the pages ask the policy
+again: a decorator only decides whether to show the page at all."""
 
 from __future__ import annotations
 
@@ -6,16 +8,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
-from participate.models import Role
+from participate import policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """403 unless the logged-in user has one of ``roles`` (admins pass every role check)."""
+def requires(predicate: Callable[[Any], bool]) -> Callable[[F], F]:
+    """Log in first (anonymous visitors go to the login page), then 403 unless
+    ``predicate(current_user)`` holds."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -24,7 +27,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 from participate.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if current_user.role not in roles and current_user.role != Role.ADMIN:
+            if not predicate(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -33,25 +36,10 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-admin_required = role_required(Role.ADMIN)
-moderator_required = role_required(Role.MODERATOR)
-
-
-def may_act_for_agency(user: Any, agency_id: int | None) -> bool:
-    """Agency staff act only for their own agency; admins act for any."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.role == Role.ADMIN or user.is_staff_of(agency_id)
-
-
-def agency_staff_required(agency_id: int | None) -> None:
-    """Abort with 403 unless the current user may act for ``agency_id``."""
-    if not may_act_for_agency(current_user, agency_id):
-        abort(403)
+admin_required = requires(policy.is_admin)
+moderator_required = requires(policy.is_moderator)
 
 
 def write_limit() -> str:
     """The site-wide rate limit for ordinary writes (Flask-Limiter reads it per request)."""
-    from flask import current_app
-
     return current_app.config["WRITE_RATE_LIMIT"]
