@@ -36,6 +36,23 @@ from participate.models.moderation import (  # noqa: F401
     ModerationNotice,
     ThreadLock,
 )
+from participate.models.projects import (  # noqa: F401
+    MilestoneState,
+    ProgressKpi,
+    ProgressMilestone,
+    ProgressReport,
+    Project,
+    ProjectBudgetYear,
+    ProjectCounty,
+    ProjectFollow,
+    ProjectKpi,
+    ProjectMilestone,
+    ProjectNotification,
+    ProjectNotificationKind,
+    ProjectQuestion,
+    ProjectStatus,
+    QuestionStatus,
+)
 from participate.models.proposals import (  # noqa: F401
     AgencyResponse,
     Decision,
