@@ -71,13 +71,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate.discussion import views as discussion
     from participate.main import views as main
     from participate.moderation import views as moderation
+    from participate.projects import views as projects
     from participate.proposals import views as proposals
     from participate.reports import views as reports
 
     # Every area, explicitly and in this order (navigation and demo data build on it): a
     # missing area fails here, loudly. Each area's init_app registers its blueprint, its
     # CLI commands and its receivers of the signals in participate.signals.
-    for area in (main, auth, account, admin, proposals, discussion, reports, moderation, api):
+    for area in (
+        main,
+        auth,
+        account,
+        admin,
+        proposals,
+        discussion,
+        reports,
+        moderation,
+        projects,
+        api,
+    ):
         area.init_app(app)
     register_cli(app)
     boundary.init_app(app)  # last: it commits before the other after-request functions run

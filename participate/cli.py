@@ -43,6 +43,7 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
     proposals, the discussions of those proposals, the opinion reports of those."""
     from participate.demo import describe_accounts, seed_accounts
     from participate.discussion.demo import seed_demo as seed_discussions
+    from participate.projects.data import seed_demo as seed_projects
     from participate.proposals.data import seed_demo as seed_proposals
     from participate.reports.demo import seed_analyses
 
@@ -51,6 +52,7 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
         seed_proposals(echo)
         seed_discussions(echo)
         seed_analyses(echo)
+        seed_projects(echo)
         # The seeders write in bulk, past the operations that index what they change.
         search.rebuild()
     describe_accounts(echo)
