@@ -322,6 +322,7 @@ def index() -> Response:
                 "agencies": url_for(".agencies"),
                 "proposals": url_for(".proposals"),
                 "consultations": url_for(".consultations"),
+                "projects": url_for(".projects"),
                 "statistics": url_for(".statistics"),
                 "search": url_for(".search"),
             },

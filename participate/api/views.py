@@ -8,7 +8,10 @@ from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
 from participate import signals
-from participate.api import tokens
+from participate.api import (
+    project_views,  # noqa: F401 - its routes register on the v1 blueprint
+    tokens,
+)
 from participate.api.cli import opendata_build_command, reindex_command
 from participate.api.search_views import bp as search_bp
 from participate.api.token_views import bp as tokens_bp
