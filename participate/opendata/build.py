@@ -381,6 +381,10 @@ def build(target: Path | None = None) -> dict[str, Any]:
         statement_rows,
         "Visible discussion statements with vote counts",
     )
+    from participate.projects.exports import opendata_tables as project_tables
+
+    for stem, header, rows, description in project_tables(now):
+        files += _write_csv(work, stem, header, rows, description)
     (work / "LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
     for f in files:
         data = (work / f.name).read_bytes()
