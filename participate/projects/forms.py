@@ -26,6 +26,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -162,7 +163,7 @@ class ProjectForm(FlaskForm):
     )
     counties = SelectMultipleField(
         _l("Counties and cities"),
-        choices=[(code, label) for code, label in COUNTIES.items()],
+        choices=[SelectChoice(code, label) for code, label in COUNTIES.items()],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
         validate_choice=True,
@@ -241,7 +242,7 @@ def progress_form(project: Any, formdata: Any = None) -> FlaskForm:
         )
         submit = SubmitField(_l("Publish the progress report"))
 
-    choices = [(s.value, MILESTONE_LABELS[s.value]) for s in MilestoneState]
+    choices = [SelectChoice(s.value, MILESTONE_LABELS[s.value]) for s in MilestoneState]
     for m in project.milestones:
         setattr(
             ProgressForm,

@@ -68,9 +68,10 @@ def _at(now: datetime | None) -> datetime:
     return aware(now) if now is not None else utcnow()
 
 
-def _require(ok: bool, message: str | None = None, status: int = 403) -> None:
+def _require(ok: bool, message: Any = None, status: int = 403) -> None:
+    """Refuse unless ``ok``; ``message`` is a lazy string, translated only when refusing."""
     if not ok:
-        raise RuleError(message or _("You do not have permission to do that."), status=status)
+        raise RuleError(str(message or _("You do not have permission to do that.")), status=status)
 
 
 def _links(items: list[str]) -> list[str]:
@@ -451,7 +452,9 @@ def ask_question(user: User, project: Project, text: str, now: datetime | None =
     """A public question to the agency. Screening may hold it for a moderator; the asker
     follows the project and hears about the answer."""
     now = _at(now)
-    _require(policy.can_ask(user, project, now), _("Confirm your email address to ask a question."))
+    _require(
+        policy.can_ask(user, project, now), _l("Confirm your email address to ask a question.")
+    )
     cleaned = clean_text(text, multiline=True)
     if is_blank(cleaned) or len(cleaned) < QUESTION_MIN:
         raise RuleError(
