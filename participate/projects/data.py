@@ -391,18 +391,25 @@ def _electric_buses(staff: User, citizen: User, today: date) -> Project | None:
     )
     operations.approve_project(staff, project, _at(start - timedelta(days=30)))
     rows = []
-    for k in range(4):
-        as_of = end - timedelta(days=91 * (3 - k))
+    dates: list[date] = []
+    day = end
+    while day >= start + timedelta(days=60):  # quarterly, the last one on the end date
+        dates.insert(0, day)
+        day -= timedelta(days=91)
+    for i, as_of in enumerate(dates):
+        share = (i + 1) / len(dates)
+        final = i == len(dates) - 1
         planned = round(100 * (as_of - start).days / span, 1)
-        actual = 100.0 if k == 3 else max(0.0, planned - 2)
+        actual = 100.0 if final else max(0.0, round(planned - 2, 1))
+        values = [round(1000 * share), round(100000 * share)]
         rows.append(
             (
                 as_of,
                 planned,
                 actual,
                 0.97,
-                [700 + 100 * k, 70000 + 10000 * k],
-                "依計畫執行。" if k < 3 else "計畫全部完成，結案。",
+                values,
+                "計畫全部完成，結案。" if final else "依計畫執行。",
             )
         )
     _reports(staff, project, milestones, rows)
