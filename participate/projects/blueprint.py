@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -80,7 +80,8 @@ def milestone_label(state: str) -> str:
 @bp.app_template_filter("county_names")
 def county_names(codes: list[str]) -> str:
     names = lifecycle.county_names(codes)
-    return "、".join(names) if names else _("Nationwide")
+    joiner = ", " if str(get_locale()).startswith("en") else "、"
+    return joiner.join(names) if names else _("Nationwide")
 
 
 @bp.app_template_filter("ntd")

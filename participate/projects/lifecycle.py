@@ -90,7 +90,9 @@ COUNTIES: dict[str, Any] = {
 
 
 def county_names(codes: list[str]) -> list[str]:
-    return [str(COUNTIES[c]) for c in codes if c in COUNTIES]
+    """The names of ``codes`` in the official order of the counties and cities."""
+    chosen = set(codes)
+    return [str(label) for code, label in COUNTIES.items() if code in chosen]
 
 
 # --------------------------------------------------------------------------- transition

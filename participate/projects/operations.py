@@ -46,6 +46,7 @@ from participate.models import (
     ProjectNotificationKind,
     ProjectQuestion,
     ProjectStatus,
+    Proposal,
     QuestionStatus,
     User,
 )
@@ -223,7 +224,7 @@ class DeliberationInput:
 
 def open_deliberation(
     staff: User, project: Project, data: DeliberationInput, now: datetime | None = None
-):
+) -> Proposal:
     """Open the deliberation before approval: a consultation of the project's agency on
     the project (its questions are the points the agency will answer), linked to it."""
     from participate.proposals.operations import ConsultationInput, open_consultation
