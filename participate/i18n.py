@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -52,6 +52,10 @@ def ensure_compiled() -> None:
 
 
 def select_locale() -> str:
+    """The request's language; outside a request (a job, a command) the site's default, so
+    an operation's refusal can be worded there too (mail sets its own with force_locale)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen

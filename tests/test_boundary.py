@@ -138,3 +138,23 @@ def test_a_unit_of_work_commits_on_success_and_rolls_back_on_error(app):
     assert _rows(app, "unit-fails") == 0
     assert SENT == ["unit-ok:1"]
     SENT.clear()
+
+
+def test_a_refusal_outside_a_request_is_worded_in_the_sites_language(app, make_user):
+    """Jobs and commands call the same operations as requests; their refusals must not need
+    a request to be translated."""
+    from participate.models import Discussion, Proposal, ProposalKind, ProposalStatus, User
+    from participate.reports import scheduler
+
+    citizen = make_user()
+    with app.app_context():
+        proposal = Proposal(
+            kind=ProposalKind.CONSULTATION, status=ProposalStatus.OPEN, title="t", summary=""
+        )
+        discussion = Discussion(proposal=proposal)
+        db.session.add_all([proposal, discussion])
+        db.session.flush()
+        with pytest.raises(RuleError) as refused, unit():
+            scheduler.reanalyse_now(db.session.get(User, citizen.id), discussion)
+        assert refused.value.status == 403
+        assert "機關" in refused.value.message  # zh-Hant, the default language
