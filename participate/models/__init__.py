@@ -68,4 +68,14 @@ from participate.models.proposals import (  # noqa: F401
     ResponseExtension,
     ResponsePoint,
 )
+from participate.models.regulations import (  # noqa: F401
+    ArticleChange,
+    DraftStatus,
+    RegulationArticle,
+    RegulationComment,
+    RegulationCommentAnalysis,
+    RegulationCommentVote,
+    RegulationDraft,
+    RegulationResponseRow,
+)
 from participate.models.search import SearchDocument  # noqa: F401, E402
