@@ -128,6 +128,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REACTION_DAYS_AFTER_RESPONSE": _int("REACTION_DAYS_AFTER_RESPONSE", 3),
         "CONSULTATION_DAYS": _int("CONSULTATION_DAYS", 60),
         "MAX_PROPOSAL_AGENCIES": _int("MAX_PROPOSAL_AGENCIES", 3),
+        # Draft regulations (法規預告): the comment period (shorter only with a stated
+        # reason, never below the minimum) and the days after it to publish the responses.
+        "REGULATION_COMMENT_DAYS": _int("REGULATION_COMMENT_DAYS", 60),
+        "REGULATION_MIN_COMMENT_DAYS": _int("REGULATION_MIN_COMMENT_DAYS", 7),
+        "REGULATION_RESPONSE_DAYS": _int("REGULATION_RESPONSE_DAYS", 30),
         "ELECTION_FREEZE_START": _date("ELECTION_FREEZE_START"),
         "ELECTION_FREEZE_END": _date("ELECTION_FREEZE_END"),
         "ANALYSIS_DEBOUNCE_SECONDS": _float("ANALYSIS_DEBOUNCE_SECONDS", 30),
