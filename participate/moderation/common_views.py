@@ -26,6 +26,7 @@ from flask_login import current_user
 from participate.errors import RuleError, error_response
 from participate.extensions import db
 from participate.models import ItemKind, Reply
+from participate.models.regulations import COMMENT_CONTENT_TYPE
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -51,6 +52,7 @@ def type_labels() -> dict[str, str]:
         "proposal": _("Proposal"),
         "user": _("Account"),
         "discussion": _("Discussion"),
+        COMMENT_CONTENT_TYPE: _("Comment on a draft regulation"),
     }
 
 
@@ -96,4 +98,6 @@ def content_url(content_type: str, content_id: int, obj: Any = None) -> str | No
         return url_for("proposals.show", proposal_id=content_id)
     if content_type == "user":
         return url_for("moderation.user", user_id=content_id)
+    if content_type == COMMENT_CONTENT_TYPE and "regulations.comment" in current_app.view_functions:
+        return url_for("regulations.comment", comment_id=content_id)
     return None

@@ -12,14 +12,18 @@ from typing import Any
 from sqlalchemy import select
 
 from participate.extensions import db
-from participate.models import Discussion, Proposal, Reply, Statement, User
+from participate.models import Discussion, Proposal, RegulationComment, Reply, Statement, User
+from participate.models.regulations import COMMENT_CONTENT_TYPE
 
 CONTENT_MODELS: dict[str, Any] = {
     "statement": Statement,
     "reply": Reply,
     "proposal": Proposal,
     "user": User,
+    COMMENT_CONTENT_TYPE: RegulationComment,  # a comment on a draft regulation
 }
+# Content a moderator hides and restores (the others are decided in other ways).
+HIDEABLE_TYPES = ("statement", "reply", COMMENT_CONTENT_TYPE)
 
 
 def load_content(content_type: str, content_id: int) -> Any:
@@ -39,7 +43,7 @@ def content_excerpt(obj: Any, length: int = 120) -> str:
     """One line of the content, for the queue, a notice and its mail."""
     if isinstance(obj, Statement):
         text = obj.text
-    elif isinstance(obj, Reply):
+    elif isinstance(obj, Reply | RegulationComment):
         text = obj.body
     elif isinstance(obj, Proposal):
         text = obj.title

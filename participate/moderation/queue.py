@@ -30,6 +30,7 @@ from participate.models import (
     ItemState,
     ModerationItem,
     Proposal,
+    RegulationComment,
     Reply,
     Report,
     Role,
@@ -45,6 +46,7 @@ from participate.moderation.content import (  # noqa: F401 - the queue's content
 from participate.moderation.notices import notify
 from participate.moderation.screening import banned_match, count_links
 from participate.moderation.settings import cfg
+from participate.regulations.visibility import set_comment_status
 from participate.timeutil import aware, utcnow
 
 KIND_WEIGHT = {
@@ -191,11 +193,14 @@ def sync_reports(content_type: str, content_id: int, now: datetime | None = None
     if not (
         threshold
         and len(reporters) >= threshold
-        and isinstance(obj, Statement | Reply)
+        and isinstance(obj, Statement | Reply | RegulationComment)
         and obj.status == ContentStatus.VISIBLE
     ):
         return False
-    set_status(None, obj, ContentStatus.HIDDEN, "reports")
+    if isinstance(obj, RegulationComment):
+        set_comment_status(None, obj, ContentStatus.HIDDEN, "reports")
+    else:
+        set_status(None, obj, ContentStatus.HIDDEN, "reports")
     item.detail = {**item.detail, "auto_hidden": True}
     db.session.flush()
     audit.record(

@@ -29,7 +29,7 @@ from participate.moderation.common_views import (
     type_labels,
     write_limit,
 )
-from participate.moderation.content import content_excerpt, load_content
+from participate.moderation.content import HIDEABLE_TYPES, content_excerpt, load_content
 from participate.moderation.forms import (
     ACTION_LABELS,
     BulkForm,
@@ -148,7 +148,7 @@ def item(item_id: int) -> Any:
                 return redirect(url_for(".queue"))
         status = 400
     reports = []
-    if entry.content_type in ("statement", "reply", "proposal"):
+    if entry.content_type in (*HIDEABLE_TYPES, "proposal"):
         reports = list(
             db.session.scalars(
                 select(Report)

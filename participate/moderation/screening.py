@@ -21,14 +21,23 @@ from sqlalchemy import select
 
 from nlp.segment import normalize
 from participate.extensions import db
-from participate.models import BannedTerm, DiscussionModeration, Reply, Role, Statement
+from participate.models import (
+    BannedTerm,
+    DiscussionModeration,
+    RegulationComment,
+    Reply,
+    Role,
+    Statement,
+)
+from participate.models.regulations import COMMENT_CONTENT_TYPE
 from participate.moderation.settings import cfg
 from participate.timeutil import aware, utcnow
 
 
 @dataclass(frozen=True)
 class ScreenRequest:
-    """Content about to be published: ``kind`` is "statement", "reply", "proposal" or "user"."""
+    """Content about to be published: ``kind`` is "statement", "reply", "proposal", "user"
+    or "reg_comment" (a comment on a draft regulation)."""
 
     user: Any
     kind: str
@@ -127,6 +136,13 @@ def _recent(kind: str, since: Any) -> list[tuple[int | None, str]]:
             .order_by(Statement.id.desc())
             .limit(FLOOD_CORPUS_LIMIT)
         )
+    elif kind == COMMENT_CONTENT_TYPE:
+        rows = db.session.execute(
+            select(RegulationComment.author_id, RegulationComment.body)
+            .where(RegulationComment.created_at >= since, RegulationComment.deleted_at.is_(None))
+            .order_by(RegulationComment.id.desc())
+            .limit(FLOOD_CORPUS_LIMIT)
+        )
     else:
         rows = db.session.execute(
             select(Reply.author_id, Reply.body)
@@ -145,7 +161,7 @@ def flood_check(user_id: int | None, kind: str, text: str) -> ScreenResult | Non
     :func:`nlp.similar.near_duplicates`) are held for a moderator, since similar wording
     also happens honestly. Repeating one's own text within the window is rejected.
     """
-    if kind not in {"statement", "reply"}:
+    if kind not in {"statement", "reply", COMMENT_CONTENT_TYPE}:
         return None
     since = utcnow() - timedelta(minutes=int(cfg("MODERATION_FLOOD_MINUTES")))
     recent = _recent(kind, since)

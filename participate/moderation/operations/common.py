@@ -20,9 +20,11 @@ from participate.models import (
     ItemKind,
     ItemState,
     ModerationItem,
+    RegulationComment,
     Reply,
     Statement,
 )
+from participate.regulations.visibility import set_comment_status
 
 MESSAGE_MAX = 2000
 
@@ -104,10 +106,14 @@ def audit_item(
 
 
 def change_visibility(actor: Any, obj: Any, status: ContentStatus, reason: str | None) -> bool:
-    """Show or hide a statement or reply through ``discussion.operations.set_status``
-    (which asks the policy and queues the fresh analysis); False when ``obj`` is not
-    content or already has that status (confirming an automatic hide is no change)."""
-    if not isinstance(obj, Statement | Reply) or obj.status == status:
+    """Show or hide a statement or reply through ``discussion.operations.set_status``, a
+    comment on a draft regulation through ``regulations.visibility.set_comment_status``
+    (both ask the policy and queue the fresh analysis); False when ``obj`` is not content
+    or already has that status (confirming an automatic hide is no change)."""
+    if not isinstance(obj, Statement | Reply | RegulationComment) or obj.status == status:
         return False
-    set_status(actor, obj, status, reason)
+    if isinstance(obj, RegulationComment):
+        set_comment_status(actor, obj, status, reason)
+    else:
+        set_status(actor, obj, status, reason)
     return True

@@ -17,7 +17,7 @@ from participate import audit, policy
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import ContentStatus, ItemKind, ModerationItem, Proposal, User
-from participate.moderation.content import content_author_id, load_content
+from participate.moderation.content import HIDEABLE_TYPES, content_author_id, load_content
 from participate.moderation.labels import EXCLUSION_REASONS
 from participate.moderation.notices import notify
 from participate.moderation.operations.appeals import decide_appeal
@@ -52,7 +52,7 @@ def _apply(
     if obj is None:
         raise RuleError(_("The content no longer exists."), status=404)
     if action in ("hide", "reject"):
-        if item.content_type not in ("statement", "reply"):
+        if item.content_type not in HIDEABLE_TYPES:
             raise RuleError(_("That decision does not apply to this item."), status=409)
         if action == "reject" and reason not in EXCLUSION_REASONS:
             raise RuleError(_("Choose one of the published reasons."), field="reason")
@@ -61,7 +61,7 @@ def _apply(
         audit_item(actor, action, item, reason, message=message)
         notify(content_author_id(obj), action, item, reason, message, obj, appealable=True, now=now)
     elif action == "restore":
-        if item.content_type not in ("statement", "reply"):
+        if item.content_type not in HIDEABLE_TYPES:
             raise RuleError(_("That decision does not apply to this item."), status=409)
         changed = change_visibility(actor, obj, ContentStatus.VISIBLE, reason or "restore")
         resolve(item, actor, "restore", reason, message, now)
@@ -216,7 +216,7 @@ def bulk_decide(
     found = {i.id for i in items}
     skipped.extend(i for i in ids if i not in found)
     for item in items:
-        applicable = item.content_type in ("statement", "reply") or action == "dismiss"
+        applicable = item.content_type in HIDEABLE_TYPES or action == "dismiss"
         if (
             not policy.can_decide(actor, item)
             or item.kind in (ItemKind.APPEAL, ItemKind.PROPOSAL)
