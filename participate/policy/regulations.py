@@ -73,7 +73,12 @@ def comment_refusal(
     now = now or utcnow()
     if not comment_period_open(draft, now):
         return Refusal("closed", _("The comment period is over. You can still read the comments."))
-    return account_refusal(user, now)
+    refusal = account_refusal(user, now)
+    if refusal is not None and refusal.code == "login_required":
+        return Refusal(refusal.code, _("Log in to comment on the draft."), refusal.status)
+    if refusal is not None and refusal.code == "unverified":
+        return Refusal(refusal.code, _("Confirm your email address to comment on the draft."))
+    return refusal
 
 
 def can_comment(user: Any, draft: RegulationDraft, now: datetime | None = None) -> bool:
