@@ -24,7 +24,7 @@ from participate.regulations.operations.comments import (
     report_comment,
     vote_comment,
 )
-from participate.regulations.operations.common import MAX_NESTING
+from participate.regulations.operations.common import MAX_NESTING, SEPARATORS
 from participate.regulations.operations.drafts import (
     ArticleInput,
     DraftInput,
@@ -44,6 +44,7 @@ from participate.regulations.operations.responses import (
 
 __all__ = [
     "MAX_NESTING",
+    "SEPARATORS",
     "ArticleInput",
     "DraftInput",
     "PostResult",

@@ -76,7 +76,7 @@ def _draft_fields(data: DraftInput) -> dict[str, str]:
 def create_draft(staff: User, data: DraftInput, now: datetime | None = None) -> RegulationDraft:
     """Agency staff start a draft for their agency; only its staff see it until published."""
     now = at(now)
-    require(policy.can_create_draft(staff, now), _("Only agency staff can publish drafts."))
+    require(policy.can_create_draft(staff, now), lambda: _("Only agency staff can publish drafts."))
     draft = RegulationDraft(
         agency_id=staff.agency_id,
         author_id=staff.id,
@@ -94,7 +94,7 @@ def update_draft(
     staff: User, draft: RegulationDraft, data: DraftInput, now: datetime | None = None
 ) -> None:
     now = at(now)
-    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
     for name, value in _draft_fields(data).items():
         setattr(draft, name, value)
     db.session.flush()
@@ -157,7 +157,7 @@ def add_article(
 ) -> RegulationArticle:
     """One more row at the end of the comparison table."""
     now = at(now)
-    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
     article = RegulationArticle(
         draft_id=draft.id, position=_next_position(draft), **_article_fields(data)
     )
@@ -172,7 +172,7 @@ def update_article(
 ) -> None:
     now = at(now)
     draft = article.draft
-    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
     for name, value in _article_fields(data).items():
         setattr(article, name, value)
     db.session.flush()
@@ -182,7 +182,7 @@ def update_article(
 def remove_article(staff: User, article: RegulationArticle, now: datetime | None = None) -> None:
     now = at(now)
     draft = article.draft
-    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
     article_id = article.id
     draft.articles.remove(article)
     db.session.flush()
@@ -200,7 +200,7 @@ def paste_articles(
     :mod:`participate.regulations.articles` for the shapes read), after the existing ones
     or instead of them. All or nothing: one bad row refuses the paste, saying which."""
     now = at(now)
-    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
     parsed = parsing.parse(clean_text(text, multiline=True))
     if not parsed:
         raise RuleError(_("No articles were found in the pasted text."), field="text")
@@ -258,7 +258,7 @@ def publish_draft(
     60; shorter only with a reason, which the page shows), and the response table is due
     ``REGULATION_RESPONSE_DAYS`` after that."""
     now = at(now)
-    require_staff(staff, draft, policy.can_publish_draft(staff, draft, now), preparing_only())
+    require_staff(staff, draft, policy.can_publish_draft(staff, draft, now), preparing_only)
     if not draft.articles:
         raise RuleError(_("Add at least one article to the comparison table first."), status=409)
     reason = clean_multiline(reason)

@@ -137,7 +137,9 @@ def save_response_table(
         staff,
         draft,
         policy.can_respond_draft(staff, draft, now),
-        _("The response table is written after the comment period and until it is published."),
+        lambda: _(
+            "The response table is written after the comment period and until it is published."
+        ),
     )
     store_due_status(draft, now)
     overall = clean_multiline(overall)
@@ -195,7 +197,7 @@ def record_final_text(
         staff,
         draft,
         policy.can_record_final_text(staff, draft, now),
-        _("The final text is recorded once the response table is published."),
+        lambda: _("The final text is recorded once the response table is published."),
     )
     errors: dict[str, str] = {}
     published = taipei_today(draft.published_at) if draft.published_at else None
