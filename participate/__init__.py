@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate.moderation import views as moderation
     from participate.projects import views as projects
     from participate.proposals import views as proposals
+    from participate.regulations import views as regulations
     from participate.reports import views as reports
 
     # Every area, explicitly and in this order (navigation and demo data build on it): a
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         proposals,
         discussion,
         reports,
+        regulations,
         moderation,
         projects,
         api,

@@ -10,6 +10,7 @@ from participate.moderation import alerts as moderation_alerts  # noqa: F401
 from participate.moderation import tasks as moderation_tasks  # noqa: F401
 from participate.projects import tasks as projects_tasks  # noqa: F401
 from participate.proposals import tasks as proposals_tasks  # noqa: F401
+from participate.regulations import tasks as regulations_tasks  # noqa: F401
 from participate.reports import scheduler as reports_tasks  # noqa: F401 - its Huey tasks
 
 __all__ = ["huey"]
