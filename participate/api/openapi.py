@@ -86,9 +86,10 @@ def build_spec(app: Flask, blueprint: str = "api.v1") -> dict[str, Any]:
         info={
             "description": (
                 "Public proposals, consultations, discussion statements with vote counts, "
-                "official responses point by point, opinion analyses, statistics, search, and "
+                "official responses point by point, opinion analyses, statistics, search, "
                 "major projects under public oversight (milestones, indicators, progress "
-                "history, questions and answers). "
+                "history, questions and answers), and draft regulations open for comment "
+                "(法規預告) with their comparison tables, comments and response tables. "
                 "Data: Open Government Data License, version 1.0 (Taiwan); data imported from "
                 "Pol.is keeps its CC BY 4.0 attribution. Reads need no key; writes need a "
                 "personal API token (`Authorization: Bearer <token>`) with the right scope."

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from participate import signals
 from participate.api import (
     project_views,  # noqa: F401 - its routes register on the v1 blueprint
+    regulation_views,  # noqa: F401 - its routes register on the v1 blueprint
     tokens,
 )
 from participate.api.cli import opendata_build_command, reindex_command
