@@ -1,7 +1,8 @@
 """Build the open-data dumps: CSV files (UTF-8 with BOM for Excel, and plain UTF-8), vote
 matrices and one Pol.is-format export per discussion, with a manifest and license notice.
 
-Only public content: proposals in a public status, visible statements, published responses.
+Only public content: proposals in a public status, visible statements, published responses;
+published draft regulations, their visible comments and published response tables.
 People appear only as pseudonymous participant numbers, assigned per discussion (imported
 Pol.is participants keep their Pol.is id, as the Pol.is exporter does); no names, emails or
 account ids. The build writes into a fresh folder and swaps it in, so the downloads page
@@ -382,8 +383,9 @@ def build(target: Path | None = None) -> dict[str, Any]:
         "Visible discussion statements with vote counts",
     )
     from participate.projects.exports import opendata_tables as project_tables
+    from participate.regulations.exports import open_data_tables as regulation_tables
 
-    for stem, header, rows, description in project_tables(now):
+    for stem, header, rows, description in [*project_tables(now), *regulation_tables(now)]:
         files += _write_csv(work, stem, header, rows, description)
     (work / "LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
     for f in files:
