@@ -40,7 +40,10 @@ def _user_key() -> str:
 
 
 def _refused(refusal: policy.Refusal, back: str) -> Response:
-    """A write the policy refuses before the form is read."""
+    """A write the policy refuses before the form is read: JSON for fetch() callers; else
+    log in, the error page for a suspension, or a note on the page."""
+    if wants_json():
+        return error_response(refusal.status, refusal.code, refusal.message)
     if refusal.code == "login_required":
         return redirect(url_for("auth.login", next=back))
     if refusal.code == "suspended":

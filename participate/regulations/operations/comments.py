@@ -174,8 +174,10 @@ def delete_comment(user: User, comment: RegulationComment, now: datetime | None 
     now = at(now)
     if not policy.can_delete_comment(user, comment, now):
         if comment.author_id == getattr(user, "id", None) and not comment.is_deleted:
-            raise RuleError(_("Comments can be withdrawn only while the period is open."), 409)
-        raise RuleError(_("You can only withdraw what you wrote."), 403)
+            raise RuleError(
+                _("Comments can be withdrawn only while the period is open."), status=409
+            )
+        raise RuleError(_("You can only withdraw what you wrote."), status=403)
     comment.deleted_at = now
     comment.body = ""
     db.session.flush()
@@ -270,7 +272,7 @@ def report_comment(
         refusal = policy.account_refusal(user, now)
         if refusal is not None and refusal.code == "suspended":
             raise _refuse(refusal)
-        raise RuleError(_("Log in with a confirmed email address to report content."), 403)
+        raise RuleError(_("Log in with a confirmed email address to report content."), status=403)
     try:
         reason = ReportReason(reason)
     except ValueError as exc:
