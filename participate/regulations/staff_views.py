@@ -39,6 +39,14 @@ from participate.regulations.grouping import CommentText, suggest_groups
 agency_staff_required = requires(policy.can_create_draft)
 
 
+def _not_editable(draft: Any) -> Any:
+    """Back to the draft with the reason, when it is no longer being prepared (or None)."""
+    if policy.can_edit_draft(current_user, draft, now()):
+        return None
+    flash(_("The draft can only be changed before it is published."), "error")
+    return redirect(draft_url(draft))
+
+
 def _draft_input(form: DraftForm) -> operations.DraftInput:
     return operations.DraftInput(
         form.title.data or "",
@@ -81,6 +89,8 @@ def new() -> Any:
 @limiter.limit(write_limit, methods=["POST"])
 def edit(draft_id: int) -> Any:
     draft = staff_draft(draft_id)
+    if (back := _not_editable(draft)) is not None:
+        return back
     form = DraftForm(obj=draft)
     status = 200
     if form.is_submitted():
@@ -102,6 +112,8 @@ def edit(draft_id: int) -> Any:
 @limiter.limit(write_limit, methods=["POST"])
 def add_article(draft_id: int) -> Any:
     draft = staff_draft(draft_id)
+    if (back := _not_editable(draft)) is not None:
+        return back
     form = ArticleForm()
     status = 200
     if form.is_submitted():
@@ -128,6 +140,8 @@ def edit_article(draft_id: int, article_id: int) -> Any:
     article = queries.article_of(draft, article_id)
     if article is None:
         abort(404)
+    if (back := _not_editable(draft)) is not None:
+        return back
     form = ArticleForm(obj=article)
     if not form.is_submitted():
         form.change.data = article.change.value
@@ -168,6 +182,8 @@ def delete_article(draft_id: int, article_id: int) -> Any:
 @limiter.limit(write_limit, methods=["POST"])
 def paste(draft_id: int) -> Any:
     draft = staff_draft(draft_id)
+    if (back := _not_editable(draft)) is not None:
+        return back
     form = PasteForm()
     status = 200
     if form.is_submitted():
@@ -191,6 +207,8 @@ def paste(draft_id: int) -> Any:
 @limiter.limit(write_limit, methods=["POST"])
 def publish(draft_id: int) -> Any:
     draft = staff_draft(draft_id)
+    if (back := _not_editable(draft)) is not None:
+        return back
     default = lifecycle.default_period_days()
     form = PublishForm()
     if not form.is_submitted():
