@@ -323,6 +323,7 @@ def index() -> Response:
                 "proposals": url_for(".proposals"),
                 "consultations": url_for(".consultations"),
                 "projects": url_for(".projects"),
+                "regulations": url_for(".regulations"),
                 "statistics": url_for(".statistics"),
                 "search": url_for(".search"),
             },

@@ -128,7 +128,7 @@ def responses_csv(draft_id: int) -> Response:
 
 
 def navigation(_sender: Any = None) -> list[NavItem]:
-    return [NavItem("regulations.index", _l("Draft regulations"), 16)]
+    return [NavItem("regulations.index", _l("Draft regulations"), 19)]
 
 
 def init_app(app: Flask) -> None:
