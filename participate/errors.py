@@ -27,6 +27,7 @@ class RuleError(Exception):
     def __init__(
         self,
         message: str,
+        *,
         field: str | None = None,
         status: int = 400,
         fields: dict[str, str] | None = None,

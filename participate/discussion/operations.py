@@ -231,7 +231,9 @@ def edit_reply(user: User, item: Reply, body: str, now: datetime | None = None) 
     statement = item.statement
     _require_participation(user, statement.discussion, now, statement.id)
     if not policy.can_edit_reply(user, item, now):
-        raise RuleError(_("Replies can only be edited by their author within 15 minutes."), 403)
+        raise RuleError(
+            _("Replies can only be edited by their author within 15 minutes."), status=403
+        )
     cleaned = _clean_reply_body(body)
     held = None
     if cleaned != item.body:
@@ -256,9 +258,10 @@ def delete(user: User, item: Statement | Reply, now: datetime | None = None) -> 
     if not policy.can_delete(user, item):
         if isinstance(item, Statement) and item.author_id == getattr(user, "id", None):
             raise RuleError(
-                _("Others have voted on this statement; report it if it must be removed."), 403
+                _("Others have voted on this statement; report it if it must be removed."),
+                status=403,
             )
-        raise RuleError(_("You can only delete what you wrote."), 403)
+        raise RuleError(_("You can only delete what you wrote."), status=403)
     if isinstance(item, Reply):
         item.deleted_at = now
         item.body = ""
@@ -290,7 +293,7 @@ def report(
         refusal = policy.account_refusal(user, now)
         if refusal is not None and refusal.code == "suspended":
             raise _refuse(refusal)
-        raise RuleError(_("Log in with a confirmed email address to report content."), 403)
+        raise RuleError(_("Log in with a confirmed email address to report content."), status=403)
     try:
         reason = ReportReason(reason)
     except ValueError as exc:

@@ -104,7 +104,7 @@ def clean_linked_ids(proposal: Proposal, ids: Iterable[Any]) -> list[int]:
             value = int(raw)
         except (TypeError, ValueError) as exc:
             raise RuleError(
-                _("Choose statements from this discussion."), "linked_statements"
+                _("Choose statements from this discussion."), field="linked_statements"
             ) from exc
         if value not in wanted:
             wanted.append(value)
@@ -129,7 +129,7 @@ def clean_linked_ids(proposal: Proposal, ids: Iterable[Any]) -> list[int]:
                 "These statements are not in this discussion: %(ids)s",
                 ids=", ".join(f"#{i}" for i in missing),
             ),
-            "linked_statements",
+            field="linked_statements",
         )
     return wanted
 

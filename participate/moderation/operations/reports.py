@@ -31,7 +31,7 @@ def report_proposal(
         refusal = policy.account_refusal(user, now)
         if refusal is not None and refusal.code == "suspended":
             raise RuleError(refusal.message, status=refusal.status, code=refusal.code)
-        raise RuleError(_("Log in with a confirmed email address to report content."), 403)
+        raise RuleError(_("Log in with a confirmed email address to report content."), status=403)
     try:
         reason_value = ReportReason(reason)
     except ValueError as exc:
