@@ -16,6 +16,7 @@ with pytest 9, and the app is a session fixture, so the schema cannot be loaded 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,11 +32,14 @@ from participate.extensions import db
 from tests.reports_fixtures import make_camps, make_proposal
 from tests.search_fixtures import Corpus, corpus_fixture  # noqa: F401 - fixture
 
-READS = 25  # examples per read operation and mode
+# Examples per read or write operation and mode; PARTICIPATE_SCHEMATHESIS_SCALE=10 for a
+# deeper run by hand (the default keeps both databases together within a minute or two).
+SCALE = int(os.environ.get("PARTICIPATE_SCHEMATHESIS_SCALE", "1"))
+READS = 25 * SCALE
 # Ids at and past the edge of what the id columns hold, in every id path parameter: an
 # out-of-range id once answered 405 (not 404) where another method shared the path.
 EDGE_IDS = [2**31 - 1, 2**31, 4198846980, 9999999999, 2**63, 10**20]
-WRITES = 60  # examples per write operation and mode
+WRITES = 60 * SCALE
 
 
 @dataclass
