@@ -141,6 +141,7 @@ def _cases(operation: Any, mode: GenerationMode, world: World) -> st.SearchStrat
         "statement_id": [*world.statement_ids, *EDGE_IDS],
         "proposal_id": [*world.proposal_ids, *EDGE_IDS],
         "agency_id": [*world.agency_ids, *EDGE_IDS],
+        "project_id": EDGE_IDS,  # real projects: tests/test_projects_api_schemathesis.py
     }
     aimed = [
         operation.as_strategy(generation_mode=mode, path_parameters={name: value})
