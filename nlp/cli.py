@@ -16,14 +16,23 @@ def _fdr(value: str) -> float | None:
     return None if value.lower() in {"none", "polis", "off"} else float(value)
 
 
+def _encoding(value: str) -> str:
+    from nlp.polis_io import check_encoding  # noqa: PLC0415
+
+    try:
+        return check_encoding(value)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding: {value}") from None
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from nlp.analysis import analyze  # noqa: PLC0415
-    from nlp.polis_io import load_export  # noqa: PLC0415
+    from nlp.polis_io import PolisFormatError, load_export  # noqa: PLC0415
 
     t0 = time.perf_counter()
     try:
-        ex = load_export(args.dir)
-    except FileNotFoundError as exc:
+        ex = load_export(args.dir, encoding=args.encoding)
+    except PolisFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     load_s = time.perf_counter() - t0
@@ -57,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     pa = sub.add_parser("analyze", help="analyse a Pol.is export folder, print JSON")
     pa.add_argument("dir")
+    pa.add_argument(
+        "--encoding",
+        type=_encoding,
+        default="utf-8",
+        help="encoding of the CSV files (default utf-8; big5, cp950...); a BOM wins",
+    )
     pa.add_argument("--seed", type=int, default=0)
     pa.add_argument("--max-groups", type=int, default=5, help="upper bound for k (2..9)")
     pa.add_argument(

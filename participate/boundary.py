@@ -9,7 +9,8 @@ around them decides:
   refused during it (a :class:`participate.errors.RuleError` was raised, even if the view
   caught it to show the form again); otherwise it rolls back;
 - a **job** or a **CLI command** runs inside :func:`unit`: commit on success, roll back on
-  an exception;
+  an exception (:func:`command` is the unit of a CLI command: what stops it becomes click's
+  one-line error and a non-zero exit, not a traceback);
 
 and only after the commit runs the outbox, each effect in its own small transaction, so a
 failing effect is logged and never undoes the write that queued it.
@@ -21,9 +22,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import click
 from flask import Flask, Response, g
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from participate import outbox
 from participate.extensions import db
@@ -70,6 +72,37 @@ def unit() -> Iterator[None]:
         rollback()
         raise
     commit()
+
+
+@contextmanager
+def command() -> Iterator[None]:
+    """The unit of work of a ``flask`` command: :func:`unit`, and when something stops it,
+    nothing is written and the operator reads one line (click's ``Error: ...``, exit status
+    1) instead of a traceback: an operation's refusal (:class:`participate.errors.RuleError`)
+    with its message; a file or folder the command cannot read or write, named; a database
+    that cannot be reached or is not migrated with what the driver said. Other errors are
+    bugs and keep their traceback."""
+    from participate.errors import RuleError
+
+    try:
+        with unit():
+            yield
+    except RuleError as exc:
+        raise click.ClickException(exc.message) from exc
+    except OSError as exc:
+        where = exc.filename or _("a file")
+        raise click.ClickException(
+            _("%(file)s: %(reason)s", file=where, reason=exc.strerror or exc)
+        ) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        reason = (str(exc.orig or exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise click.ClickException(
+            _(
+                "The database failed: %(reason)s (is it running, and migrated with "
+                "'flask db upgrade'?)",
+                reason=reason,
+            )
+        ) from exc
 
 
 @contextmanager

@@ -5,11 +5,51 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from participate import search
-from participate.boundary import unit
+from participate.boundary import command
+from participate.text import clean_name
+
+NAME_LENGTH = 40  # User.display_name
+
+
+def _checked(email: str, name: str, password: str) -> tuple[str, str]:
+    """The email and the name as the sign-up form would accept them, and a password it
+    would accept, or click's error naming the argument."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from participate.auth.forms import common_passwords
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(
+            _("%(email)s is not a valid email address: %(reason)s", email=email, reason=exc),
+            param_hint="EMAIL",
+        ) from exc
+    if len(email) > 254:
+        raise click.BadParameter(_("Use at most 254 characters."), param_hint="EMAIL")
+    name = clean_name(name)
+    if not name:
+        raise click.BadParameter(_("Enter a display name."), param_hint="--name")
+    if len(name) > NAME_LENGTH or any(ch in name for ch in "<>\"'&"):
+        raise click.BadParameter(
+            _("Use at most %(n)d characters, without < > \" ' &.", n=NAME_LENGTH),
+            param_hint="--name",
+        )
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.BadParameter(
+            _("Use at least %(n)d characters.", n=minimum), param_hint="password"
+        )
+    if password.lower() in common_passwords() or len(set(password)) < 4:
+        raise click.BadParameter(
+            _("This password is too common. Choose another."), param_hint="password"
+        )
+    return email, name
 
 
 @click.command("create-admin")
@@ -23,9 +63,8 @@ def create_admin(email: str, name: str, password: str) -> None:
     """Create the first administrator, or promote an existing account to administrator."""
     from participate.auth.operations import create_admin as make_admin
 
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="password")
-    with unit():
+    email, name = _checked(email, name, password)
+    with command():
         user = make_admin(email, name, password)
         email = user.email or email
     click.echo(f"{email} is now an administrator.")
@@ -50,7 +89,7 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
     from participate.regulations.demo import seed_demo as seed_regulations
     from participate.reports.demo import seed_analyses
 
-    with unit():
+    with command():
         seed_accounts()
         seed_proposals(echo)
         seed_discussions(echo)

@@ -120,7 +120,12 @@ def init_app(app: Flask) -> None:
                     seconds=retry_after,
                 )
         custom = getattr(exc, "user_message", None)
-        return error_response(status, code, custom or message, retry_after=retry_after)
+        resp = error_response(status, code, custom or message, retry_after=retry_after)
+        # The exception's own headers: Allow on a 405 (which RFC 9110 requires), for example.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers.setdefault(name, value)
+        return resp
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:

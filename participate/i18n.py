@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import click
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -52,9 +53,12 @@ def ensure_compiled() -> None:
 
 
 def select_locale() -> str:
-    """The request's language; outside a request (a job, a command) the site's default, so
-    an operation's refusal can be worded there too (mail sets its own with force_locale)."""
+    """The request's language; outside a request the site's default (a job: an operation's
+    refusal can be worded there too; mail sets its own with force_locale), or, in a
+    ``flask`` command, the language of the shell that runs it (:func:`operator_locale`)."""
     if not has_request_context():
+        if click.get_current_context(silent=True) is not None:
+            return operator_locale()
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in LOCALES:
@@ -66,6 +70,19 @@ def select_locale() -> str:
     first = next(iter(request.accept_languages.values()), "") if request else ""
     if first.lower().startswith("en"):
         return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def operator_locale() -> str:
+    """The language of a ``flask`` command's messages: the shell's, from ``LC_ALL``,
+    ``LC_MESSAGES`` or ``LANG`` as POSIX orders them, English for ``en*``; otherwise the
+    site's default language."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            if value.lower().startswith("en"):
+                return "en"
+            break
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -19,6 +19,21 @@ from werkzeug.routing import IntegerConverter, Map
 MAX_ID = 2**31 - 1
 
 
+def _numbers_up_to(limit: int) -> str:
+    """A regular expression for the canonical spelling (ASCII digits, no leading zero) of
+    every number from 1 to ``limit``: fewer digits than ``limit`` has, or as many and no
+    larger, digit by digit (``1[0-9]{9}|20[0-9]{8}|...|214748364[0-7]`` for 2**31 - 1)."""
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, ch in enumerate(digits):
+        low, high = (1 if i == 0 else 0), int(ch) - 1
+        if low <= high:
+            rest = len(digits) - i - 1
+            parts.append(f"{digits[:i]}[{low}-{high}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` for the whole app: an id (or a count) from 1 to :data:`MAX_ID`.
 
@@ -30,7 +45,11 @@ class IdConverter(IntegerConverter):
     number is accepted (no leading zero, ASCII digits), so one resource has one URL.
     """
 
-    regex = r"[1-9][0-9]{0,9}"  # at most 10 digits: MAX_ID has 10
+    # Only the numbers up to MAX_ID: a bigger one must not match at all. Matching the
+    # digits and refusing the value afterwards (ValidationError in to_python) made Werkzeug
+    # answer 405 instead of 404 where another method's rule shares the path (it compares
+    # methods before converting): POST /api/v1/proposals/4198846980/statements was a 405.
+    regex = _numbers_up_to(MAX_ID)
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
 """``flask reindex`` and ``flask opendata-build``: each command is one unit of work
-(:func:`participate.boundary.unit`): it commits once when it succeeds and rolls back when
+(:func:`participate.boundary.command`): it commits once when it succeeds and rolls back when
 it fails, like a request."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from participate.boundary import unit
+from participate.boundary import command
 
 
 @click.command("reindex")
@@ -19,7 +19,7 @@ def reindex_command() -> None:
     from participate import search
 
     started = time.perf_counter()
-    with unit():
+    with command():
         n = search.rebuild(echo=click.echo)
     click.echo(f"Indexed {n} documents in {time.perf_counter() - started:.1f} s.")
 
@@ -32,14 +32,14 @@ def opendata_build_command(queue: bool) -> None:
     if queue:
         from participate.api.tasks import build_open_data
 
-        with unit():
+        with command():
             build_open_data()
         click.echo("Queued.")
         return
     from participate.opendata.build import build, dumps_dir
 
     started = time.perf_counter()
-    with unit():
+    with command():
         manifest = build()
     click.echo(
         f"Wrote {len(manifest['files'])} files to {dumps_dir()} "

@@ -10,6 +10,7 @@ into the document, so the document cannot drift from the code.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,33 @@ from flask import Flask
 
 API_VERSION = "1.0.0"
 ERROR_STATUSES = {
-    400: "The request is invalid; `fields` says which parameter and why.",
-    401: "A valid API token is required.",
-    403: "The token lacks the scope, or the rules do not allow this now.",
-    404: "No such item, or it is not public.",
-    409: "It conflicts with the current state.",
-    429: "Too many requests; see `Retry-After`.",
+    400: "The request is invalid; `fields` says which parameter or body field and why "
+    "(`code` `invalid`).",
+    401: "A valid API token is required: none was sent, or it is unknown or revoked "
+    "(`code` `unauthorized`).",
+    403: "The token lacks the scope (`insufficient_scope`), or the rules do not allow this "
+    "now: the discussion is closed, the account is suspended (`suspended`) or unconfirmed, "
+    "the thread is locked by the moderators (`locked`), otherwise `forbidden`.",
+    404: "No such item, or it is not public (`not_found`).",
+    409: "It conflicts with the current state: a repeated or too frequent statement, or a "
+    "concurrent change; reload and try again (`conflict`).",
+    413: "The request body is larger than the server accepts (`too_large`).",
+    429: "Too many requests; `Retry-After` says how many seconds to wait (`rate_limited`).",
+}
+# Headers an error response carries, by status.
+ERROR_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": '`Bearer realm="participate"`',
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
 }
 
 
@@ -53,7 +75,7 @@ def operation(
             "body": body,
             "errors": errors,
             "status": status,
-            "description": description or (fn.__doc__ or "").strip(),
+            "description": description or inspect.cleandoc(fn.__doc__ or ""),
             "scope": scope,
             "cacheable": cacheable,
         }
@@ -105,13 +127,13 @@ def build_spec(app: Flask, blueprint: str = "api.v1") -> dict[str, Any]:
         "token", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
     for status, text in ERROR_STATUSES.items():
-        spec.components.response(
-            f"E{status}",
-            {
-                "description": text,
-                "content": {"application/json": {"schema": "Error"}},
-            },
-        )
+        response: dict[str, Any] = {
+            "description": text,
+            "content": {"application/json": {"schema": "Error"}},
+        }
+        if status in ERROR_HEADERS:
+            response["headers"] = ERROR_HEADERS[status]
+        spec.components.response(f"E{status}", response)
     prefix = blueprint + "."
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
@@ -139,7 +161,7 @@ def build_spec(app: Flask, blueprint: str = "api.v1") -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": doc["body"]}},
                 }
-            ok: dict[str, Any] = {"description": "OK"}
+            ok: dict[str, Any] = {"description": "Created" if doc["status"] == 201 else "OK"}
             if doc["response"] is not None:
                 ok["content"] = {"application/json": {"schema": doc["response"]}}
             if method == "GET" and doc["cacheable"]:
@@ -152,6 +174,10 @@ def build_spec(app: Flask, blueprint: str = "api.v1") -> dict[str, Any]:
             errors = set(doc["errors"]) | {429}
             if doc["query"] is not None or doc["body"] is not None:
                 errors.add(400)
+            if doc["body"] is not None:
+                errors.add(413)
+            if doc["scope"]:
+                errors |= {401, 403}
             for status in sorted(errors):
                 op["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
             if doc["scope"]:

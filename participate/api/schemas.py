@@ -3,7 +3,13 @@ source of the OpenAPI document's components."""
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from participate.models.discussion import STATEMENT_MAX_LENGTH
+from participate.text import is_blank
 
 KINDS = ("proposal", "consultation")
 SEARCH_KINDS = ("proposal", "consultation", "statement", "response")
@@ -50,13 +56,23 @@ class SearchQuery(PageQuery):
 
 
 class ErrorBody(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "Machine-readable reason: invalid, unauthorized, insufficient_scope, "
+            "forbidden, locked, suspended, not_found, conflict, too_large, rate_limited, "
+            "method_not_allowed"
+        },
+    )
+    message = fields.String(
+        required=True, metadata={"description": "For people, in the request's language"}
+    )
     fields_ = fields.Dict(
         data_key="fields",
         keys=fields.String(),
         values=fields.List(fields.String()),
         required=True,
+        metadata={"description": "Parameter or body field → what is wrong with it"},
     )
 
 
@@ -252,10 +268,20 @@ class ApiIndex(Schema):
 
 
 class VoteBody(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other fields are ignored, as the view loads it
+
     value = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.OneOf((1, -1, 0)),
+        validate=validate.OneOf(
+            (1, -1, 0), error=_l("Choose agree (1), disagree (-1) or pass (0).")
+        ),
+        error_messages={
+            "required": _l("Choose agree (1), disagree (-1) or pass (0)."),
+            "null": _l("Choose agree (1), disagree (-1) or pass (0)."),
+            "invalid": _l("Choose agree (1), disagree (-1) or pass (0)."),
+        },
         metadata={"description": "agree = 1, disagree = -1, pass = 0"},
     )
 
@@ -270,14 +296,50 @@ class VoteResult(Schema):
     pass_ = fields.Integer(data_key="pass", required=True)
 
 
-# At least one visible character; no control characters (C0 except tab/newline, DEL, C1).
+# No control character (C0 except tab, line feed and carriage return; DEL; C1), and at least
+# one character that shows: not a space of any kind, nor one of the invisible characters
+# participate.text.is_blank knows in the Basic Multilingual Plane (zero-width, bidi, fillers,
+# the Braille blank, variation selectors, other format characters). The pattern is what the
+# document promises; _statement_text checks the same, astral invisible characters included.
 _CTRL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
-TEXT_PATTERN = f"^[^{_CTRL}]*[^\\s{_CTRL}][^{_CTRL}]*$"
+_INVISIBLE = (
+    "\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u115f"
+    "\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f"
+    "\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb"
+)
+TEXT_PATTERN = f"^[^{_CTRL}]*[^\\s{_CTRL}{_INVISIBLE}][^{_CTRL}]*$"
+_CONTROL = re.compile(f"[{_CTRL}]")
+
+
+def _statement_text(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError(str(_l("Remove the control characters from the text.")))
+    if is_blank(value):
+        raise ValidationError(str(_l("Write your statement first.")))
 
 
 class StatementBody(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     text = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=300), validate.Regexp(TEXT_PATTERN)],
-        metadata={"description": "The statement, at most 300 characters"},
+        validate=[
+            validate.Length(
+                min=1,
+                max=STATEMENT_MAX_LENGTH,
+                error=_l("Write between 1 and 300 characters."),
+            ),
+            _statement_text,
+        ],
+        error_messages={
+            "required": _l("Write your statement first."),
+            "null": _l("Write your statement first."),
+            "invalid": _l("Write your statement first."),
+        },
+        metadata={
+            "description": "The statement, at most 300 characters, with something visible "
+            "in it and no control characters",
+            "pattern": TEXT_PATTERN,
+        },
     )

@@ -6,7 +6,11 @@ Import: every Pol.is participant becomes a pseudonymous placeholder account (dis
 (``moderated = -1``) are imported hidden. ``votes.csv`` rows become vote history (every
 event, in order) and the last vote per (participant, comment) becomes the current vote.
 Everything is inserted in bulk in one transaction: the 50,000 votes of vTaiwan UberX take
-seconds.
+seconds. Before anything is written, every file is read and checked
+(:func:`nlp.polis_io.read_records`: encoding, CSV structure, columns, ids, votes, references
+between the files) and every comment text (control characters refused, line breaks
+normalised, blank comments refused); :func:`describe` words the first problem for the
+operator, naming the file, the row and the column.
 
 Export: the same five files. Participants are pseudonymised (imported ones keep their Pol.is
 id, others get new small ids in order of first vote); hidden content is left out unless
@@ -16,15 +20,20 @@ id, others get new small ids in order of first vote); hidden content is left out
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
+from nlp.polis_io import Comment, PolisFormatError, PolisRecords, read_records
 from participate import audit, outbox, search
+from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
     ContentStatus,
@@ -38,14 +47,11 @@ from participate.models import (
     VoteHistory,
 )
 from participate.models.discussion import get_or_create_discussion
+from participate.text import clean_text, is_blank
 from participate.timeutil import utcnow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHUNK = 5000
-
-
-class PolisFormatError(ValueError):
-    """The folder is not a Pol.is export we can read (missing file or column)."""
 
 
 @dataclass
@@ -69,55 +75,153 @@ def _dt_to_ms(dt: datetime) -> int:
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
-def _int(raw: str | None, default: int = 0) -> int:
-    raw = (raw or "").strip()
-    return int(float(raw)) if raw else default
-
-
-def _read(path: Path, required: set[str]) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise PolisFormatError(f"{path.name} not found in {path.parent}")
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = required - set(reader.fieldnames or [])
-        if missing:
-            raise PolisFormatError(f"{path.name} lacks columns: {', '.join(sorted(missing))}")
-        return list(reader)
-
-
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
 
-def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = None) -> ImportResult:
+def _control_character(text: str) -> tuple[int, str] | None:
+    """The first control character other than a tab or a line break, with its position."""
+    for i, ch in enumerate(text):
+        if ch not in "\t\n\r\x85" and unicodedata.category(ch) == "Cc":
+            return i + 1, ch
+    return None
+
+
+def _statement_text(records: PolisRecords, comment: Comment) -> str:
+    """The comment as a statement: line breaks of any spelling become ``\\n``
+    (:func:`participate.text.clean_text`); a NUL or another control character is refused,
+    as on the site and in the API, and so is a comment that shows nothing."""
+    where = {"row": comment.row, "line": comment.line, "column": "comment-body"}
+    found = _control_character(comment.text)
+    if found is not None:
+        position, ch = found
+        raise PolisFormatError(
+            "control_character",
+            records.comments_file,
+            **where,
+            codepoint=f"U+{ord(ch):04X}",
+            position=position,
+        )
+    text = clean_text(comment.text, multiline=True)
+    if is_blank(text):
+        raise PolisFormatError("blank_comment", records.comments_file, **where)
+    return text
+
+
+def describe(exc: PolisFormatError) -> str:
+    """The one-line message for the operator, in their language: where (file, row, line,
+    column), then what is wrong."""
+    d = exc.detail
+    where = exc.file
+    if exc.row is not None:
+        where = _("%(where)s, row %(row)d", where=where, row=exc.row)
+        if exc.line is not None and exc.line != exc.row:
+            where = _("%(where)s (line %(line)d)", where=where, line=exc.line)
+    if exc.column is not None:
+        where = _("%(where)s, column %(column)s", where=where, column=exc.column)
+    messages: dict[str, Callable[[], str]] = {
+        "missing_file": lambda: _("the file is missing"),
+        "unreadable": lambda: _("the file cannot be read: %(reason)s", reason=d["reason"]),
+        "encoding": lambda: (
+            _(
+                "not valid %(encoding)s at line %(line)d (byte %(byte)d); try --encoding "
+                "%(suggestion)s",
+                encoding=d["encoding"],
+                line=exc.line,
+                byte=d["byte"],
+                suggestion=d["suggestion"],
+            )
+            if d.get("suggestion")
+            else _(
+                "not valid %(encoding)s at line %(line)d (byte %(byte)d); give the file's "
+                "encoding with --encoding",
+                encoding=d["encoding"],
+                line=exc.line,
+                byte=d["byte"],
+            )
+        ),
+        "empty": lambda: _("the file is empty (no header row)"),
+        "no_rows": lambda: _("the file has a header but no rows"),
+        "nul_header": lambda: _(
+            "the header contains NUL characters; the file is probably UTF-16 "
+            "(try --encoding utf-16-le or utf-16-be)"
+        ),
+        "unclosed_quote": lambda: _(
+            "a quoted field is still open at the end of the file (was the file cut short?)"
+        ),
+        "bad_csv": lambda: _("this is not valid CSV: %(reason)s", reason=d["reason"]),
+        "duplicate_column": lambda: _("the header names this column twice"),
+        "missing_column": lambda: (
+            _(
+                "no such column (the header has: %(found)s); did you mean %(suggestion)s?",
+                found=", ".join(d["found"]),
+                suggestion=d["suggestion"],
+            )
+            if d.get("suggestion")
+            else _("no such column (the header has: %(found)s)", found=", ".join(d["found"]))
+        ),
+        "short_row": lambda: _(
+            "%(fields)d fields where the header has %(expected)d (was the file cut short?)", **d
+        ),
+        "long_row": lambda: _("%(fields)d fields where the header has %(expected)d", **d),
+        "missing_value": lambda: _("the cell is empty; a value is needed"),
+        "not_integer": lambda: _("%(value)s is not a whole number", value=d["value"]),
+        "out_of_range": lambda: _("%(value)s is out of range (%(minimum)d to %(maximum)d)", **d),
+        "vote_value": lambda: _(
+            "%(value)s is not a vote (1 agree, -1 disagree, 0 pass)", value=d["value"]
+        ),
+        "moderated_value": lambda: _(
+            "%(value)s is not a moderation status (1, 0 or -1)", value=d["value"]
+        ),
+        "duplicate_id": lambda: _("%(value)d appears twice (first in row %(first_row)d)", **d),
+        "unknown_comment": lambda: _("comment %(value)d is not in comments.csv", value=d["value"]),
+        "unknown_participant": lambda: _(
+            "participant %(value)d is not in participants-votes.csv", value=d["value"]
+        ),
+        "control_character": lambda: _(
+            "control character %(codepoint)s at character %(position)d; remove it from the comment",
+            **d,
+        ),
+        "blank_comment": lambda: _("the comment is empty or shows nothing"),
+    }
+    what = messages[exc.problem]() if exc.problem in messages else str(exc)
+    return _("%(where)s: %(what)s", where=where, what=what)
+
+
+def import_polis(
+    folder: str | Path, proposal: Proposal, actor: User | None = None, encoding: str = "utf-8"
+) -> ImportResult:
     """Load a Pol.is export into the proposal's discussion (which must not hold statements).
-    Writes and flushes; the command (or test) around it commits, so a bad file half-way
-    leaves nothing behind."""
+
+    Every file is read and checked before anything is written (:func:`nlp.polis_io.
+    read_records`, then the comment texts): the first problem raises
+    :class:`PolisFormatError`. Writes and flushes; the command (or test) around it commits,
+    so nothing is left behind when it fails."""
     folder = Path(folder)
-    comments = _read(
-        folder / "comments.csv", {"timestamp", "comment-id", "author-id", "comment-body"}
-    )
-    votes = _read(folder / "votes.csv", {"timestamp", "comment-id", "voter-id", "vote"})
+    records = read_records(folder, encoding)
+    texts = {c.id: _statement_text(records, c) for c in records.comments}
     discussion = get_or_create_discussion(proposal)
     existing = db.session.scalar(
         select(func.count()).select_from(Statement).where(Statement.discussion_id == discussion.id)
     )
     if existing:
-        raise PolisFormatError(
-            f"the discussion of proposal {proposal.id} already has {existing} statements"
+        raise RuleError(
+            _(
+                "The discussion of proposal %(id)d already has %(n)d statements.",
+                id=proposal.id,
+                n=existing,
+            ),
+            status=409,
         )
     now = utcnow()
 
-    events: list[tuple[int, int, int, int, int]] = []  # (ms, order, pid, cid, value)
-    for order, row in enumerate(votes):
-        value = _int(row["vote"])
-        if value not in (1, -1, 0):
-            raise PolisFormatError(f"votes.csv row {order + 2}: vote {value} is not 1, -1 or 0")
-        events.append(
-            (_int(row["timestamp"]), order, _int(row["voter-id"]), _int(row["comment-id"]), value)
-        )
-    events.sort()
-    pids = sorted({e[2] for e in events} | {_int(c["author-id"], -1) for c in comments} - {-1})
+    # (ms, order, pid, cid, value): time order, file order among equal times.
+    events = sorted(
+        (v.timestamp, order, v.voter, v.comment, v.value) for order, v in enumerate(records.votes)
+    )
+    pids = sorted(
+        {e[2] for e in events} | {c.author for c in records.comments if c.author is not None}
+    )
 
     # Placeholder accounts, one per Pol.is participant, inserted in bulk.
     user_rows = [
@@ -140,35 +244,35 @@ def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = No
             ).all()
         )
     user_of = dict(zip(pids, user_ids, strict=True))
-    db.session.execute(
-        insert(PolisParticipant),
-        [
-            {"discussion_id": discussion.id, "polis_pid": pid, "user_id": uid}
-            for pid, uid in user_of.items()
-        ],
-    )
+    if user_of:
+        db.session.execute(
+            insert(PolisParticipant),
+            [
+                {"discussion_id": discussion.id, "polis_pid": pid, "user_id": uid}
+                for pid, uid in user_of.items()
+            ],
+        )
 
     statement_rows = []
     hidden = 0
-    for c in sorted(comments, key=lambda c: _int(c["comment-id"])):
+    for c in sorted(records.comments, key=lambda c: c.id):
         status = ContentStatus.VISIBLE
-        if (c.get("moderated") or "").strip() == "-1":
+        if c.moderated == -1:
             status = ContentStatus.HIDDEN
             hidden += 1
-        author = _int(c["author-id"], -1)
         statement_rows.append(
             {
                 "discussion_id": discussion.id,
-                "author_id": user_of.get(author),
-                "text": c["comment-body"],
+                "author_id": user_of.get(c.author) if c.author is not None else None,
+                "text": texts[c.id],
                 "is_seed": False,
                 "status": status,
-                "created_at": _ms_to_dt(_int(c["timestamp"])),
+                "created_at": _ms_to_dt(c.timestamp),
                 "agree_count": 0,
                 "disagree_count": 0,
                 "pass_count": 0,
                 "reply_count": 0,
-                "polis_id": _int(c["comment-id"]),
+                "polis_id": c.id,
             }
         )
     statement_ids = db.session.scalars(
@@ -177,9 +281,6 @@ def import_polis(folder: str | Path, proposal: Proposal, actor: User | None = No
     statement_of = {
         row["polis_id"]: sid for row, sid in zip(statement_rows, statement_ids, strict=True)
     }
-    unknown = {e[3] for e in events} - statement_of.keys()
-    if unknown:
-        raise PolisFormatError(f"votes.csv refers to unknown comment ids: {sorted(unknown)[:5]}")
 
     history = []
     latest: dict[tuple[int, int], tuple[int, int]] = {}

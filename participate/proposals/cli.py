@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from participate.boundary import unit
+from participate.boundary import command
 
 group = AppGroup("proposals", help="Proposal lifecycle maintenance.")
 
@@ -19,9 +19,9 @@ def sweep_command() -> None:
     from participate.proposals.notifications import deliver_pending
     from participate.proposals.operations import sweep
 
-    with unit():
+    with command():
         changed = sweep()
-    with unit():
+    with command():
         mailed = deliver_pending(digest=False)
     click.echo(f"{changed} status changes stored, {mailed} people mailed")
 
@@ -31,7 +31,7 @@ def digest_command() -> None:
     """Send the daily digest now."""
     from participate.proposals.notifications import deliver_pending
 
-    with unit():
+    with command():
         sent = deliver_pending(digest=True)
     click.echo(f"{sent} digests sent")
 

@@ -8,14 +8,20 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from participate.boundary import unit
+from participate.boundary import command
 from participate.extensions import db
 from participate.models import Discussion, Vote
 from participate.reports import scheduler
+from participate.security import MAX_ID
 
 
 @click.command("analyse")
-@click.option("--proposal", "proposal_id", type=int, help="Analyse this proposal's discussion.")
+@click.option(
+    "--proposal",
+    "proposal_id",
+    type=click.IntRange(1, MAX_ID),
+    help="Analyse this proposal's discussion.",
+)
 @click.option("--all", "everything", is_flag=True, help="Analyse every discussion with votes.")
 @with_appcontext
 def analyse_command(proposal_id: int | None, everything: bool) -> None:
@@ -23,7 +29,7 @@ def analyse_command(proposal_id: int | None, everything: bool) -> None:
     one-run rule), without the follow-up scheduling."""
     if everything == (proposal_id is not None):
         raise click.UsageError("give either --proposal ID or --all")
-    with unit():
+    with command():
         if everything:
             ids = sorted(set(db.session.scalars(select(Vote.discussion_id).distinct())))
         else:
