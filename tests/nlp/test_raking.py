@@ -181,4 +181,9 @@ def test_secondary_suppression_reaches_a_fixed_point_with_no_single_hidden_cell(
 def test_suppress_vector_without_a_total_keeps_the_rest():
     assert suppress_vector([10, 2, 8], total_shown=False).tolist() == [False, True, False]
     assert suppress_vector([10, 2, 8], total_shown=True).tolist() == [False, True, True]
-    assert suppress_vector([0, 9, 8], total_shown=True).tolist() == [True, False, True]
+    # A lone hidden empty cell gives nobody away: no partner is hidden for it.
+    assert suppress_vector([0, 9, 8], total_shown=True).tolist() == [True, False, False]
+    # A hidden 2 beside a hidden 0: the total tells only that the two hold 2 people.
+    assert suppress_vector([2, 0, 9, 8], total_shown=True).tolist() == [True, True, False, False]
+    # A hidden 2 alone takes the smallest non-empty cell with it.
+    assert suppress_vector([2, 9, 8], total_shown=True).tolist() == [True, False, True]
