@@ -24,7 +24,7 @@ from participate.models import (
 )
 from participate.surveys import operations, results
 from participate.surveys.answers import clean
-from participate.timeutil import aware
+from participate.timeutil import aware, utcnow
 from tests import surveys_fixtures
 from tests.surveys_fixtures import DAY, answer_as, build_survey, crowd, questions_of
 
@@ -363,3 +363,62 @@ def test_account_deletion_erases_the_profile_and_unlinks_answers(req, staff):
     response = db.session.scalar(select(SurveyResponse))
     assert response.user_id is None and response.age_band is None
     assert db.session.scalar(select(func.count()).select_from(SurveyAnswer)) > 0
+
+
+def test_a_survey_attached_to_a_consultation_is_listed_on_its_page(client, req, staff):
+    from participate.models import Proposal, ProposalKind, ProposalStatus
+
+    consultation = Proposal(
+        title="機車停車政策眾開講",
+        kind=ProposalKind.CONSULTATION,
+        status=ProposalStatus.OPEN,
+        owner_agency_id=staff.agency_id,
+        deadline=utcnow() + 20 * DAY,
+    )
+    other = Proposal(
+        title="別的機關的眾開講",
+        kind=ProposalKind.CONSULTATION,
+        status=ProposalStatus.OPEN,
+        deadline=utcnow() + 20 * DAY,
+    )
+    db.session.add_all([consultation, other])
+    db.session.commit()
+    with pytest.raises(RuleError) as refused, unit():
+        operations.create_survey(
+            db.session.get(User, staff.id),
+            operations.SurveyInput(title="x", target_type="proposal", target_id=other.id),
+        )
+    assert refused.value.field == "target"
+    with unit():
+        survey = operations.create_survey(
+            db.session.get(User, staff.id),
+            operations.SurveyInput(
+                title="停車收費意向調查",
+                method="每人一份",
+                target_type="proposal",
+                target_id=consultation.id,
+                closes_at=utcnow() + 30 * DAY,
+            ),
+        )
+        operations.add_question(
+            db.session.get(User, staff.id), survey, operations.QuestionInput("likert", "應收費")
+        )
+        sid = survey.id
+    page = client.get(f"/proposals/{consultation.id}").get_data(as_text=True)
+    assert "停車收費意向調查" not in page  # a draft is not listed
+    with unit():
+        operations.open_survey(db.session.get(User, staff.id), db.session.get(Survey, sid))
+    page = client.get(f"/proposals/{consultation.id}").get_data(as_text=True)
+    assert "停車收費意向調查" in page and f"/surveys/{sid}" in page
+    api = client.get(f"/api/v1/surveys/{sid}").json
+    assert api["target_type"] == "proposal" and api["target_id"] == consultation.id
+    assert [q["kind"] for q in api["questions"]] == ["likert"]
+    listed = client.get("/api/v1/surveys").json
+    assert [s["id"] for s in listed["items"]] == [sid]
+    assert client.get(f"/api/v1/surveys/{sid}/results").status_code == 404  # still open
+    spec = client.get("/api/v1/openapi.json").json
+    assert {
+        "/api/v1/surveys",
+        "/api/v1/surveys/{survey_id}",
+        "/api/v1/surveys/{survey_id}/results",
+    } <= set(spec["paths"])

@@ -205,6 +205,11 @@ def surveys_for(target_type: str, target_id: int) -> list[Survey]:
     return queries.for_target(target_type, target_id)
 
 
+@bp.app_template_global("survey_status")
+def survey_status(survey: Survey) -> str:
+    return effective_status(survey).value
+
+
 @bp.app_template_global("question_condition")
 def question_condition(question: SurveyQuestion, numbers: dict[int, int]) -> str:
     """The skip condition in words: "Answer if you answered … to question N"."""
