@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from participate.participants.weighting import Part
 
-LABEL_W, BAR_W, ROW_H, PAD = 150, 300, 34, 8
+LABEL_W, BAR_W, ROW_H, PAD = 96, 210, 36, 8
 PARTICIPANTS = "#1f4e79"
 OUTLINE = "#1a1a1a"
 
@@ -27,7 +27,7 @@ def render(
     """The SVG for one part of the profile; ``participants``/``population`` name the two
     bars, ``hidden`` is what a hidden count says ("fewer than 5")."""
     rows = [r for r in part.rows if r.population is not None or r.count is not None]
-    width = LABEL_W + BAR_W + 70
+    width = LABEL_W + BAR_W + 54
     height = PAD * 2 + ROW_H * len(rows) + 24
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rep-chart" viewBox="0 0 {width} {height}"'
@@ -39,11 +39,11 @@ def render(
         f'<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6"'
         f' stroke="#5a5a5a" stroke-width="1.5"/></pattern></defs>'
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        '<g aria-hidden="true" font-size="12" fill="#000000">',
+        '<g aria-hidden="true" font-size="13" fill="#000000">',
         f'<rect x="{LABEL_W}" y="4" width="12" height="10" fill="{PARTICIPANTS}"/>'
         f'<text x="{LABEL_W + 16}" y="13">{escape(participants)}</text>'
-        f'<rect x="{LABEL_W + 150}" y="4" width="12" height="10" fill="url(#hatch-{part.key})"'
-        f' stroke="{OUTLINE}"/><text x="{LABEL_W + 166}" y="13">{escape(population)}</text>',
+        f'<rect x="{LABEL_W + 110}" y="4" width="12" height="10" fill="url(#hatch-{part.key})"'
+        f' stroke="{OUTLINE}"/><text x="{LABEL_W + 126}" y="13">{escape(population)}</text>',
     ]
     top = PAD + 20
     for i, row in enumerate(rows):

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from participate.participants import population as pop
@@ -30,12 +31,18 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        skip = ("", str(_l("I'd rather not say")))
-        self.age_band.choices = [skip, *[(c, pop.age_label(c)) for c in pop.PROFILE_AGE_BANDS]]
-        self.sex.choices = [skip, *[(c, pop.sex_label(c)) for c in pop.PROFILE_SEXES]]
+        skip = SelectChoice("", str(_l("I'd rather not say")))
+        self.age_band.choices = [
+            skip,
+            *[SelectChoice(c, pop.age_label(c)) for c in pop.PROFILE_AGE_BANDS],
+        ]
+        self.sex.choices = [skip, *[SelectChoice(c, pop.sex_label(c)) for c in pop.PROFILE_SEXES]]
         locale = str(get_locale() or "zh_Hant_TW")
-        self.county.choices = [skip, *[(c, pop.county_label(c, locale)) for c in pop.COUNTIES]]
-        self.groups.choices = [(c, pop.group_label(c)) for c in pop.IDENTITY_GROUPS]
+        self.county.choices = [
+            skip,
+            *[SelectChoice(c, pop.county_label(c, locale)) for c in pop.COUNTIES],
+        ]
+        self.groups.choices = [SelectChoice(c, pop.group_label(c)) for c in pop.IDENTITY_GROUPS]
 
 
 class DeleteProfileForm(FlaskForm):

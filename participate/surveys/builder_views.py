@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from participate import policy
 from participate.errors import RuleError
@@ -77,10 +78,11 @@ def new() -> Any:
 def _question_form(survey: Survey, form: QuestionForm | None = None) -> QuestionForm:
     form = form or QuestionForm(prefix="q")
     form.section_id.choices = [
-        (str(s.id), s.title or _("Section %(n)d", n=s.position)) for s in survey.sections
+        SelectChoice(str(s.id), s.title or _("Section %(n)d", n=s.position))
+        for s in survey.sections
     ]
-    form.show_if_question_id.choices = [("", _("Always ask"))] + [
-        (str(q.id), f"{q.position}. {q.text[:60]}")
+    form.show_if_question_id.choices = [SelectChoice("", _("Always ask"))] + [
+        SelectChoice(str(q.id), f"{q.position}. {q.text[:60]}")
         for q in sorted(survey.questions, key=lambda q: q.position)
         if q.kind in CHOICE_KINDS
     ]

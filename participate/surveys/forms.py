@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -28,8 +29,8 @@ class SurveyForm(FlaskForm):
     anonymous = RadioField(
         _l("How answers are stored"),
         choices=[
-            ("1", _l("Unlinked from the account (answers cannot be changed later)")),
-            ("0", _l("Linked to the account (answers can be changed until the close)")),
+            SelectChoice("1", _l("Unlinked from the account (answers cannot be changed later)")),
+            SelectChoice("0", _l("Linked to the account (answers can be changed until the close)")),
         ],
         default="1",
     )
@@ -51,12 +52,12 @@ class QuestionForm(FlaskForm):
     kind = SelectField(
         _l("Kind of question"),
         choices=[
-            ("single", _l("Single choice")),
-            ("multiple", _l("Multiple choice")),
-            ("likert", _l("Agreement scale (5 points)")),
-            ("ranking", _l("Ranking")),
-            ("number", _l("Numeric answer")),
-            ("text", _l("Short text")),
+            SelectChoice("single", _l("Single choice")),
+            SelectChoice("multiple", _l("Multiple choice")),
+            SelectChoice("likert", _l("Agreement scale (5 points)")),
+            SelectChoice("ranking", _l("Ranking")),
+            SelectChoice("number", _l("Numeric answer")),
+            SelectChoice("text", _l("Short text")),
         ],
     )
     text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=1000)])
