@@ -69,7 +69,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_survey_participation_user_id'), ['user_id'], unique=False)
 
     op.create_table('survey_response',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('survey_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('submitted_on', sa.Date(), nullable=False),
@@ -120,7 +120,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_survey_question_section_id'), ['section_id'], unique=False)
 
     op.create_table('survey_answer',
-    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
     sa.Column('text', sa.Text(), nullable=True),

@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -42,9 +41,10 @@ from participate.extensions import db
 from participate.models.core import Agency, enum_column
 from participate.timeutil import utcnow
 
-# A 64-bit id on PostgreSQL; on SQLite an INTEGER PRIMARY KEY (the rowid itself, so rows
-# are stored in id order, which is random for responses).
-RandomId = BigInteger().with_variant(Integer(), "sqlite")
+# Response ids are random (participate.surveys.operations.new_response_id), in the range of
+# every other id column; on SQLite the INTEGER PRIMARY KEY is the rowid itself, so rows are
+# even stored in that random order.
+MAX_RESPONSE_ID = 2**31 - 1
 
 
 class SurveyStatus(enum.StrEnum):
@@ -153,7 +153,7 @@ class SurveyResponse(db.Model):
     __tablename__ = "survey_response"
     __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     # Only in a linked survey; None when the answers are unlinked from the account.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -176,7 +176,7 @@ class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
 
     response_id: Mapped[int] = mapped_column(
-        RandomId, ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
     )
     question_id: Mapped[int] = mapped_column(
         ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True, index=True

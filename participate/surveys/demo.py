@@ -33,6 +33,7 @@ from participate.models import (
     User,
 )
 from participate.participants import population as pop
+from participate.surveys.operations import new_response_id
 from participate.timeutil import taipei_today, utcnow
 
 K = QuestionKind
@@ -257,9 +258,13 @@ def seed_demo(echo: Callable[[str], None] = print) -> None:
     }
     day = taipei_today(survey.closed_at)
     participations, responses, answers = [], [], []
+    taken = set(db.session.scalars(select(SurveyResponse.id)))
     for uid in ids:
         p = profiles.get(uid)
-        rid = secrets.randbelow(2**53 - 1) + 1
+        rid = new_response_id()
+        while rid in taken:
+            rid = new_response_id()
+        taken.add(rid)
         participations.append(
             {"survey_id": survey.id, "user_id": uid, "created_at": survey.opened_at}
         )
