@@ -1,7 +1,7 @@
 """surveys: questionnaires, sections, questions, participations, responses, answers; the optional participant profile
 
 Revision ID: surveys_0001
-Revises: moderation_0003
+Revises: regulations_0001
 Create Date: 2026-11-30 16:29:49.759393
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'surveys_0001'
-down_revision = 'moderation_0003'
+down_revision = 'regulations_0001'
 branch_labels = None
 depends_on = None
 
