@@ -422,3 +422,7 @@ def test_a_survey_attached_to_a_consultation_is_listed_on_its_page(client, req, 
         "/api/v1/surveys/{survey_id}",
         "/api/v1/surveys/{survey_id}/results",
     } <= set(spec["paths"])
+
+
+def test_the_api_index_lists_surveys(client):
+    assert client.get("/api/v1/").json["endpoints"]["surveys"] == "/api/v1/surveys"
