@@ -71,10 +71,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate.discussion import views as discussion
     from participate.main import views as main
     from participate.moderation import views as moderation
+    from participate.participants import views as participants
     from participate.projects import views as projects
     from participate.proposals import views as proposals
     from participate.regulations import views as regulations
     from participate.reports import views as reports
+    from participate.surveys import views as surveys
 
     # Every area, explicitly and in this order (navigation and demo data build on it): a
     # missing area fails here, loudly. Each area's init_app registers its blueprint, its
@@ -89,6 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         reports,
         regulations,
         moderation,
+        participants,
+        surveys,
         projects,
         api,
     ):

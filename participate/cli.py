@@ -81,13 +81,14 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
     """Accounts, then each area's demo content in the order they build on each other:
     proposals, the discussions of those proposals, the opinion reports of those; then the
     major projects and the draft regulations (whose comments come from the proposals'
-    synthetic citizens)."""
+    synthetic citizens); then the surveys."""
     from participate.demo import describe_accounts, seed_accounts
     from participate.discussion.demo import seed_demo as seed_discussions
     from participate.projects.data import seed_demo as seed_projects
     from participate.proposals.data import seed_demo as seed_proposals
     from participate.regulations.demo import seed_demo as seed_regulations
     from participate.reports.demo import seed_analyses
+    from participate.surveys.demo import seed_demo as seed_surveys
 
     with command():
         seed_accounts()
@@ -96,6 +97,7 @@ def seed_all(echo: Callable[[str], None] = print) -> None:
         seed_analyses(echo)
         seed_projects(echo)
         seed_regulations(echo)
+        seed_surveys(echo)
         # The seeders write in bulk, past the operations that index what they change.
         search.rebuild()
     describe_accounts(echo)

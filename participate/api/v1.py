@@ -324,6 +324,7 @@ def index() -> Response:
                 "consultations": url_for(".consultations"),
                 "projects": url_for(".projects"),
                 "regulations": url_for(".regulations"),
+                "surveys": url_for(".surveys"),
                 "statistics": url_for(".statistics"),
                 "search": url_for(".search"),
             },

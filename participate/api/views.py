@@ -11,6 +11,7 @@ from participate import signals
 from participate.api import (
     project_views,  # noqa: F401 - its routes register on the v1 blueprint
     regulation_views,  # noqa: F401 - its routes register on the v1 blueprint
+    survey_views,  # noqa: F401 - its routes register on the v1 blueprint
     tokens,
 )
 from participate.api.cli import opendata_build_command, reindex_command
@@ -25,7 +26,7 @@ bp = Blueprint("api", __name__, cli_group=None)
 bp.cli.add_command(reindex_command)
 bp.cli.add_command(opendata_build_command)
 bp.register_blueprint(search_bp)
-bp.register_blueprint(v1_bp)
+bp.register_blueprint(v1_bp)  # with the survey routes survey_views added to it
 bp.register_blueprint(tokens_bp)
 bp.register_blueprint(opendata_bp)
 

@@ -36,6 +36,7 @@ from participate.models.moderation import (  # noqa: F401
     ModerationNotice,
     ThreadLock,
 )
+from participate.models.participants import ParticipantProfile  # noqa: F401, E402
 from participate.models.projects import (  # noqa: F401
     MilestoneState,
     ProgressKpi,
@@ -79,3 +80,13 @@ from participate.models.regulations import (  # noqa: F401
     RegulationResponseRow,
 )
 from participate.models.search import SearchDocument  # noqa: F401, E402
+from participate.models.surveys import (  # noqa: F401, E402
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySection,
+    SurveyStatus,
+)

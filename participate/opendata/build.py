@@ -387,6 +387,10 @@ def build(target: Path | None = None) -> dict[str, Any]:
 
     for stem, header, rows, description in [*project_tables(now), *regulation_tables(now)]:
         files += _write_csv(work, stem, header, rows, description)
+    from participate.opendata.surveys import tables as survey_tables
+
+    for stem, header, rows, description in survey_tables():
+        files += _write_csv(work, stem, header, rows, description)
     (work / "LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
     for f in files:
         data = (work / f.name).read_bytes()

@@ -32,7 +32,7 @@ from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import Analysis, AnalysisStatus, Discussion, Proposal
 from participate.models.discussion import get_or_create_discussion
-from participate.reports import exports, present, queries, scheduler
+from participate.reports import exports, present, queries, representation, scheduler
 from participate.timeutil import utcnow
 
 bp = Blueprint("reports", __name__)
@@ -100,6 +100,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         "discussion_url": None,
         "proposal_url": None,
         "now": now,
+        "representation": None,
     }
     if "discussion.show" in current_app.view_functions:
         ctx["discussion_url"] = url_for("discussion.show", proposal_id=proposal.id)
@@ -117,6 +118,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
             str(get_locale()),
             viewer_id=_viewer_id(),
         )
+        ctx["representation"] = representation.build(discussion.id, ctx["report"])
         current = queries.vote_count(discussion.id)
         ctx["new_votes"] = max(0, current - (analysis.vote_count or 0))
     ctx["polis_import"] = queries.is_polis_import(discussion.id)
