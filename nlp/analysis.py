@@ -24,8 +24,10 @@ from nlp.opinion import (
     align_labels,
     build_matrix,
     choose_groups,
+    in_conversation,
     min_votes_threshold,
     pca,
+    polis_projection_inputs,
     project,
 )
 from nlp.results import AnalysisResult, Counts, Group, RepStatement, Scored, Topic
@@ -70,7 +72,7 @@ def analyze(
     fdr: float | None = 0.1,
     min_votes: int = 7,
     is_meta: Iterable[Hashable] = (),
-    clustering: str = "direct",
+    clustering: str = "polis",
 ) -> AnalysisResult:
     """Opinion groups and their statistics for one conversation.
 
@@ -89,10 +91,10 @@ def analyze(
     n_p, n_s = vm.matrix.shape
     prev_comps, prev_groups = _previous_parts(previous, vm.statement_ids)
     pres, centred = pca(vm, seed=seed, previous_components=prev_comps)
-    n_votes = vm.n_votes
-    xy = project(centred, pres.components, n_votes)
-    thresh = min_votes_threshold(n_s, min_votes)
-    in_conv = n_votes >= thresh
+    pc = polis_projection_inputs(vm)
+    xy = project(centred, pres.components, pc.seen, n_columns=pc.columns)
+    thresh = min_votes_threshold(pc.columns, min_votes)
+    in_conv = in_conversation(pc.raw, pc.columns, min_votes)
     clustered_idx = np.nonzero(in_conv)[0]
     grouping: Grouping = choose_groups(xy[clustered_idx], max_groups, seed, method=clustering)
     k = grouping.k

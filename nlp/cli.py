@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.1,
         help="Benjamini-Hochberg level for representative statements, or 'polis' for z>1.2816",
     )
-    pa.add_argument("--clustering", choices=["direct", "base"], default="direct")
+    pa.add_argument("--clustering", choices=["polis", "direct", "base"], default="polis")
     pa.add_argument("--indent", type=int, default=None)
     pa.add_argument("--no-timings", action="store_true", help="omit timings (byte-stable)")
     pa.set_defaults(func=cmd_analyze)

@@ -36,7 +36,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_groups": 5,
     "fdr": 0.1,
     "min_votes": 7,
-    "clustering": "direct",
+    "clustering": "polis",
 }
 
 # The one place analysis statuses change: from -> allowed targets.
@@ -88,8 +88,8 @@ def check_params(overrides: dict[str, Any] | None) -> dict[str, Any]:
         raise AnalysisInputError("fdr must be between 0 and 1, or null")
     if not isinstance(params["min_votes"], int) or params["min_votes"] < 1:
         raise AnalysisInputError("min_votes must be a positive integer")
-    if params["clustering"] not in ("direct", "base"):
-        raise AnalysisInputError("clustering must be 'direct' or 'base'")
+    if params["clustering"] not in ("polis", "direct", "base"):
+        raise AnalysisInputError("clustering must be 'polis', 'direct' or 'base'")
     return params
 
 

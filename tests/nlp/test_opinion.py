@@ -10,7 +10,15 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from nlp import analyze
-from nlp.opinion import build_matrix, choose_groups, min_votes_threshold, pca, project
+from nlp.opinion import (
+    build_matrix,
+    choose_groups,
+    in_conversation,
+    min_votes_threshold,
+    pca,
+    polis_projection_inputs,
+    project,
+)
 from nlp.synthetic import planted_conversation
 from tests.nlp.conftest import two_groups_split
 
@@ -256,3 +264,44 @@ def test_choose_groups_degenerate():
     assert choose_groups(np.zeros((0, 2))).k == 0
     assert choose_groups(np.zeros((2, 2))).k == 1
     assert choose_groups(np.ones((50, 2))).k == 1
+
+
+def test_moderated_statements_count_as_seen_like_polis():
+    # Statements 0..3; statement 3 is moderated out. Participant 1 voted on 0 and on 3.
+    p = [0, 0, 0, 0, 1, 1, 2, 2]
+    s = [0, 1, 2, 3, 0, 3, 0, 1]
+    v = [1, 1, -1, 1, -1, 1, 1, -1]
+    vm = build_matrix(p, s, v, moderated_out=[3])
+    assert vm.statement_ids.tolist() == [0, 1, 2]
+    assert vm.moderated_columns == 1
+    assert vm.moderated_votes.tolist() == [1, 1, 0]
+    pc = polis_projection_inputs(vm)
+    # Pol.is zeroes statement 3 for everyone: 4 columns, each participant "saw" it.
+    assert pc.columns == 4
+    assert pc.seen.tolist() == [4, 2, 3]
+    assert pc.raw.tolist() == [4, 2, 2]
+    res, centred = pca(vm)
+    xy = project(centred, res.components, pc.seen, n_columns=pc.columns)
+    plain = project(centred, res.components, vm.n_votes)
+    # participant 1: sqrt(4/2) instead of sqrt(3/1)
+    assert xy[1, 0] == pytest.approx(plain[1, 0] * np.sqrt(4 / 2) / np.sqrt(3 / 1))
+
+
+def test_in_conversation_threshold_and_greedy_fill():
+    raw = np.array([7, 6, 0, 9, 3] + [7] * 20)
+    assert in_conversation(raw, 100).tolist() == [True, False, False, True, False] + [True] * 20
+    few = np.array([7, 6, 0, 9, 3, 1])
+    # fewer than 15 qualify: the most active others join (never someone without a vote)
+    assert in_conversation(few, 100).tolist() == [True, True, False, True, True, True]
+    assert in_conversation(np.array([2, 3]), 3).tolist() == [True, True]
+
+
+def test_groups_ignore_row_order_of_points():
+    conv = planted_conversation(600, 40, 12_000, n_groups=3, noise=0.2, seed=4)
+    res = analyze(conv.participants, conv.statements, conv.values)
+    xy = np.array([res.projection[p] for p in sorted(res.projection)])
+    perm = np.random.default_rng(1).permutation(len(xy))
+    for method in ("polis", "base", "direct"):
+        a = choose_groups(xy, 5, 0, method=method).labels
+        b = choose_groups(xy[perm], 5, 0, method=method).labels
+        assert adjusted_rand_score(a[perm], b) == 1.0, method

@@ -17,15 +17,15 @@ from nlp.polis_io import load_export, polis_groups
 from tests.nlp.conftest import REPO, SSIS, VTAIWAN
 
 # Floors for the adjusted Rand index between our groups and those Pol.is recorded, over the
-# participants both placed in a group. Measured: vtaiwan 0.72, ssis 0.88. Pol.is is not a
-# ground truth: its k-means runs incrementally over the life of the conversation, from
-# random starts, on 100 base clusters, so boundary participants of a continuous opinion
-# space land on either side. Even two variants of our own deterministic pipeline (direct
-# k-means and Pol.is-style base clusters) agree only at ARI 0.85 on vtaiwan (see
-# test_agreement_between_our_two_clusterings); the floors leave about 0.1-0.2 of margin under
-# the measured values for platform differences (BLAS, sampling) without accepting a
-# different partition (a random split scores about 0, a different axis below 0.3).
-ARI_FLOOR = {VTAIWAN: 0.6, SSIS: 0.7}
+# participants both placed in a group. Measured (bench/polis_fidelity.py): vtaiwan 0.826,
+# ssis 0.964, the same for every seed and every shuffle of participant ids and row order.
+# Pol.is is not a ground truth: it runs k-means incrementally over the life of the
+# conversation, warm-started from earlier runs, so its final split of a continuous opinion
+# space depends on history. Its own recipe run from scratch in 20 participant orders agrees
+# with its export at ARI 0.73 on average on vtaiwan (min 0.10) and with itself at 0.63.
+# The floors sit about 0.05 under the measured values: a different axis or a different k
+# scores below 0.75.
+ARI_FLOOR = {VTAIWAN: 0.78, SSIS: 0.9}
 
 
 @pytest.mark.parametrize("name", [VTAIWAN, SSIS])
@@ -58,19 +58,54 @@ def test_groups_agree_with_polis(analyses, polis_dir, name):
     assert ari >= ARI_FLOOR[name]
 
 
-def test_agreement_between_our_two_clusterings(analyses, polis_dir):
+@pytest.mark.parametrize("name", [VTAIWAN, SSIS])
+def test_groups_do_not_depend_on_participant_order_or_ids(analyses, name):
+    """New random participant ids (so a new row order) and the latest votes in random row
+    order: the same people end up together."""
+    from nlp import analyze
+
+    ex, res = analyses(name)
+    rng = np.random.default_rng(7)
+    uniq = np.unique(ex.participants)
+    new = dict(zip(uniq.tolist(), (rng.permutation(uniq.size) + 5000).tolist(), strict=True))
+    # Keep each pair's latest vote (what counts), then put those rows in random order.
+    key = ex.participants.astype(np.int64) * 100_000 + ex.statements
+    _, last_rev = np.unique(key[::-1], return_index=True)
+    order = rng.permutation(key.size - 1 - last_rev)
+    pids = np.array([new[p] for p in ex.participants[order].tolist()])
+    other = analyze(pids, ex.statements[order], ex.values[order], None, ex.moderated_out)
+    back = {v: k for k, v in new.items()}
+    a = {m: g.id for g in res.groups for m in g.members}
+    b = {back[m]: g.id for g in other.groups for m in g.members}
+    assert set(a) == set(b)
+    common = sorted(a)
+    assert adjusted_rand_score([a[c] for c in common], [b[c] for c in common]) == 1.0
+
+
+def test_two_level_alone_and_direct(analyses, polis_dir):
+    """The literal two-level recipe (``base``) lands on another local optimum of the
+    continuous vtaiwan map (measured ARI 0.71 against Pol.is); ``direct`` k-means on the
+    participants finds the same optimum as the default."""
     from nlp import analyze
 
     ex, res = analyses(VTAIWAN)
-    base = analyze(
-        ex.participants, ex.statements, ex.values, None, ex.moderated_out, clustering="base"
+    theirs = polis_groups(polis_dir(VTAIWAN))
+
+    def ari(r):
+        ours = {m: g.id for g in r.groups for m in g.members}
+        common = sorted(set(theirs) & set(ours))
+        return adjusted_rand_score([theirs[c] for c in common], [ours[c] for c in common])
+
+    args = (ex.participants, ex.statements, ex.values, None, ex.moderated_out)
+    base = analyze(*args, clustering="base")
+    direct = analyze(*args, clustering="direct")
+    print(
+        f"\nvtaiwan ARI vs Pol.is: polis {ari(res):.3f} base {ari(base):.3f} "
+        f"direct {ari(direct):.3f}"
     )
-    a = {m: g.id for g in res.groups for m in g.members}
-    b = {m: g.id for g in base.groups for m in g.members}
-    common = sorted(set(a) & set(b))
-    ari = adjusted_rand_score([a[c] for c in common], [b[c] for c in common])
-    print(f"\nvtaiwan direct vs base-cluster k-means: ARI={ari:.3f}")
-    assert ari >= 0.6
+    assert base.k == direct.k == res.k == 2
+    assert ari(direct) == pytest.approx(ari(res))
+    assert ari(base) > 0.6
 
 
 @pytest.mark.parametrize("name", [VTAIWAN, SSIS])
