@@ -1,0 +1,388 @@
+"""Grouping participants on the opinion map: k-means, silhouettes and Pol.is's two levels.
+
+Points in, labels out; no votes here (:mod:`nlp.opinion` builds the map). Split from
+:mod:`nlp.opinion` to keep each module readable; :mod:`nlp.opinion` re-exports the public
+names, so ``from nlp.opinion import choose_groups`` keeps working.
+
+* :func:`choose_groups` — Pol.is's two levels (default), or direct k-means.
+* :func:`base_clusters` — the 100 base clusters (also used by the bootstrap in
+  :mod:`nlp.stability`).
+* :func:`kmeans`, :func:`silhouette` — small seeded helpers used by :mod:`nlp.topics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "Grouping",
+    "choose_groups",
+    "base_clusters",
+    "kmeans",
+    "silhouette",
+    "canonical_labels",
+    "SILHOUETTE_MARGIN",
+    "FIT_SAMPLE",
+]
+
+SILHOUETTE_MARGIN = 0.05
+SIL_SAMPLE = 2_500  # points used to compute silhouettes
+FIT_SAMPLE = 10_000  # points used to choose k and fit centres before refining on all
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Result of :func:`choose_groups` for N clustered points.
+
+    ``labels``: (N,) group index 0..k-1; ``k``; ``silhouette``: k → score for each k tried.
+    """
+
+    labels: np.ndarray
+    k: int
+    silhouette: dict[int, float] = field(default_factory=dict)
+
+
+def _sq_dist(xy: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared distances (N, k) without an (N, k, d) temporary (d is 2 here)."""
+    out = (xy[:, 0:1] - centres[None, :, 0]) ** 2
+    for dim in range(1, xy.shape[1]):
+        out += (xy[:, dim : dim + 1] - centres[None, :, dim]) ** 2
+    return out
+
+
+def _lloyd(
+    xy: np.ndarray, w: np.ndarray, centres: np.ndarray, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted Lloyd iterations from ``centres`` (k, d); returns labels, centres, inertia."""
+    n, k = xy.shape[0], centres.shape[0]
+    centres = centres.copy()
+    labels = np.full(n, -1, dtype=np.int32)
+    for _ in range(max_iter):
+        dist = _sq_dist(xy, centres)
+        new = np.argmin(dist, axis=1).astype(np.int32)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        mass = np.bincount(labels, weights=w, minlength=k)
+        for dim in range(xy.shape[1]):
+            sums = np.bincount(labels, weights=w * xy[:, dim], minlength=k)
+            centres[:, dim] = np.divide(sums, mass, out=centres[:, dim].copy(), where=mass > 0)
+        empty = np.nonzero(mass == 0)[0]
+        if empty.size:  # re-seed empty clusters at the points farthest from their centre
+            far = np.argsort(-dist[np.arange(n), labels], kind="stable")[: empty.size]
+            centres[empty] = xy[far]
+    dist = _sq_dist(xy, centres)
+    labels = np.argmin(dist, axis=1).astype(np.int32)
+    inertia = float((w * dist[np.arange(n), labels]).sum())
+    return labels, centres, inertia
+
+
+def _kmeans_pp(xy: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Weighted k-means++ seeding (Arthur & Vassilvitskii, 2007): (k, d) centres."""
+    n = xy.shape[0]
+    centres = np.empty((k, xy.shape[1]))
+    centres[0] = xy[rng.choice(n, p=w / w.sum())]
+    d2 = _sq_dist(xy, centres[:1])[:, 0]
+    for c in range(1, k):
+        prob = w * d2
+        tot = prob.sum()
+        idx = rng.choice(n, p=prob / tot) if tot > 0 else int(rng.integers(n))
+        centres[c] = xy[idx]
+        d2 = np.minimum(d2, _sq_dist(xy, centres[c : c + 1])[:, 0])
+    return centres
+
+
+def _kmeans(
+    xy: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted k-means, best of ``n_init`` seeded k-means++ starts: labels (N,), centres (k, d).
+
+    Own vectorised implementation for low-dimensional points: an (N, k) distance array per
+    iteration, centres by ``bincount``. Deterministic for a given seed.
+    """
+    w = np.ones(xy.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    best: tuple[np.ndarray, np.ndarray] | None = None
+    best_inertia = np.inf
+    for run in range(n_init):
+        rng = np.random.default_rng([seed, k, run])
+        lab, cen, inertia = _lloyd(xy, w, _kmeans_pp(xy, w, k, rng))
+        if inertia < best_inertia - 1e-9:
+            best, best_inertia = (lab, cen), inertia
+    assert best is not None
+    return best
+
+
+def _silhouette_dist(
+    dist: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """Mean silhouette (Rousseeuw, 1987) from a precomputed (m, m) distance matrix.
+
+    ``weights`` (m,): point i stands for ``weights[i]`` coincident points (a base cluster
+    standing for its members): distances are averaged over members and the mean is
+    weighted, which approximates the participants' silhouette from the base centres.
+    """
+    m = dist.shape[0]
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)
+    uniq, lab = np.unique(labels, return_inverse=True)
+    k = uniq.size
+    if k < 2:
+        return 0.0
+    onehot = np.zeros((m, k))
+    onehot[np.arange(m), lab] = w
+    size = onehot.sum(axis=0)
+    sums = dist @ onehot  # (m, k): total (weighted) distance of each point to each cluster
+    rows = np.arange(m)
+    own_size = size[lab] - 1
+    a = np.divide(sums[rows, lab], own_size, out=np.zeros(m), where=own_size > 0)
+    mean_other = sums / size[None, :]
+    mean_other[rows, lab] = np.inf
+    b = mean_other.min(axis=1)
+    denom = np.maximum(a, b)
+    sil = np.divide(b - a, denom, out=np.zeros(m), where=denom > 0)
+    sil[own_size <= 0] = 0.0  # singleton clusters score 0 by convention
+    return float((sil * w).sum() / w.sum())
+
+
+def _sample_dist(
+    xy: np.ndarray, seed: int, sample: int = SIL_SAMPLE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded sample indices (at most ``sample``) and their (m, m) Euclidean distances."""
+    n = xy.shape[0]
+    idx = np.arange(n)
+    if n > sample:
+        idx = np.sort(np.random.default_rng([seed, 2]).choice(n, size=sample, replace=False))
+    pts = xy[idx]
+    return idx, np.sqrt(_sq_dist(pts, pts))
+
+
+def _silhouette(xy: np.ndarray, labels: np.ndarray, seed: int, sample: int = SIL_SAMPLE) -> float:
+    """Mean silhouette of points ``xy`` (N, d) with ``labels`` (N,): exact up to ``sample``
+    points, else on a seeded uniform sample of that size."""
+    idx, dist = _sample_dist(xy, seed, sample)
+    return _silhouette_dist(dist, labels[idx])
+
+
+kmeans = _kmeans
+silhouette = _silhouette
+
+
+BASE_K = 100  # Pol.is's base clusters
+GROUP_INITS = 10  # k-means starts on the base centres (100 points: cheap)
+
+
+def choose_groups(
+    xy: np.ndarray, max_groups: int = 5, seed: int = 0, method: str = "polis"
+) -> Grouping:
+    """Cluster 2-D points ``xy`` (N, 2) into k groups, k in 2..max_groups by best silhouette.
+
+    ``method="polis"`` (default) is Pol.is's two-level recipe: up to ``BASE_K`` base clusters
+    by k-means on the points, then k-means on the base centres weighted by their sizes for
+    each k, k chosen by the silhouette over the base centres (weighted by size, see
+    :func:`_choose_polis`); each point takes its base cluster's group. ``"direct"`` runs
+    k-means on the points themselves. Both see the points in a canonical order (sorted by
+    coordinates), so the row order of participants cannot change the result.
+    Degenerate inputs (N < 3 or a single distinct point) give one group (k = 1), or k = 0 for
+    N = 0; k never exceeds the number of distinct points. Among k whose silhouette is within
+    ``SILHOUETTE_MARGIN`` of the best, the smallest wins.
+    """
+    n = xy.shape[0]
+    max_groups = int(max(1, min(max_groups, 9)))
+    if n == 0:
+        return Grouping(np.zeros(0, dtype=np.int32), 0)
+    rounded = np.round(xy, 9)
+    distinct = np.unique(rounded, axis=0).shape[0]
+    if n < 3 or distinct < 2 or max_groups < 2:
+        return Grouping(np.zeros(n, dtype=np.int32), 1)
+    order = np.lexsort(rounded.T[::-1])  # canonical: by x, then y
+    pts = rounded[order]
+    if method in ("polis", "base"):
+        lab, scores = _choose_polis(pts, max_groups, seed, distinct, refine=method == "polis")
+    elif method == "direct":
+        lab, scores = _choose_direct(pts, max_groups, seed, distinct)
+    else:
+        raise ValueError(f"unknown clustering method {method!r}")
+    if lab is None:
+        return Grouping(np.zeros(n, dtype=np.int32), 1)
+    labels = np.empty(n, dtype=np.int32)
+    labels[order] = lab
+    labels = canonical_labels(labels)
+    return Grouping(labels, int(labels.max()) + 1, scores)
+
+
+def _pick_k(scores: dict[int, float]) -> int:
+    # Parsimony: the smallest k whose silhouette is within ``SILHOUETTE_MARGIN`` of the best.
+    # Why: silhouettes of neighbouring k are often equal within their sampling noise (a
+    # 0.001 difference is not evidence for one more group), and every extra group must be
+    # described to readers.
+    best = max(scores.values())
+    return min(k for k in scores if scores[k] >= best - SILHOUETTE_MARGIN)
+
+
+def _sk_kmeans(
+    pts: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's KMeans (k-means++, Lloyd): labels (N,), centres (k, d)."""
+    from sklearn.cluster import KMeans  # noqa: PLC0415
+
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed, algorithm="lloyd")
+    km.fit(pts, sample_weight=weights)
+    return km.labels_.astype(np.int32), km.cluster_centers_
+
+
+def base_clusters(
+    pts: np.ndarray, seed: int, distinct: int | None = None, base_k: int = BASE_K
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pol.is's base clusters of points (N, 2): labels (N,), centres (B, 2), sizes (B,).
+
+    Up to ``base_k`` clusters (fewer when there are fewer distinct points; then every
+    distinct point is its own cluster). Above ``FIT_SAMPLE`` points the centres are fitted
+    on a seeded sample and every point joins its nearest centre (one assignment pass):
+    the base clusters only summarise the map, and 10,000 points place 100 centres well.
+    Empty clusters are dropped.
+    """
+    n = pts.shape[0]
+    if distinct is None:
+        distinct = np.unique(pts, axis=0).shape[0]
+    if distinct <= base_k:
+        uniq, lab = np.unique(pts, axis=0, return_inverse=True)
+        lab = lab.reshape(-1).astype(np.int32)
+        return lab, uniq, np.bincount(lab).astype(np.float64)
+    fit = pts
+    if n > FIT_SAMPLE:
+        pick = np.sort(np.random.default_rng([seed, 1]).choice(n, size=FIT_SAMPLE, replace=False))
+        fit = pts[pick]
+    _, cen = _sk_kmeans(fit, base_k, seed)
+    lab = _nearest(pts, cen)
+    size = np.bincount(lab, minlength=cen.shape[0]).astype(np.float64)
+    used = size > 0
+    remap = (np.cumsum(used) - 1).astype(np.int32)
+    return remap[lab], cen[used], size[used]
+
+
+def _nearest(pts: np.ndarray, centres: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    out = np.empty(pts.shape[0], dtype=np.int32)
+    for i in range(0, pts.shape[0], chunk):
+        out[i : i + chunk] = np.argmin(_sq_dist(pts[i : i + chunk], centres), axis=1)
+    return out
+
+
+def _choose_polis(
+    pts: np.ndarray, max_groups: int, seed: int, distinct: int, refine: bool = True
+) -> tuple[np.ndarray | None, dict[int, float]]:
+    """Two-level clustering of canonically ordered points; returns labels and silhouettes.
+
+    Pol.is's ``max-k-fn`` bounds k by 2 + (number of base clusters) // 12. The silhouette is
+    the base centres' silhouette with each centre weighted by its size (Pol.is weights the
+    k-means but not the silhouette). Why weighted: unweighted, the sparse outskirts (many
+    small base clusters) outvote the dense middle; on the SSIS conversation that picks k = 3
+    where Pol.is and the participant-level silhouette have 2 (measured in tests/nlp).
+    """
+    base_lab, cen, size = base_clusters(pts, seed, distinct)
+    nb = cen.shape[0]
+    dist = np.sqrt(_sq_dist(cen, cen))
+    k_hi = min(max_groups, nb, 2 + nb // 12 if nb > 12 else nb)
+    scores: dict[int, float] = {}
+    fits: dict[int, np.ndarray] = {}
+    for k in range(2, k_hi + 1):
+        lab, _ = _sk_kmeans(cen, k, seed, weights=size, n_init=GROUP_INITS)
+        if np.unique(lab).size < 2:
+            continue
+        scores[k] = round(_silhouette_dist(dist, lab, size), 12)
+        fits[k] = lab
+    if not scores:
+        return None, {}
+    group_of_base = fits[_pick_k(scores)]
+    labels = group_of_base[base_lab]
+    if refine:
+        labels = _refine(pts, cen, size, group_of_base, seed)
+    return labels, scores
+
+
+REFINE_STARTS = 3  # k-means++ starts beside the two-level solution
+
+
+def _refine(
+    pts: np.ndarray, cen: np.ndarray, size: np.ndarray, group_of_base: np.ndarray, seed: int
+) -> np.ndarray:
+    """Groups on the participants themselves for the k the two levels chose.
+
+    Lloyd iterations on the points from the two-level solution's centres and from
+    ``REFINE_STARTS`` seeded k-means++ starts; the lowest within-group sum of squares wins.
+    Why: 100 base clusters quantise the map, and a weighted k-means on them has many fixed
+    points on a continuous opinion space. On vTaiwan UberX the two-level solution alone
+    agrees with Pol.is's groups at ARI 0.71, the participant-level optimum at 0.83 (SSIS:
+    0.96 both; bench/polis_fidelity.py). Above ``FIT_SAMPLE`` points the starts run on a
+    seeded sample and the winner is refined on everyone.
+    """
+    k = int(group_of_base.max()) + 1
+    mass = np.bincount(group_of_base, weights=size, minlength=k)
+    two_level = np.stack(
+        [
+            np.bincount(group_of_base, weights=size * cen[:, d], minlength=k) / mass
+            for d in range(cen.shape[1])
+        ],
+        axis=1,
+    )
+    n = pts.shape[0]
+    fit = pts
+    if n > FIT_SAMPLE:
+        pick = np.random.default_rng([seed, 3]).choice(n, size=FIT_SAMPLE, replace=False)
+        fit = pts[np.sort(pick)]
+    w = np.ones(fit.shape[0])
+    starts = [two_level]
+    for run in range(REFINE_STARTS):
+        starts.append(_kmeans_pp(fit, w, k, np.random.default_rng([seed, k, run])))
+    best, best_inertia = None, np.inf
+    for start in starts:
+        lab, centres, inertia = _lloyd(fit, w, start)
+        if np.unique(lab).size == k and inertia < best_inertia - 1e-9:
+            best, best_inertia = centres, inertia
+    if best is None:
+        return group_of_base_labels(group_of_base, pts, cen)
+    return _lloyd(pts, np.ones(n), best, max_iter=50)[0] if fit is not pts else _nearest(pts, best)
+
+
+def group_of_base_labels(group_of_base: np.ndarray, pts: np.ndarray, cen: np.ndarray):
+    """Each point's group through its nearest base centre."""
+    return group_of_base[_nearest(pts, cen)]
+
+
+def _choose_direct(
+    pts: np.ndarray, max_groups: int, seed: int, distinct: int
+) -> tuple[np.ndarray | None, dict[int, float]]:
+    """k-means on the points (own vectorised implementation, best of 3 seeded k-means++
+    starts); above ``FIT_SAMPLE`` points, k and the centres come from a seeded sample and
+    are refined by Lloyd iterations on all points. Silhouettes on a sample of 2,500."""
+    n = pts.shape[0]
+    fit = pts
+    if n > FIT_SAMPLE:
+        pick = np.random.default_rng([seed, 1]).choice(n, size=FIT_SAMPLE, replace=False)
+        fit = pts[np.sort(pick)]
+    sil_idx, sil_dist = _sample_dist(fit, seed)  # shared by every k: same sample, one matrix
+    scores: dict[int, float] = {}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    k_hi = min(max_groups, distinct, n - 1)
+    for k in range(2, k_hi + 1):
+        lab, cen = _kmeans(fit, k, seed)
+        if np.unique(lab).size < 2:
+            continue
+        scores[k] = round(_silhouette_dist(sil_dist, lab[sil_idx]), 12)
+        fits[k] = (lab, cen)
+    if not scores:
+        return None, {}
+    lab, cen = fits[_pick_k(scores)]
+    if fit is not pts:
+        lab = _lloyd(pts, np.ones(n), cen, max_iter=50)[0]
+    return lab, scores
+
+
+def canonical_labels(labels: np.ndarray) -> np.ndarray:
+    uniq = np.unique(labels)
+    sizes = np.array([(labels == u).sum() for u in uniq])
+    first = np.array([int(np.argmax(labels == u)) for u in uniq])
+    order = np.lexsort((first, -sizes))
+    mapping = np.empty(int(uniq.max()) + 1, dtype=np.int32)
+    mapping[uniq[order]] = np.arange(uniq.size, dtype=np.int32)
+    return mapping[labels]
