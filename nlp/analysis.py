@@ -17,6 +17,7 @@ import numpy as np
 
 from nlp import keywords as kw
 from nlp import repness as rp
+from nlp import stability as st
 from nlp import summary as sm
 from nlp import topics as tp
 from nlp.opinion import (
@@ -30,7 +31,15 @@ from nlp.opinion import (
     polis_projection_inputs,
     project,
 )
-from nlp.results import AnalysisResult, Counts, Group, RepStatement, Scored, Topic
+from nlp.results import (
+    AnalysisResult,
+    Counts,
+    Group,
+    RepStatement,
+    Scored,
+    Stability,
+    Topic,
+)
 
 __all__ = ["analyze"]
 
@@ -73,6 +82,7 @@ def analyze(
     min_votes: int = 7,
     is_meta: Iterable[Hashable] = (),
     clustering: str = "polis",
+    resamples: int | None = None,
 ) -> AnalysisResult:
     """Opinion groups and their statistics for one conversation.
 
@@ -82,7 +92,10 @@ def analyze(
     votes still appear). ``moderated_out``: ids left out of everything. ``max_groups``: upper
     bound for k (2..9); ``fdr``: Benjamini–Hochberg level for representative statements, or
     ``None`` for the plain Pol.is z > 1.2816 rule. ``previous``: an earlier result (object or
-    its JSON dict) to keep group ids and PCA signs stable. Never raises on degenerate data.
+    its JSON dict) to keep group ids and PCA signs stable. ``clustering``: "polis" (two
+    levels refined on the participants), "base" (two levels only) or "direct".
+    ``resamples``: bootstrap resamples for the stability figures (default by size, see
+    :func:`nlp.stability.resamples_for`; 0 turns them off). Never raises on degenerate data.
     """
     t0 = time.perf_counter()
     moderated = set(moderated_out)
@@ -101,6 +114,11 @@ def analyze(
     labels = np.full(n_p, -1, dtype=np.int32)
     labels[clustered_idx] = grouping.labels
     gids = align_labels(grouping.labels, vm.participant_ids[clustered_idx], prev_groups)
+    t_boot = time.perf_counter()
+    boot = st.bootstrap_groups(
+        xy[clustered_idx], grouping.labels, seed, resamples, max_groups=max_groups
+    )
+    boot_s = time.perf_counter() - t_boot
 
     # Counts per (group, statement), vectorised over votes.
     mat = vm.matrix
@@ -124,10 +142,19 @@ def analyze(
     if k >= 1:
         stats = rp.rep_stats(ga, gd, gs)
         for g in range(k):
+            g_stab = boot.groups[g] if k >= 2 and boot.resamples else None
             reps = []
             if k >= 2:
                 for r in rp.select_representative(stats, g, gs[g], eligible, top=5, fdr=fdr):
                     c = r.column
+                    cnt = ga if r.direction == "agree" else gd
+                    mine = st.wilson(cnt[g, c], gs[g, c])
+                    rest = st.wilson(cnt[:, c].sum() - cnt[g, c], gs[:, c].sum() - gs[g, c])
+                    solid = (
+                        r.significant
+                        and (g_stab is None or g_stab.verdict == "solid")
+                        and (float(mine[0]) > float(rest[1]) or float(rest[0]) > float(mine[1]))
+                    )
                     reps.append(
                         RepStatement(
                             sid[c],
@@ -138,10 +165,13 @@ def analyze(
                             r.z_rest,
                             r.significant,
                             Counts(int(ga[g, c]), int(gd[g, c]), int(gp[g, c])),
+                            ci=(float(mine[0]), float(mine[1])),
+                            rest_ci=(float(rest[0]), float(rest[1])),
+                            verdict="solid" if solid else "fragile",
                         )
                     )
             members = vm.participant_ids[clustered_idx[grouping.labels == g]].tolist()
-            groups.append(Group(int(gids[g]), members, reps))
+            groups.append(Group(int(gids[g]), members, reps, stability=g_stab))
         groups.sort(key=lambda gr: gr.id)
 
     # Consensus over everyone who voted, checked against every group.
@@ -163,10 +193,21 @@ def analyze(
             gmin = p
         idx = np.nonzero(ok)[0]
         idx = idx[np.lexsort((idx, -np.round(p[idx], 12)))][:5]
-        return [
-            Scored(sid[i], float(p[i]), {"z": float(z[i]), "min_group_p": float(gmin[i])})
-            for i in idx
-        ]
+        # Intervals of the raw shares the summary quotes: overall, and the lowest group's.
+        lo_all, hi_all = st.wilson(cnt, seen_all)
+        out = []
+        for i in idx:
+            iv = {"ci": (float(lo_all[i]), float(hi_all[i]))}
+            solid = lo_all[i] > 0.5
+            if k >= 1:
+                glo, ghi = st.wilson(group_cnt[:, i], gs[:, i])
+                raw = np.divide(group_cnt[:, i], gs[:, i], out=np.ones(k), where=gs[:, i] > 0)
+                j = int(np.argmin(raw))
+                iv["min_group_ci"] = (float(glo[j]), float(ghi[j]))
+                solid = solid and bool(np.all(glo > 0.5))
+            extra = {"z": float(z[i]), "min_group_p": float(gmin[i])}
+            out.append(Scored(sid[i], float(p[i]), extra, iv, "solid" if solid else "fragile"))
+        return out
 
     cons_a = consensus(agree_all, ga) if n_s else []
     cons_d = consensus(disagree_all, gd) if n_s else []
@@ -185,14 +226,25 @@ def analyze(
         ok = (gs.min(axis=0) >= 2) & (score >= 0.25)
         idx = np.nonzero(ok)[0]
         idx = idx[np.lexsort((idx, -np.round(score[idx], 12)))][:10]
-        divisive = [
-            Scored(
-                sid[i],
-                float(score[i]),
-                {"max_group_p": float(gpa[:, i].max()), "min_group_p": float(gpa[:, i].min())},
+        divisive = []
+        for i in idx:
+            raw = np.divide(ga[:, i], gs[:, i], out=np.zeros(k), where=gs[:, i] > 0)
+            hi_g, lo_g = int(np.argmax(raw)), int(np.argmin(raw))
+            top = st.wilson(ga[hi_g, i], gs[hi_g, i])
+            low = st.wilson(ga[lo_g, i], gs[lo_g, i])
+            solid = float(top[0]) > float(low[1])
+            divisive.append(
+                Scored(
+                    sid[i],
+                    float(score[i]),
+                    {"max_group_p": float(gpa[:, i].max()), "min_group_p": float(gpa[:, i].min())},
+                    {
+                        "max_group_ci": (float(top[0]), float(top[1])),
+                        "min_group_ci": (float(low[0]), float(low[1])),
+                    },
+                    "solid" if solid else "fragile",
+                )
             )
-            for i in idx
-        ]
 
     share = np.divide(pass_all, seen_all, out=np.zeros(n_s), where=seen_all > 0)
     ok = (seen_all >= 5) & (share >= 0.3)
@@ -247,11 +299,21 @@ def analyze(
             "clustering": clustering,
         },
         vote_events=vm.events,
+        stability=_stability(boot, k),
     )
     if texts:
         row_of_id = {int(gids[g]): g for g in range(k)}
         result = _describe(result, texts, ga, gs, sid, row_of_id)
-    return replace(result, timings={"analyze_s": time.perf_counter() - t0})
+    return replace(result, timings={"analyze_s": time.perf_counter() - t0, "bootstrap_s": boot_s})
+
+
+def _stability(boot: st.BootstrapResult, k: int) -> Stability | None:
+    if k < 2 or not boot.resamples:
+        return None
+    solid = boot.k_share >= st.SOLID_K_SHARE and all(g.verdict == "solid" for g in boot.groups)
+    return Stability(
+        boot.resamples, boot.drawn, boot.k_counts, boot.k_share, "solid" if solid else "fragile"
+    )
 
 
 def _describe(

@@ -46,6 +46,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         max_groups=args.max_groups,
         fdr=args.fdr,
         clustering=args.clustering,
+        resamples=args.resamples,
     )
     result = replace(result, timings={"load_s": load_s, **result.timings})
     out = result.to_json_dict(include_timings=not args.no_timings)
@@ -81,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Benjamini-Hochberg level for representative statements, or 'polis' for z>1.2816",
     )
     pa.add_argument("--clustering", choices=["polis", "direct", "base"], default="polis")
+    pa.add_argument(
+        "--resamples",
+        type=int,
+        default=None,
+        help="bootstrap resamples for the stability figures (default by size; 0: none)",
+    )
     pa.add_argument("--indent", type=int, default=None)
     pa.add_argument("--no-timings", action="store_true", help="omit timings (byte-stable)")
     pa.set_defaults(func=cmd_analyze)

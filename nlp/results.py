@@ -19,6 +19,8 @@ from typing import Any
 
 __all__ = [
     "Counts",
+    "GroupStability",
+    "Stability",
     "RepStatement",
     "Group",
     "Scored",
@@ -55,8 +57,45 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class GroupStability:
+    """Bootstrap over participants for one group (see :mod:`nlp.stability`).
+
+    ``together``: share of its members who stay in the matching group, averaged over
+    resamples; ``jaccard``: Hennig's cluster-wise bootstrap Jaccard (mean); ``recovered``:
+    share of resamples with Jaccard >= 0.75; ``verdict``: "solid" or "fragile".
+    """
+
+    together: float
+    jaccard: float
+    recovered: float
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Stability:
+    """How the grouping as a whole held up under resampling.
+
+    ``resamples``: bootstrap resamples run; ``drawn``: participants drawn in each;
+    ``k_counts``: k → resamples in which the silhouette rule chose it; ``k_share``: share
+    choosing the reported k; ``verdict``: "solid" when that share is at least 0.75 and every
+    group is solid, else "fragile".
+    """
+
+    resamples: int
+    drawn: int
+    k_counts: dict[int, int]
+    k_share: float
+    verdict: str
+
+
+@dataclass(frozen=True)
 class RepStatement:
-    """A representative statement of a group, with the Pol.is numbers behind it."""
+    """A representative statement of a group, with the Pol.is numbers behind it.
+
+    ``ci`` / ``rest_ci``: 95 % Wilson intervals of the raw share (agree or disagree, by
+    ``direction``) in the group and among everyone else; ``verdict``: "solid" when the
+    statement is significant, its group is solid and the two intervals do not overlap.
+    """
 
     statement: Any
     direction: str
@@ -66,6 +105,9 @@ class RepStatement:
     z_rest: float
     significant: bool
     counts: Counts
+    ci: tuple[float, float] | None = None
+    rest_ci: tuple[float, float] | None = None
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +118,7 @@ class Group:
     members: list[Any]
     representative: list[RepStatement]
     keywords: list[str] = field(default_factory=list)
+    stability: GroupStability | None = None
 
     @property
     def size(self) -> int:
@@ -89,6 +132,10 @@ class Scored:
     statement: Any
     score: float
     extra: dict[str, float] = field(default_factory=dict)
+    # 95 % Wilson intervals of the shares the report quotes (name → (low, high)) and the
+    # plain verdict ("solid" / "fragile"); empty where not computed.
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +184,7 @@ class AnalysisResult:
     topics: list[Topic] = field(default_factory=list)
     summary: dict[str, list[Sentence]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    stability: Stability | None = None
 
     def to_json_dict(self, include_timings: bool = True) -> dict[str, Any]:
         """The JSON object of the command line (plus extra keys), ready for ``json.dumps``.
@@ -146,7 +194,7 @@ class AnalysisResult:
         """
 
         def rep(r: RepStatement) -> dict[str, Any]:
-            return {
+            out = {
                 "statement": r.statement,
                 "direction": r.direction,
                 "p": finite(r.p),
@@ -156,6 +204,31 @@ class AnalysisResult:
                 "significant": r.significant,
                 "counts": r.counts.as_list(),
             }
+            if r.ci is not None:
+                out["ci"] = _ci(r.ci)
+            if r.rest_ci is not None:
+                out["rest_ci"] = _ci(r.rest_ci)
+            if r.verdict:
+                out["verdict"] = r.verdict
+            return out
+
+        def group(g: Group) -> dict[str, Any]:
+            out = {
+                "id": g.id,
+                "members": g.members,
+                "size": g.size,
+                "representative": [rep(r) for r in g.representative],
+                "keywords": g.keywords,
+            }
+            if g.stability is not None:
+                st = g.stability
+                out["stability"] = {
+                    "together": finite(st.together),
+                    "jaccard": finite(st.jaccard),
+                    "recovered": finite(st.recovered),
+                    "verdict": st.verdict,
+                }
+            return out
 
         out: dict[str, Any] = {
             "participants": self.participants,
@@ -163,23 +236,14 @@ class AnalysisResult:
             "votes": self.votes,
             "clustered": self.clustered,
             "k": self.k,
-            "groups": [
-                {
-                    "id": g.id,
-                    "members": g.members,
-                    "size": g.size,
-                    "representative": [rep(r) for r in g.representative],
-                    "keywords": g.keywords,
-                }
-                for g in self.groups
-            ],
+            "groups": [group(g) for g in self.groups],
             "consensus": {
                 "agree": [
-                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra)
+                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra) | _iv(s)
                     for s in self.consensus_agree
                 ],
                 "disagree": [
-                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra)
+                    {"statement": s.statement, "p": finite(s.score)} | _fx(s.extra) | _iv(s)
                     for s in self.consensus_disagree
                 ],
             },
@@ -190,7 +254,7 @@ class AnalysisResult:
                 str(k): finite(v) for k, v in self.group_informed_disagreement.items()
             },
             "divisive": [
-                {"statement": s.statement, "score": finite(s.score)} | _fx(s.extra)
+                {"statement": s.statement, "score": finite(s.score)} | _fx(s.extra) | _iv(s)
                 for s in self.divisive
             ],
             "uncertain": [
@@ -224,6 +288,15 @@ class AnalysisResult:
             "params": self.params,
             "vote_events": self.vote_events,
         }
+        if self.stability is not None:
+            st = self.stability
+            out["stability"] = {
+                "resamples": st.resamples,
+                "drawn": st.drawn,
+                "k_counts": {str(k): v for k, v in st.k_counts.items()},
+                "k_share": finite(st.k_share),
+                "verdict": st.verdict,
+            }
         if include_timings:
             out["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
         return out
@@ -231,3 +304,15 @@ class AnalysisResult:
 
 def _fx(extra: Mapping[str, float]) -> dict[str, float]:
     return {k: finite(v) for k, v in extra.items()}
+
+
+def _ci(iv: tuple[float, float]) -> list[float]:
+    return [finite(iv[0]), finite(iv[1])]
+
+
+def _iv(s: Scored) -> dict[str, Any]:
+    """New keys of a scored statement: its intervals and verdict (absent when not set)."""
+    out: dict[str, Any] = {name: _ci(iv) for name, iv in s.intervals.items()}
+    if s.verdict:
+        out["verdict"] = s.verdict
+    return out

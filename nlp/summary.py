@@ -15,6 +15,8 @@ from nlp.results import AnalysisResult, Counts, Sentence
 
 __all__ = ["summarize", "share", "DIVIDE_GAP"]
 
+_VERDICT_ZH = {"solid": "穩固", "fragile": "不穩"}
+
 DIVIDE_GAP = 0.25  # two groups' agree shares this far apart count as a split
 
 
@@ -186,6 +188,8 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
             [s.statement],
         )
 
+    _reliability(r, add)
+
     # Where people are unsure.
     if r.uncertain:
         s = r.uncertain[0]
@@ -199,3 +203,65 @@ def summarize(result: AnalysisResult, texts: Mapping[Hashable, str]) -> dict[str
             [s.statement],
         )
     return {"zh-Hant": zh, "en": en}
+
+
+def _reliability(r: AnalysisResult, add: Any) -> None:
+    """One plain sentence on what held up under resampling and what did not.
+
+    Groups: bootstrap over participants (:mod:`nlp.stability`). Findings quoted above
+    (consensus, what each group stands for, the splits): "solid" when their 95 % intervals
+    keep the claim (and their group is solid), "fragile" otherwise.
+    """
+    stab = r.stability
+    if stab is None or r.k < 2:
+        return
+    per_zh = "，".join(
+        f"第 {g.id + 1} 群成員平均 {_pct(g.stability.together)} 留在同群"
+        f"（{_VERDICT_ZH[g.stability.verdict]}）"
+        for g in r.groups
+        if g.stability is not None
+    )
+    per_en = ", ".join(
+        f"group {g.id + 1} keeps {_pct(g.stability.together)} of its members "
+        f"({g.stability.verdict})"
+        for g in r.groups
+        if g.stability is not None
+    )
+    quoted: list[tuple[Any, str]] = []
+    for item in r.consensus_agree[:3] + r.consensus_disagree[:3]:
+        quoted.append((item.statement, item.verdict))
+    for g in r.groups:
+        for x in g.representative[:2]:
+            quoted.append((x.statement, x.verdict))
+    for item in r.divisive[:2]:
+        quoted.append((item.statement, item.verdict))
+    seen: set[Any] = set()
+    solid, fragile = [], []
+    for sid, verdict in quoted:
+        if sid in seen or not verdict:
+            continue
+        seen.add(sid)
+        (solid if verdict == "solid" else fragile).append(sid)
+    ids_zh = (f"穩固的發現：{'、'.join(f'#{x}' for x in solid)}" if solid else "沒有穩固的發現") + (
+        f"；不穩的發現（差距在 95% 信賴區間內、票數太少或所屬群不穩，僅供參考）："
+        f"{'、'.join(f'#{x}' for x in fragile)}"
+        if fragile
+        else ""
+    )
+    ids_en = (
+        f"solid findings: {', '.join(f'#{x}' for x in solid)}" if solid else "no solid findings"
+    ) + (
+        "; fragile (the difference is within the 95% intervals, too few votes, or the "
+        f"group is unstable; treat with care): {', '.join(f'#{x}' for x in fragile)}"
+        if fragile
+        else ""
+    )
+    add(
+        f"可信度（重抽樣參與者 {stab.resamples} 次檢驗）：分成 {r.k} 群的結果"
+        f"{_VERDICT_ZH[stab.verdict]}，{_pct(stab.k_share)} 的重抽樣得到同樣群數；"
+        f"{per_zh}。{ids_zh}。",
+        f"Reliability ({stab.resamples} resamples of the participants): the split into "
+        f"{r.k} groups is {stab.verdict}, {_pct(stab.k_share)} of resamples give the same "
+        f"number of groups; {per_en}. The {ids_en}.",
+        solid + fragile,
+    )
