@@ -348,6 +348,14 @@ def _describe(
             groups.append(replace(g, keywords=words))
     else:
         groups = list(result.groups)
-    topics = [Topic(t.keywords, [all_ids[i] for i in t.members]) for t in tp.topics(background)]
+    topics = [
+        Topic(
+            t.keywords,
+            [all_ids[i] for i in t.members],
+            all_ids[t.central] if t.central is not None else None,
+            t.other,
+        )
+        for t in tp.topics(background)
+    ]
     result = replace(result, groups=groups, topics=topics)
     return replace(result, summary=sm.summarize(result, texts))

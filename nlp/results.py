@@ -140,10 +140,14 @@ class Scored:
 
 @dataclass(frozen=True)
 class Topic:
-    """Statements grouped by content, labelled by keywords."""
+    """Statements grouped by content: named by its most central statement (``central``,
+    a statement id) and key phrases (``keywords``); ``other`` marks the bin of statements
+    like no topic."""
 
     keywords: list[str]
     statements: list[Any]
+    central: Any = None
+    other: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,7 @@ class AnalysisResult:
                 for s in self.uncertain
             ],
             "priority": {str(k): finite(v, 6) for k, v in self.priority.items()},
-            "topics": [{"keywords": t.keywords, "statements": t.statements} for t in self.topics],
+            "topics": [_topic(t) for t in self.topics],
             "summary": {
                 lang: [{"text": s.text, "statements": s.statements} for s in sents]
                 for lang, sents in self.summary.items()
@@ -304,6 +308,15 @@ class AnalysisResult:
 
 def _fx(extra: Mapping[str, float]) -> dict[str, float]:
     return {k: finite(v) for k, v in extra.items()}
+
+
+def _topic(t: Topic) -> dict[str, Any]:
+    out: dict[str, Any] = {"keywords": t.keywords, "statements": t.statements}
+    if t.central is not None:
+        out["central"] = t.central
+    if t.other:
+        out["other"] = True
+    return out
 
 
 def _ci(iv: tuple[float, float]) -> list[float]:
