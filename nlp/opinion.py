@@ -156,19 +156,23 @@ def build_matrix(
     """
     pids = _as_array(participants)
     sids = _as_array(statements)
-    vals = np.asarray(values, dtype=np.float64)
+    vals = np.asarray(values)
+    if vals.dtype.kind not in "iu":
+        vals = vals.astype(np.float64, copy=False)
     events = int(vals.size)
     if not (pids.size == sids.size == vals.size):
         raise ValueError("participants, statements and values must have the same length")
-    keep = ~np.isnan(vals)
+    keep = ~np.isnan(vals) if vals.dtype.kind == "f" else None
     mod = _as_array(list(moderated_out))
     mod_pids = mod_sids = None
     if mod.size and sids.size:
-        is_mod = np.isin(sids, mod.astype(sids.dtype, copy=False)) & keep
+        is_mod = np.isin(sids, mod.astype(sids.dtype, copy=False))
+        if keep is not None:
+            is_mod &= keep
         if is_mod.any():
             mod_pids, mod_sids = pids[is_mod], sids[is_mod]
-        keep &= ~is_mod
-    if not keep.all():
+            keep = ~is_mod if keep is None else keep & ~is_mod
+    if keep is not None and not keep.all():
         pids, sids, vals = pids[keep], sids[keep], vals[keep]
     extra = _as_array(list(extra_statements))
     if extra.size and mod.size:
@@ -180,20 +184,29 @@ def build_matrix(
     n_p, n_s = int(part_ids.size), int(stmt_ids.size)
     n = int(vals.size)
     if n:
-        # key*(n) + position: a plain sort gives CSR order and, within a pair, time order.
+        # (pair << shift) | position: one sort gives CSR order and, within a pair, time
+        # order; bit operations unpack it (no 64-bit division over millions of keys).
+        shift = max(1, int(n - 1).bit_length())
         pair = pcode.astype(np.int64) * n_s + scode
-        if n_p * n_s * n < 2**62:
-            key = pair * n + np.arange(n, dtype=np.int64)
+        if (max(n_p * n_s, 1).bit_length() + shift) < 63:
+            key = (pair << shift) | np.arange(n, dtype=np.int64)
+            del pair
             key.sort()
-            pair, pos = np.divmod(key, n)
-        else:  # pragma: no cover - beyond 10^18 key space; slower but exact
+            pos = key & ((1 << shift) - 1)
+            key >>= shift
+            last = np.empty(n, dtype=bool)
+            last[-1] = True
+            np.not_equal(key[1:], key[:-1], out=last[:-1])
+            pos = pos[last]
+        else:  # pragma: no cover - beyond 2^63 key space; slower but exact
             pos = np.lexsort((np.arange(n), pair))
             pair = pair[pos]
-        last = np.ones(n, dtype=bool)
-        last[:-1] = pair[1:] != pair[:-1]
-        pair, pos = pair[last], pos[last]
-        rows, cols = np.divmod(pair, n_s)
-        data = np.sign(vals[pos])
+            last = np.ones(n, dtype=bool)
+            last[:-1] = pair[1:] != pair[:-1]
+            pos = pos[last]
+        rows = pcode[pos]
+        cols = scode[pos]
+        data = np.sign(vals[pos]).astype(np.float64)
     else:
         rows = cols = np.zeros(0, dtype=np.int64)
         data = np.zeros(0)

@@ -26,6 +26,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -56,7 +57,8 @@ def _ident(x: list[str]) -> list[str]:
     return x
 
 
-def _words(text: str) -> list[str | None]:
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str | None, ...]:
     """Normalised words in order; ``None`` where a stopword, punctuation or number breaks
     a phrase."""
     out: list[str | None] = []
@@ -65,7 +67,7 @@ def _words(text: str) -> list[str | None]:
         if not t:
             continue
         out.append(None if is_stopword(t) or t in _NOT_KEYWORDS else t)
-    return out
+    return tuple(out)
 
 
 def _good(term: str) -> bool:
