@@ -27,9 +27,7 @@ def _encoding(value: str) -> str:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     t_import = time.perf_counter()
-    import sklearn.cluster  # noqa: F401, PLC0415  (module imports are not analysis time)
-    import sklearn.decomposition  # noqa: F401, PLC0415
-    import sklearn.feature_extraction.text  # noqa: F401, PLC0415
+    import scipy.sparse.linalg  # noqa: F401, PLC0415  (module imports are not analysis time)
 
     from nlp.analysis import analyze  # noqa: PLC0415
     from nlp.polis_io import PolisFormatError, load_export  # noqa: PLC0415

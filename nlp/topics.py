@@ -3,10 +3,11 @@
 1. **Vectors.** Each statement's normalised word tokens plus character bigrams of its CJK
    runs (:func:`nlp.similar.features`: robust to segmentation, 長照服務 and 長照的服務 share
    most bigrams), TF-IDF weighted (sublinear, terms in at least 2 statements), L2-normalised,
-   reduced by LSA to at most 30 dimensions (seeded ARPACK) and normalised again.
-2. **Groups.** k-means for k = 2..round(sqrt(n / 2)) (Mardia's rule of thumb as the upper
-   bound: the cosine silhouette alone keeps rising with k on short texts and over-splits),
-   k by the cosine silhouette.
+   reduced by LSA (truncated SVD, seeded ARPACK) to at most 30 dimensions and normalised
+   again. numpy and scipy only: importing scikit-learn would cost the command about 1 s.
+2. **Groups.** k-means (own, greedy k-means++, 30 starts) for k = 2..round(sqrt(n / 2))
+   (Mardia's rule of thumb as the upper bound: the cosine silhouette alone keeps rising with
+   k on short texts and over-splits), k by the cosine silhouette.
 3. **Membership by similarity.** A statement belongs to the topic whose statements it is
    most like on average (mean cosine to the topic's other members); topics smaller than
    max(3, 3 % of n) are dissolved into their members' nearest topics; a statement whose best
@@ -38,6 +39,7 @@ __all__ = ["TopicGroup", "topics", "key_phrases", "OTHER_BELOW"]
 
 OTHER_BELOW = 0.1  # mean cosine to a topic's statements under which a statement is "other"
 MAX_DIMS = 30
+TOPIC_INITS = 30  # k-means starts per k: topic quality varies with the start (see README)
 
 
 @dataclass(frozen=True)
@@ -142,21 +144,39 @@ def key_phrases(
 
 
 def _vectors(texts: Sequence[str], seed: int) -> np.ndarray | None:
-    from sklearn.decomposition import TruncatedSVD  # noqa: PLC0415
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.preprocessing import normalize as l2  # noqa: PLC0415
+    """(n, d) unit vectors: sublinear TF-IDF (smoothed idf, terms in >= 2 texts when there are
+    20 or more) reduced by a truncated SVD (seeded ARPACK) to at most ``MAX_DIMS``."""
+    import scipy.sparse as sp  # noqa: PLC0415
+    from scipy.sparse.linalg import svds  # noqa: PLC0415
 
-    docs = [features(t) for t in texts]
-    min_df = 2 if len(texts) >= 20 else 1
-    try:
-        x = TfidfVectorizer(analyzer=_ident, sublinear_tf=True, min_df=min_df).fit_transform(docs)
-    except ValueError:  # empty vocabulary
+    docs = [Counter(features(t)) for t in texts]
+    n = len(docs)
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    min_df = 2 if n >= 20 else 1
+    vocab = {t: j for j, t in enumerate(sorted(t for t, c in df.items() if c >= min_df))}
+    if not vocab:
         return None
-    dims = min(MAX_DIMS, x.shape[1] - 1, x.shape[0] - 1)
+    rows, cols, vals = [], [], []
+    for i, d in enumerate(docs):
+        for t, c in d.items():
+            j = vocab.get(t)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+                vals.append((1.0 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1.0))
+    x = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    x = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x
+    dims = min(MAX_DIMS, x.shape[1] - 1, n - 1)
     if dims >= 2:
-        z = TruncatedSVD(n_components=dims, random_state=seed, algorithm="arpack").fit_transform(x)
-        return l2(z)
-    return l2(x.toarray())
+        v0 = np.random.default_rng(seed).standard_normal(min(x.shape))
+        u, sv, _ = svds(x, k=dims, v0=v0, solver="arpack")
+        z = u * sv
+    else:
+        z = x.toarray()
+    return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
 
 
 def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[TopicGroup]:
@@ -164,7 +184,7 @@ def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[To
 
     Fewer than 6 usable texts give a single topic (clustering would be noise).
     """
-    from sklearn.cluster import KMeans  # noqa: PLC0415
+    from nlp.clustering import kmeans  # noqa: PLC0415
 
     usable = [i for i, t in enumerate(texts) if any(_good(w) for w in _words(t) if w)]
     if not usable:
@@ -179,7 +199,7 @@ def topics(texts: Sequence[str], seed: int = 0, max_topics: int = 12) -> list[To
     distinct = np.unique(np.round(z, 9), axis=0).shape[0]
     best = (-np.inf, np.zeros(n, dtype=int))
     for k in range(2, min(k_hi, distinct) + 1):
-        lab = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(z)
+        lab = kmeans(z, k, seed, n_init=TOPIC_INITS)[0]
         if np.unique(lab).size < 2:
             continue
         s = round(_cos_silhouette(sim, lab), 12)
