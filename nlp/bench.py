@@ -75,16 +75,15 @@ def write_export(folder: Path, p: int, s: int, v: int, seed: int = 0) -> tuple[l
     n = conv.participants.size
     rng = np.random.default_rng(seed)
     ts = np.sort(rng.integers(1_600_000_000_000, 1_610_000_000_000, size=n))
+    # Participants vote at the same time as each other: interleave their events in time.
+    order = rng.permutation(n)
+    parts, stmts, vals = conv.participants[order], conv.statements[order], conv.values[order]
     with open(folder / "votes.csv", "w", encoding="utf-8") as fh:
         fh.write("timestamp,datetime,comment-id,voter-id,vote\n")
         fh.writelines(
             f"{t},Tue Jun 30 15:49:52 WIB 2015,{c},{a},{b}\n"
             for t, c, a, b in zip(
-                ts.tolist(),
-                conv.statements.tolist(),
-                conv.participants.tolist(),
-                conv.values.tolist(),
-                strict=True,
+                ts.tolist(), stmts.tolist(), parts.tolist(), vals.tolist(), strict=True
             )
         )
     themes = ["長照服務人力", "捷運票價", "空氣污染標準", "社會住宅", "基本工資", "健保給付"]

@@ -602,3 +602,62 @@ def test_routing_priorities_for_the_voting_card(app, camps):
         prio = routing_priorities(camps.discussion_id)
         db.session.remove()
     assert set(prio) == set(camps.statement_ids) and all(p >= 0 for p in prio.values())
+
+
+# --- Reading the votes in bulk -----------------------------------------------------------------
+
+
+def test_inputs_are_read_in_bulk_as_arrays_in_event_order(app, camps):
+    """The worker's reader (COPY on PostgreSQL, the driver's cursor on SQLite) returns the
+    same events, in the same order, as the ORM would, as int64 arrays; a changed vote keeps
+    both events; without history the current votes are read, oldest change first."""
+    from participate.reports import engine
+
+    cast(app, camps.user_ids[0], camps.statement_ids[0], -1)  # a changed vote: one more event
+    with app.app_context():
+        inputs = engine.load_inputs(camps.discussion_id)
+        expect = db.session.execute(
+            select(
+                VoteHistory.id,
+                VoteHistory.participant_id,
+                VoteHistory.statement_id,
+                VoteHistory.value,
+                VoteHistory.created_at,
+            )
+            .where(VoteHistory.discussion_id == camps.discussion_id)
+            .order_by(VoteHistory.id)
+        ).all()
+        assert isinstance(inputs.participants, np.ndarray)
+        assert inputs.participants.dtype == np.int64 and inputs.values.dtype == np.int64
+        assert inputs.participants.tolist() == [e[1] for e in expect]
+        assert inputs.statements.tolist() == [e[2] for e in expect]
+        assert inputs.values.tolist() == [e[3] for e in expect]
+        assert inputs.vote_events == len(expect) == len(camps.user_ids) * 10 + 1
+        assert inputs.last_vote_id == expect[-1][0]
+        assert aware(inputs.last_vote_at) == aware(expect[-1][4])
+        assert inputs.values[-1] == -1
+
+        # Without history (a bulk import that wrote only current votes)
+        db.session.execute(
+            VoteHistory.__table__.delete().where(VoteHistory.discussion_id == camps.discussion_id)
+        )
+        db.session.flush()
+        current = engine.load_inputs(camps.discussion_id)
+        votes = db.session.execute(
+            select(Vote.participant_id, Vote.statement_id, Vote.value)
+            .where(Vote.discussion_id == camps.discussion_id)
+            .order_by(Vote.updated_at, Vote.id)
+        ).all()
+        assert current.participants.tolist() == [v[0] for v in votes]
+        assert current.values.tolist() == [v[2] for v in votes]
+        db.session.rollback()
+
+
+def test_inputs_of_a_discussion_without_votes_are_empty_arrays(app):
+    from participate.reports import engine
+
+    _, discussion_id = make_proposal(app)
+    with app.app_context():
+        inputs = engine.load_inputs(discussion_id)
+        assert inputs.participants.shape == (0,) and inputs.vote_events == 0
+        assert inputs.last_vote_id is None and inputs.last_vote_at is None
