@@ -223,3 +223,48 @@ def test_participants_votes_fallback_equals_latest_votes(polis_dir, tmp_path):
     # missing vote as equal, and equal nnz does not say the passes sit in the same places.
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(a.matrix, part), getattr(b.matrix, part)), part
+
+
+@pytest.mark.parametrize("name", [VTAIWAN, SSIS])
+def test_fast_reader_equals_the_row_by_row_reader(polis_dir, name, monkeypatch):
+    """The polars path and the checking row-by-row reader give the same analysis input."""
+    import nlp.polis_io as pio
+
+    fast = pio.load_export(polis_dir(name))
+    monkeypatch.setattr(pio, "_load_fast", lambda folder, encoding: None)
+    slow = pio.load_export(polis_dir(name))
+    for part in ("participants", "statements", "values"):
+        assert np.array_equal(getattr(fast, part), getattr(slow, part)), part
+        assert getattr(fast, part).dtype == np.int64
+    assert fast.texts == slow.texts and fast.moderated_out == slow.moderated_out
+    assert fast.agrees == slow.agrees and fast.disagrees == slow.disagrees
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("1000,x,0,0,2", "vote_value"),  # not a vote
+        ("1000,x,99999,0,1", "unknown_comment"),
+        ("1000,x,0,0,", "missing_value"),
+        ("1000,x,0,0,1.5", "vote_value"),
+        ("1000,x,0,0,1,extra", "long_row"),
+        ("1000,x,0,0", "short_row"),
+        ("-5,x,0,0,1", "out_of_range"),
+    ],
+)
+def test_fast_reader_leaves_bad_files_to_the_checking_reader(tmp_path, row, problem):
+    """A file the fast path does not accept gets the row-by-row reader's precise error."""
+    from nlp.polis_io import PolisFormatError
+
+    (tmp_path / "comments.csv").write_text(
+        "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
+        "1,x,0,0,1,0,1,第一則\n1,x,1,0,0,0,1,第二則\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "votes.csv").write_text(
+        "timestamp,datetime,comment-id,voter-id,vote\n1,x,0,0,1\n2,x,1,0,-1\n" + row + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolisFormatError) as err:
+        load_export(tmp_path)
+    assert err.value.problem == problem and err.value.row == 4
