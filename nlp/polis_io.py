@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from nlp.opinion import _member
+
 __all__ = [
     "Comment",
     "PolisExport",
@@ -541,9 +543,10 @@ def _load_fast(folder: Path, encoding: str) -> PolisExport | None:
         or cid.max() > MAX_ID
         or pid.min() < 0
         or pid.max() > MAX_ID
-        or not np.isin(val, VOTE_VALUES).all()
-        or not np.isin(cid, known).all()
-        or (participants is not None and not np.isin(pid, participants).all())
+        or val.min() < -1
+        or val.max() > 1
+        or not _member(cid, known).all()
+        or (participants is not None and not _member(pid, participants).all())
     ):
         return None
     if not np.all(ts[1:] >= ts[:-1]):  # "last wins" means the latest vote
