@@ -11,6 +11,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from participate.models.discussion import STATEMENT_MAX_LENGTH
 from participate.text import is_blank
 
+from participate.paging import MAX_PAGE, MAX_PER_PAGE
+
 KINDS = ("proposal", "consultation")
 SEARCH_KINDS = ("proposal", "consultation", "statement", "response")
 STATUSES = ("endorsing", "established", "lapsed", "responded", "open", "closed")
@@ -23,8 +25,9 @@ class _Query(Schema):
 
 
 class PageQuery(_Query):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=500))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    # The same bounds the edge checks for every route (participate.paging).
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class ProposalQuery(PageQuery):

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select
 
-from participate import policy
+from participate import paging, policy
 from participate import search as engine
 from participate.api import schemas as s
 from participate.api.errors import ApiError
@@ -174,7 +174,7 @@ def _page_links(endpoint: str, page: int, pages: int, **params: Any) -> dict[str
 def _paginate(query: Any, page: int, per_page: int) -> tuple[list[Any], dict[str, int], Any]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    pages = max(1, -(-int(total or 0) // per_page))
+    pages = paging.page_count(int(total or 0), per_page)
     return list(items), {"page": page, "per_page": per_page, "total": total, "pages": pages}, pages
 
 

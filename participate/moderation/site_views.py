@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from participate import policy
+from participate import paging, policy
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import (
@@ -189,7 +189,7 @@ def remove_term(term_id: int) -> Any:
 def audit_log() -> Any:
     if not policy.can_manage_site(current_user):
         return login_or_denied()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_arg()
     action = (request.args.get("action") or "").strip()
     size = 50
     query = select(AuditLog).where(
@@ -209,7 +209,7 @@ def audit_log() -> Any:
     return render_template(
         "moderation/audit.html",
         entries=entries[:size],
-        has_next=len(entries) > size,
+        has_next=len(entries) > size and page < paging.MAX_PAGE,
         page=page,
         action=action,
         reason_label=reason_label,
