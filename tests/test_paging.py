@@ -196,11 +196,15 @@ def test_id_args_are_bounded(app):
             assert paging.id_arg("discussion") is None, bad
 
 
-def test_nul_in_any_query_argument_is_refused_at_the_edge(app, client, login, make_user):
+def test_nul_in_any_query_argument_is_refused_at_the_edge(
+    app, client, corpus: Corpus, login, make_user
+):
     """A NUL in a text argument (search, filters) used to reach PostgreSQL, which refuses
     it in a parameter: a 500. Refused for every route before any view runs."""
     login(client, make_user(role="admin"))
+    similar = f"/proposals/{corpus.ids['P1']}/discussion/similar.json"
     for path, name in (
+        (similar, "text"),
         ("/search", "q"),
         ("/api/v1/search", "q"),
         ("/admin/users", "q"),
@@ -209,10 +213,15 @@ def test_nul_in_any_query_argument_is_refused_at_the_edge(app, client, login, ma
         ("/proposals/", "agency"),
         ("/moderation/", "kind"),
     ):
-        resp = client.get(path, query_string={name: "a\x00b"})
+        # The page's script asks for JSON, as an API client does.
+        headers = {"Accept": "application/json"} if path.endswith(".json") else {}
+        resp = client.get(path, query_string={name: "a\x00b"}, headers=headers)
         assert resp.status_code == 400, (path, resp.status_code)
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or path.endswith(".json"):
             assert name in resp.get_json()["error"]["fields"]
+    # Tabs and line breaks are text, not control characters: a typed statement keeps them.
+    typed = client.get(similar, query_string={"text": "待轉區\n應該\t移到路口內側"})
+    assert typed.status_code == 200 and "similar" in typed.get_json()
 
 
 def test_text_segments_with_control_characters_are_not_routed(app, client, login, make_user):

@@ -51,8 +51,16 @@ class StatementQuery(PageQuery):
     )
 
 
+# No control characters in a query argument: the edge refuses them for every route
+# (participate.paging), and the document says so.
+QUERY_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+
+
 class SearchQuery(PageQuery):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=200), validate.Regexp(QUERY_PATTERN)],
+    )
     kind = fields.String(validate=validate.OneOf(SEARCH_KINDS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     agency = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
