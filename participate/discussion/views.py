@@ -65,6 +65,10 @@ def _vote_limit() -> str:
     return current_app.config["VOTE_RATE_LIMIT"]
 
 
+def _similar_limit() -> str:
+    return current_app.config["SIMILAR_RATE_LIMIT"]
+
+
 def _user_key() -> str:
     """Votes are limited per person, not per address: many people share a school's NAT."""
     if current_user.is_authenticated:
@@ -244,8 +248,10 @@ def post_statement(proposal_id: int) -> Any:
 
 
 @bp.route("/proposals/<int:proposal_id>/discussion/similar.json")
+@limiter.limit(_similar_limit, key_func=_user_key)
 def similar(proposal_id: int) -> Response:
-    """Statements similar to what is being typed, for the live duplicate warning."""
+    """Statements similar to what is being typed, for the live duplicate warning (its own
+    rate limit; the discussion's index is cached, see ``discussion.similar``)."""
     discussion = _discussion_for(proposal_id)
     text = (request.args.get("text") or "")[: STATEMENT_MAX_LENGTH * 2]
     found = queries.similar_statements(discussion, text)
