@@ -199,6 +199,17 @@ def accept_text(
     return text
 
 
+def accept_into(errors: dict[str, str], value: str | None, field: str, **rules: Any) -> str:
+    """:func:`accept_text` for an operation that reports every field's problem at once: a
+    refusal is noted in ``errors`` under ``field`` (the first one per field stays) and the
+    text is then ``""``."""
+    try:
+        return accept_text(value, field, **rules)
+    except RuleError as exc:
+        errors.setdefault(field, exc.message)
+        return ""
+
+
 def accept_lines(
     items: list[str], field: str, *, required: bool = False, empty: Message | None = None
 ) -> list[str]:

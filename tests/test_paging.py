@@ -61,7 +61,10 @@ def _objects(app: Flask, corpus: Corpus, admin: Any) -> dict[str, Any]:
             db.select(Discussion.id).where(Discussion.proposal_id == corpus.ids["P1"])
         )
         reply_id = reply.id
+        project_id, question_id = _project(corpus.agencies["motc"], user)
     return {
+        "project_id": project_id,
+        "question_id": question_id,
         "proposal_id": corpus.ids["P1"],
         "statement_id": corpus.ids["S1"],
         "reply_id": reply_id,
@@ -73,6 +76,42 @@ def _objects(app: Flask, corpus: Corpus, admin: Any) -> dict[str, Any]:
         "code": "en",
         "kind": "statement",
     }
+
+
+def _project(agency_id: int, asker: Any) -> tuple[int, int]:
+    """A major project of the agency, published by its staff, with a question on it."""
+    from participate.models import Role, User
+    from participate.projects import operations
+    from participate.timeutil import taipei_today, utcnow
+
+    staff = User(
+        email="staff@motc.example.tw",
+        display_name="交通部承辦",
+        role=Role.AGENCY_STAFF,
+        agency_id=agency_id,
+        email_verified_at=utcnow(),
+        privacy_accepted_at=utcnow(),
+    )
+    db.session.add(staff)
+    db.session.flush()
+    today = taipei_today()
+    project = operations.publish_project(
+        staff,
+        operations.ProjectInput(
+            name="花東鐵路雙軌電氣化計畫",
+            summary="花東鐵路全線雙軌化。",
+            goals="縮短行車時間。",
+            total_budget=1_000,
+            budgets={today.year: 1_000},
+            starts_on=today.replace(month=1, day=1),
+            ends_on=today.replace(month=12, day=31),
+            counties=["HUA"],
+            kpis=[operations.KpiInput("雙軌化里程", "公里", 155.0)],
+            milestones=[operations.MilestoneInput("全線通車", today.replace(month=12, day=31))],
+        ),
+    )
+    question = operations.ask_question(asker, project, "何時開始施工？").question
+    return project.id, question.id
 
 
 def _path(rule: Rule, objects: dict[str, Any]) -> str:
@@ -157,7 +196,8 @@ def test_a_bad_page_is_a_400_that_names_the_parameter(app, client, login, make_u
     if path.startswith("/api/"):
         assert "page" in resp.get_json()["error"]["fields"]
     else:
-        assert "“page”" in resp.get_data(as_text=True)  # the page names the parameter
+        # The page names the parameter, in the reader's language.
+        assert "「page」必須是 1 到 500 的整數。" in resp.get_data(as_text=True)
     # And the good numbers still page.
     assert client.get(path, query_string={"page": "2"}).status_code == 200
     assert client.get(path, query_string={"page": str(paging.MAX_PAGE)}).status_code == 200

@@ -25,6 +25,7 @@ from flask import Flask
 
 from participate.boundary import unit
 from participate.extensions import db
+from participate.timeutil import taipei_today
 from tests import moderation_fixtures, proposals_fixtures
 from tests.proposals_fixtures import Cast, make_endorsing, make_established
 
@@ -46,6 +47,7 @@ BAD_EMAIL = "Enter a valid email address."
 NAME_CHARS = "Display names cannot contain < > \" ' & or control characters."
 SLUG = "Use only letters, digits and hyphens."
 NOT_A_LINK = "is not a web address starting with https://"
+AMOUNT = "Give a whole amount in New Taiwan dollars, like 1,200,000."
 
 
 @dataclass
@@ -100,6 +102,39 @@ def _consultation_form(**kw: str) -> dict[str, Any]:
         "links": "",
         "closes_on": _future(30),
         **kw,
+    }
+
+
+def _project_form(**kw: str) -> dict[str, Any]:
+    from participate.timeutil import taipei_today
+
+    year = taipei_today().year
+    return {
+        "name": "偏鄉長照據點擴充計畫",
+        "summary": "新設長照據點。",
+        "goals": "據點涵蓋率達九成。",
+        "starts_on": f"{year}-01-01",
+        "ends_on": f"{year + 1}-12-31",
+        "total_budget": "1,500,000",
+        "budgets": f"{year}: 500,000\n{year + 1}: 1,000,000",
+        "counties": "TTT",
+        "kpis": "新設據點 | 120 | 處",
+        "milestones": f"{year + 1}-06-30 首批據點開辦",
+        "links": "https://example.tw/care.pdf",
+        **kw,
+    }
+
+
+def _progress_form(w: World) -> dict[str, Any]:
+    from participate.timeutil import taipei_today
+
+    return {
+        "as_of": taipei_today().isoformat(),
+        "planned_percent": "12.5",
+        "actual_percent": "10",
+        "budget_executed": "150,000",
+        f"milestone_{w.ids['project_milestone']}": "on_time",
+        "note": "第一季依計畫推動。",
     }
 
 
@@ -389,6 +424,73 @@ ROWS: list[Row] = [
             ("links", NOT_A_LINK),
         )
     ],
+    # --- major projects -------------------------------------------------------------------
+    *[
+        Row(
+            f"new project: {name}",
+            "staff",
+            lambda w: "/projects/new",
+            lambda w: _project_form(),
+            name,
+            nul,
+            zero_width,
+        )
+        for name, nul, zero_width in (
+            ("name", CONTROL, "Use 5 to 120 characters."),
+            ("summary", CONTROL, "Write a short summary."),
+            ("goals", CONTROL, "Describe the goals."),
+            ("total_budget", AMOUNT, AMOUNT),
+            ("budgets", "Write “year: amount”", "Write “year: amount”"),
+            ("kpis", CONTROL, INVISIBLE),
+            ("milestones", CONTROL, INVISIBLE),
+            ("links", CONTROL, NOT_A_LINK),
+        )
+    ],
+    Row(
+        "project deliberation: summary",
+        "staff",
+        lambda w: f"/projects/{w.ids['project']}/deliberation",
+        lambda w: {"summary": "請提供意見。", "questions": "應優先在哪些鄉鎮設點？"},
+        "summary",
+        CONTROL,
+        "Write a short summary.",
+    ),
+    Row(
+        "project deliberation: questions",
+        "staff",
+        lambda w: f"/projects/{w.ids['project']}/deliberation",
+        lambda w: {"summary": "請提供意見。", "questions": "應優先在哪些鄉鎮設點？"},
+        "questions",
+        CONTROL,
+        INVISIBLE,
+    ),
+    Row(
+        "project progress: budget executed",
+        "staff",
+        lambda w: f"/projects/{w.ids['underway']}/progress",
+        _progress_form,
+        "budget_executed",
+        AMOUNT,
+        AMOUNT,
+    ),
+    Row(
+        "project progress: note",
+        "staff",
+        lambda w: f"/projects/{w.ids['underway']}/progress",
+        _progress_form,
+        "note",
+        CONTROL,
+        INVISIBLE,
+    ),
+    Row(
+        "project question",
+        "citizen",
+        lambda w: f"/projects/{w.ids['project']}/questions",
+        lambda w: {"text": "施工期間的替代接駁怎麼安排？"},
+        "text",
+        CONTROL,
+        "Write your question (at least 5 characters).",
+    ),
 ]
 
 
@@ -439,8 +541,41 @@ def world(app: Flask, cast: Cast) -> World:
         established = make_established(app, cast, now)
         w.ids["established"] = established.id
         w.ids["measure"] = established.measures[0].id
+        _projects(w, cast)
     assert all(w.ids.values()), w.ids
     return w
+
+
+def _projects(w: World, cast: Cast) -> None:
+    """A project in planning (its deliberation, a question to answer) and one under way
+    (its progress report), published by the staff of agency A."""
+    from participate.projects import operations as projects_ops
+    from participate.timeutil import taipei_today
+
+    today = taipei_today()
+    data = projects_ops.ProjectInput(
+        name="花東鐵路雙軌電氣化計畫",
+        summary="花東鐵路全線雙軌化。",
+        goals="縮短行車時間。",
+        total_budget=2_000,
+        budgets={today.year: 1_000, today.year + 1: 1_000},
+        starts_on=today.replace(month=1, day=1),
+        ends_on=today.replace(year=today.year + 1, month=12, day=31),
+        counties=["HUA"],
+        kpis=[projects_ops.KpiInput("雙軌化里程", "公里", 155.0)],
+        milestones=[projects_ops.MilestoneInput("全線通車", today + timedelta(days=300))],
+    )
+    with unit():
+        planning = projects_ops.publish_project(cast.get("staff"), data)
+        underway = projects_ops.publish_project(cast.get("staff"), data)
+        projects_ops.approve_project(cast.get("staff"), underway)
+        question = projects_ops.ask_question(cast.get("citizen"), planning, "何時開始施工？")
+    w.ids |= {
+        "project": planning.id,
+        "underway": underway.id,
+        "project_milestone": underway.milestones[0].id,
+        "question": question.question.id,
+    }
 
 
 def snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
@@ -468,6 +603,16 @@ def _client(app: Flask, client: Any, login: Callable[..., Any], who: str | None,
     return client
 
 
+# How a value sits in a line of a one-item-per-line field (the rest of the line parses).
+LINE_OF = {
+    "measures": "{}",
+    "questions": "{}",
+    "links": "{}",
+    "kpis": "{} | 10 | 處",
+    "milestones": "{year}-06-30 {}",
+}
+
+
 def _cases(row: Row) -> list[tuple[str, str, str]]:
     cases = [("NUL", NUL, row.nul), ("zero-width only", ZERO_WIDTH, row.zero_width)]
     if row.bidi is not None:
@@ -484,10 +629,11 @@ def test_every_text_field_refuses_hostile_text_next_to_it(
     got = {}
     for label, value, expected in _cases(row):
         data = {**row.data(world), name: value}
-        if row.field in ("measures", "questions", "links"):  # one per line: a bad line
-            data[name] = (row.data(world)[name] + "\n" + value).strip()
+        if row.field in LINE_OF:  # one item per line: one more line, holding the value
+            line = LINE_OF[row.field].format(value, year=taipei_today().year + 1)
             if row.field == "links" and label == "NUL":
-                data[name] = "https://example.tw/a\x00b"
+                line = "https://example.tw/a\x00b"  # a web address, with a NUL in it
+            data[name] = (row.data(world)[name] + "\n" + line).strip()
         before = snapshot(app)
         resp = client.post(row.url(world), data=data)
         page = resp.get_data(as_text=True)
@@ -552,6 +698,25 @@ def test_the_bulk_decision_refuses_a_hostile_message(app, client, world: World, 
         assert snapshot(app) == before
 
 
+def test_the_agencys_answer_refuses_a_hostile_text(app, client, world: World, quick_login):
+    """The answer form sits under each question of the project's page: its refusal comes
+    back at the top of that page."""
+    client = _client(app, client, quick_login, "staff", world)
+    qid = world.ids["question"]
+    for value, message in ((NUL, CONTROL), (ZERO_WIDTH, "Write the answer.")):
+        before = snapshot(app)
+        resp = client.post(
+            f"/projects/questions/{qid}/answer",
+            data={f"q{qid}-answer": value},
+            follow_redirects=True,
+        )
+        assert resp.status_code == 200
+        assert message in html.unescape(resp.get_data(as_text=True))
+        assert snapshot(app) == before
+    ok = client.post(f"/projects/questions/{qid}/answer", data={f"q{qid}-answer": "明年第一季。"})
+    assert ok.status_code == 302
+
+
 def test_operations_refuse_hostile_text_whatever_calls_them(app, world: World):
     """The command line, imports and scripts call the operations too: the rule is there."""
     from participate.auth import operations as auth_ops
@@ -613,6 +778,7 @@ FORM_OF_ROW = {
 NOT_TEXT = {
     ("VoteForm", "value"): "a vote: agree, disagree or pass, parsed as a number",
     ("BulkForm", "message"): "tested above (the form sits in the queue page)",
+    ("AnswerForm", "answer"): "tested above (the form sits in the project's page)",
 }
 
 
@@ -621,6 +787,10 @@ def _form_of(row: Row) -> str:
         ("new proposal", "ProposalForm"),
         ("agency response", "ResponseForm"),
         ("new consultation", "ConsultationForm"),
+        ("new project", "ProjectForm"),
+        ("project deliberation", "DeliberationForm"),
+        ("project progress", "ProgressForm"),
+        ("project question", "QuestionForm"),
     ):
         if row.name.startswith(prefix):
             return form
@@ -662,7 +832,8 @@ def test_the_table_covers_every_text_field_of_every_form(app):
                 continue
             if issubclass(kind, PasswordField | HiddenField):
                 continue  # passwords are hashed, never shown; hidden fields carry ids
-            wanted.add((form.__name__, name.replace("_1", "_{measure}")))
+            # Fields made per measure (reasoning_12) stand for all of theirs.
+            wanted.add((form.__name__, re.sub(r"_\d+$", "_{measure}", name)))
     covered = {(_form_of(row), row.field) for row in ROWS} | set(NOT_TEXT)
     assert len(wanted) >= 35, sorted(wanted)
     assert wanted <= covered, sorted(wanted - covered)

@@ -21,7 +21,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import Agency, Proposal, ProposalMeasure
 from participate.proposals.lifecycle import MAX_MEASURES, cfg
-from participate.text import Message, accept_lines, accept_text
+from participate.text import Message, accept_into, accept_lines, accept_text
 
 
 @dataclass
@@ -142,20 +142,17 @@ def accept_response_text(
     """The response's texts accepted one by one (``text.accept_text``, all optional until
     publishing): the cleaned overall answer and points, and the refusals per field."""
     refused: dict[str, str] = {}
-
-    def take(name: str, value: str, multiline: bool = True) -> str:
-        try:
-            return accept_text(value, name, multiline=multiline, required=False)
-        except RuleError as exc:
-            refused[name] = exc.message
-            return ""
-
     points = {
         mid: replace(
             p,
-            reasoning=take(f"reasoning_{mid}", p.reasoning),
-            responsible_unit=take(f"unit_{mid}", p.responsible_unit, multiline=False),
+            reasoning=accept_into(
+                refused, p.reasoning, f"reasoning_{mid}", multiline=True, required=False
+            ),
+            responsible_unit=accept_into(
+                refused, p.responsible_unit, f"unit_{mid}", required=False
+            ),
         )
         for mid, p in by_measure.items()
     }
-    return take("overall", overall), points, refused
+    overall = accept_into(refused, overall, "overall", multiline=True, required=False)
+    return overall, points, refused
