@@ -168,7 +168,9 @@ def accept_text(
     """
     text = _LINE_BREAK.sub("\n", value or "")
     if _CONTROL.search(text) or _SURROGATE.search(text):
-        raise RuleError(_("Remove the control characters (such as NUL) from this text."), field)
+        raise RuleError(
+            _("Remove the control characters (such as NUL) from this text."), field=field
+        )
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     text = text.strip()
@@ -178,23 +180,23 @@ def accept_text(
                 "A name cannot contain invisible characters or characters that change the "
                 "direction of the text."
             ),
-            field,
+            field=field,
         )
     if name:
         text = clean_name(text)
     if not text:
         if required:
-            raise RuleError(str(empty or _("Fill in this field.")), field)
+            raise RuleError(str(empty or _("Fill in this field.")), field=field)
         return ""
     if is_blank(text):
         if required:
             raise RuleError(
                 str(empty or _("Nothing in this text can be seen: write something visible.")),
-                field,
+                field=field,
             )
         raise RuleError(
             _("Nothing in this text can be seen: write something visible, or leave it empty."),
-            field,
+            field=field,
         )
     return text
 
@@ -218,7 +220,7 @@ def accept_lines(
     is refused, and a ``required`` field needs at least one item."""
     out = [accept_text(item, field, required=False) for item in items if item.strip()]
     if required and not out:
-        raise RuleError(str(empty or _("Fill in this field.")), field)
+        raise RuleError(str(empty or _("Fill in this field.")), field=field)
     return out
 
 

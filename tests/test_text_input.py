@@ -751,46 +751,46 @@ def test_create_admin_command_says_what_is_wrong(app):
 
 # The form each row fills in (the bulk form has its own test above).
 FORM_OF_ROW = {
-    "register: email": "RegisterForm",
-    "register: display name": "RegisterForm",
-    "log in: email": "LoginForm",
-    "forgotten password: email": "ForgotForm",
-    "profile: display name": "ProfileForm",
-    "API token: name": "TokenForm",
-    "agency: short name": "AgencyForm",
-    "agency: Chinese name": "AgencyForm",
-    "agency: English name": "AgencyForm",
-    "statement": "StatementForm",
-    "reply": "ReplyForm",
-    "reply, edited": "EditReplyForm",
-    "report a statement: explanation": "ReportForm",
-    "moderation decision: message": "DecisionForm",
-    "proposal review: changes asked": "DecisionForm",
-    "suspension: message": "SuspendForm",
-    "lock: reason": "LockForm",
-    "banned word": "TermForm",
-    "appeal": "AppealForm",
-    "report a proposal: explanation": "ProposalReportForm",
-    "edited draft: title": "ProposalForm",
-    "response deadline extension: reason": "ExtendForm",
+    "register: email": "auth.RegisterForm",
+    "register: display name": "auth.RegisterForm",
+    "log in: email": "auth.LoginForm",
+    "forgotten password: email": "auth.ForgotForm",
+    "profile: display name": "account.ProfileForm",
+    "API token: name": "api.TokenForm",
+    "agency: short name": "admin.AgencyForm",
+    "agency: Chinese name": "admin.AgencyForm",
+    "agency: English name": "admin.AgencyForm",
+    "statement": "discussion.StatementForm",
+    "reply": "discussion.ReplyForm",
+    "reply, edited": "discussion.EditReplyForm",
+    "report a statement: explanation": "discussion.ReportForm",
+    "moderation decision: message": "moderation.DecisionForm",
+    "proposal review: changes asked": "moderation.DecisionForm",
+    "suspension: message": "moderation.SuspendForm",
+    "lock: reason": "moderation.LockForm",
+    "banned word": "moderation.TermForm",
+    "appeal": "moderation.AppealForm",
+    "report a proposal: explanation": "moderation.ProposalReportForm",
+    "edited draft: title": "proposals.ProposalForm",
+    "response deadline extension: reason": "proposals.ExtendForm",
 }
-# Text fields that are not text people write for others to read, and why.
+# Text fields that are not text people write for others to read, or are tried elsewhere.
 NOT_TEXT = {
-    ("VoteForm", "value"): "a vote: agree, disagree or pass, parsed as a number",
-    ("BulkForm", "message"): "tested above (the form sits in the queue page)",
-    ("AnswerForm", "answer"): "tested above (the form sits in the project's page)",
+    ("discussion.VoteForm", "value"): "a vote: agree, disagree or pass, parsed as a number",
+    ("moderation.BulkForm", "message"): "tested above (the form sits in the queue page)",
+    ("projects.AnswerForm", "answer"): "tested above (the form sits in the project's page)",
 }
 
 
 def _form_of(row: Row) -> str:
     for prefix, form in (
-        ("new proposal", "ProposalForm"),
-        ("agency response", "ResponseForm"),
-        ("new consultation", "ConsultationForm"),
-        ("new project", "ProjectForm"),
-        ("project deliberation", "DeliberationForm"),
-        ("project progress", "ProgressForm"),
-        ("project question", "QuestionForm"),
+        ("new proposal", "proposals.ProposalForm"),
+        ("agency response", "proposals.ResponseForm"),
+        ("new consultation", "proposals.ConsultationForm"),
+        ("new project", "projects.ProjectForm"),
+        ("project deliberation", "projects.DeliberationForm"),
+        ("project progress", "projects.ProgressForm"),
+        ("project question", "projects.QuestionForm"),
     ):
         if row.name.startswith(prefix):
             return form
@@ -833,7 +833,11 @@ def test_the_table_covers_every_text_field_of_every_form(app):
             if issubclass(kind, PasswordField | HiddenField):
                 continue  # passwords are hashed, never shown; hidden fields carry ids
             # Fields made per measure (reasoning_12) stand for all of theirs.
-            wanted.add((form.__name__, re.sub(r"_\d+$", "_{measure}", name)))
+            area = form.__module__.split(".")[1]
+            wanted.add((f"{area}.{form.__name__}", re.sub(r"_\d+$", "_{measure}", name)))
+    from tests import test_text_input_areas as areas  # regulations and surveys
+
     covered = {(_form_of(row), row.field) for row in ROWS} | set(NOT_TEXT)
+    covered |= areas.COVERED | set(areas.NOT_TEXT)
     assert len(wanted) >= 35, sorted(wanted)
     assert wanted <= covered, sorted(wanted - covered)

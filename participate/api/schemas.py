@@ -9,9 +9,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from participate.models.discussion import STATEMENT_MAX_LENGTH
-from participate.text import is_blank
-
 from participate.paging import MAX_PAGE, MAX_PER_PAGE
+from participate.text import is_blank
 
 KINDS = ("proposal", "consultation")
 SEARCH_KINDS = ("proposal", "consultation", "statement", "response")
@@ -324,7 +323,10 @@ _CONTROL = re.compile(f"[{_CTRL}]")
 
 def _statement_text(value: str) -> None:
     if _CONTROL.search(value):
-        raise ValidationError(str(_l("Remove the control characters from the text.")))
+        # The words of participate.text.accept_text, which the operation applies too.
+        raise ValidationError(
+            str(_l("Remove the control characters (such as NUL) from this text."))
+        )
     if is_blank(value):
         raise ValidationError(str(_l("Write your statement first.")))
 
