@@ -27,9 +27,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate import security
 
     # The edge, before any blueprint adds a route: every <int:...> is an id in the database's
-    # range (out-of-range ones answer 404 from routing), every JSON body has a bounded depth,
-    # and the client's address and scheme come from the trusted proxies, if any.
+    # range (out-of-range ones answer 404 from routing), no text segment holds a control
+    # character, every JSON body has a bounded depth, and the client's address and scheme
+    # come from the trusted proxies, if any.
     app.url_map.converters["int"] = security.IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = security.TextConverter
+    app.url_map.converters["path"] = security.TextPathConverter
     app.json = security.BoundedJSONProvider(app)
     security.trust_proxies(app)
 
@@ -56,9 +59,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    from participate import errors, templating
+    from participate import errors, paging, templating
 
     security.init_app(app)
+    paging.init_app(app)  # ?page= and the other query arguments, checked before any view
     errors.init_app(app)
     templating.init_app(app)
 

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 
 from participate import search
 from participate.boundary import command
-from participate.text import clean_name
 
 NAME_LENGTH = 40  # User.display_name
 
@@ -32,9 +31,13 @@ def _checked(email: str, name: str, password: str) -> tuple[str, str]:
         ) from exc
     if len(email) > 254:
         raise click.BadParameter(_("Use at most 254 characters."), param_hint="EMAIL")
-    name = clean_name(name)
-    if not name:
-        raise click.BadParameter(_("Enter a display name."), param_hint="--name")
+    from participate.auth.operations import accept_display_name
+    from participate.errors import RuleError
+
+    try:  # the rule of every display name: no control, bidi or invisible character
+        name = accept_display_name(name, "name")
+    except RuleError as exc:
+        raise click.BadParameter(exc.message, param_hint="--name") from exc
     if len(name) > NAME_LENGTH or any(ch in name for ch in "<>\"'&"):
         raise click.BadParameter(
             _("Use at most %(n)d characters, without < > \" ' &.", n=NAME_LENGTH),

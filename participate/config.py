@@ -95,6 +95,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_RATE_LIMIT": _env("REGISTER_RATE_LIMIT", "10 per hour"),
         "WRITE_RATE_LIMIT": _env("WRITE_RATE_LIMIT", "60 per minute"),
         "VOTE_RATE_LIMIT": _env("VOTE_RATE_LIMIT", "600 per minute"),
+        # The duplicate warning asks while people type (one request per pause), per person
+        # (per address when logged out); past the limit it stays quiet until the minute ends,
+        # and the check when the statement is posted still warns.
+        "SIMILAR_RATE_LIMIT": _env("SIMILAR_RATE_LIMIT", "30 per minute"),
         "MAIL_SERVER": _env("MAIL_SERVER"),
         "MAIL_PORT": _int("MAIL_PORT", 587),
         "MAIL_USERNAME": _env("MAIL_USERNAME"),

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, PathConverter, UnicodeConverter
 
 # The largest id the id columns hold: they are INTEGER, 32 bits on PostgreSQL (SQLite's
 # hold 64). A bigger number reaches the database as an error, a 500: OverflowError in
@@ -60,6 +60,34 @@ class IdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# C0 controls, DEL and C1: never part of a slug, a token, a language code or a file name.
+_NO_CONTROL = "\\x00-\\x1f\\x7f-\\x9f"
+
+
+class TextConverter(UnicodeConverter):
+    """``<slug>`` and ``<string:...>``: Werkzeug's, without control characters.
+
+    ``/agencies/a%00b`` reached PostgreSQL as a NUL in a parameter, which it refuses (a
+    500); routing now answers 404 for any segment holding a control character.
+    """
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002 - Werkzeug's parameter name
+        minlength: int = 1,
+        maxlength: int | None = None,
+        length: int | None = None,
+    ) -> None:
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", f"[^/{_NO_CONTROL}]")
+
+
+class TextPathConverter(PathConverter):
+    """``<path:...>`` without control characters (see :class:`TextConverter`)."""
+
+    regex = f"[^/{_NO_CONTROL}][^{_NO_CONTROL}]*?"
 
 
 # Deeper JSON than this is refused. Our bodies nest two levels ({"value": 1}); the limit is

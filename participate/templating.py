@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale
@@ -32,6 +33,18 @@ def _url_with(**params: object) -> str:
         else:
             args[key] = str(value)
     return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
+def _return_path() -> str:
+    """Where a form in the page's chrome (the language switch) sends people back to: this
+    page; for a page answering a POST (a form shown again with its errors), the page the
+    form was on, since the POST's URL cannot be opened again."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.index")
 
 
 def _nav_items() -> list[tuple[str, object]]:
@@ -67,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["taipei_date"] = _taipei_date
     app.jinja_env.globals["days_left"] = days_left
     app.jinja_env.globals["url_with"] = _url_with
+    app.jinja_env.globals["return_path"] = _return_path
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

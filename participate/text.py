@@ -1,10 +1,14 @@
 """The one place where text people wrote is cleaned and becomes HTML.
 
-Cleaning (:func:`clean_text`, :func:`clean_name`, :func:`is_blank`) happens where text
-enters (forms, the API, imports), before it is checked and stored: a NUL byte is refused by
-PostgreSQL (a 500 there, silently stored by SQLite), other control characters are invisible
-noise, and a statement or a name made only of zero-width or bidirectional-control characters
-looks empty or like someone else's name on the page.
+Accepting: every operation that stores text people typed (the site's forms, the API, the
+command line and imports all reach the same operations) passes it through
+:func:`accept_text` first, which either returns it ready to store or raises a
+:class:`~participate.errors.RuleError` for the field, before anything is written: a NUL or
+any other control character is refused (PostgreSQL refuses NUL in text, a 500 there, and
+SQLite stored it silently; the others are invisible noise), a text with nothing visible in
+it is refused as empty, and a display name may not hold bidi overrides or invisible
+characters. The lenient helpers (:func:`clean_text`, :func:`clean_name`, :func:`is_blank`)
+serve imports and readers that must keep going with what they have.
 
 Rendering: two formats, both inert against script injection:
 
@@ -22,10 +26,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import bleach
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+
+from participate.errors import RuleError
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "del"}
@@ -124,6 +132,96 @@ def clean_name(value: str | None) -> str:
         ch for ch in text if unicodedata.category(ch) != "Cf" and _IGNORABLE.match(ch) is None
     )
     return _NAME_SPACE.sub(" ", text).strip()
+
+
+# A message for the person: a str, or flask_babel's LazyString (translated when shown).
+Message = Any
+
+
+def _hidden_in_name(text: str) -> bool:
+    """Does ``text`` hold a character :func:`clean_name` would drop (bidi controls, zero-width
+    and other format or default-ignorable characters)?"""
+    return any(unicodedata.category(ch) == "Cf" or _IGNORABLE.match(ch) for ch in text)
+
+
+def accept_text(
+    value: str | None,
+    field: str,
+    *,
+    multiline: bool = False,
+    required: bool = True,
+    empty: Message | None = None,
+    name: bool = False,
+) -> str:
+    """``value`` as it is stored, or a :class:`RuleError` naming ``field``.
+
+    Line breaks in any spelling become ``\\n`` (in a one-line field, ``multiline=False``,
+    they and tabs become spaces) and outer whitespace is trimmed. The text is then refused
+    when it holds a control character (NUL, the other C0 controls but tab and line feed,
+    DEL, C1) or a lone surrogate; when it shows nothing (:func:`is_blank`: only spaces,
+    zero-width, bidi or filler characters), with ``empty`` (the field's own "write
+    something" message, usually a ``lazy_gettext`` one so it is translated only when used)
+    when it is ``required``; and, for a display name (``name``), when
+    it holds a bidi control or an invisible character anywhere (runs of spaces become one,
+    as in :func:`clean_name`). An empty optional field is ``""``. Nothing is removed
+    silently: people see why their text was refused, next to the field.
+    """
+    text = _LINE_BREAK.sub("\n", value or "")
+    if _CONTROL.search(text) or _SURROGATE.search(text):
+        raise RuleError(
+            _("Remove the control characters (such as NUL) from this text."), field=field
+        )
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    text = text.strip()
+    if name and _hidden_in_name(text):
+        raise RuleError(
+            _(
+                "A name cannot contain invisible characters or characters that change the "
+                "direction of the text."
+            ),
+            field=field,
+        )
+    if name:
+        text = clean_name(text)
+    if not text:
+        if required:
+            raise RuleError(str(empty or _("Fill in this field.")), field=field)
+        return ""
+    if is_blank(text):
+        if required:
+            raise RuleError(
+                str(empty or _("Nothing in this text can be seen: write something visible.")),
+                field=field,
+            )
+        raise RuleError(
+            _("Nothing in this text can be seen: write something visible, or leave it empty."),
+            field=field,
+        )
+    return text
+
+
+def accept_into(errors: dict[str, str], value: str | None, field: str, **rules: Any) -> str:
+    """:func:`accept_text` for an operation that reports every field's problem at once: a
+    refusal is noted in ``errors`` under ``field`` (the first one per field stays) and the
+    text is then ``""``."""
+    try:
+        return accept_text(value, field, **rules)
+    except RuleError as exc:
+        errors.setdefault(field, exc.message)
+        return ""
+
+
+def accept_lines(
+    items: list[str], field: str, *, required: bool = False, empty: Message | None = None
+) -> list[str]:
+    """The items of a one-per-line field (measures, questions, links), each accepted as a
+    one-line :func:`accept_text`; blank lines are dropped, a line of invisible characters
+    is refused, and a ``required`` field needs at least one item."""
+    out = [accept_text(item, field, required=False) for item in items if item.strip()]
+    if required and not out:
+        raise RuleError(str(empty or _("Fill in this field.")), field=field)
+    return out
 
 
 # --- Rendering --------------------------------------------------------------------------

@@ -123,6 +123,17 @@ def _empty_all_tables(app: Flask) -> None:
 CLEANUP_HOOKS: list[Callable[[Flask], None]] = []
 
 
+def _forget_similarity_indexes(app: Flask) -> None:
+    """The duplicate warning's indexes are keyed by what the statements' ids look like;
+    emptied tables start their ids again, so the next test must not meet the last one's."""
+    from participate.discussion.similar import forget
+
+    forget()
+
+
+CLEANUP_HOOKS.append(_forget_similarity_indexes)
+
+
 @pytest.fixture(autouse=True)
 def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:

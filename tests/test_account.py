@@ -104,9 +104,14 @@ def test_account_pages_need_login(client):
 
 
 def test_language_switch_is_remembered_for_the_account(app, client, make_user, login):
+    """The header's form (POST, CSRF) stores the account's language; a GET link switches
+    only the session (tests/test_language.py has the rest)."""
     user = make_user()
     login(client, user)
     assert client.get("/lang/en?next=/account/").headers["Location"] == "/account/"
+    with app.app_context():
+        assert db.session.get(User, user.id).locale is None
+    assert client.post("/lang/en", data={"next": "/account/"}).headers["Location"] == "/account/"
     with app.app_context():
         assert db.session.get(User, user.id).locale == "en"
     client.post("/lang/zh_Hant_TW")

@@ -46,7 +46,7 @@ def test_register_login_switch_language(app, live_server, page):
     page.wait_for_url(f"{live_server}/")
     assert page.get_by_role("link", name=re.compile("我的帳號")).is_visible()
 
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()  # the header's language form
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name=re.compile("My account")).is_visible()

@@ -536,7 +536,8 @@ def _bad_commands(tmp_path: Path, pid: int) -> dict[str, Bad]:
                 "--password",
                 "a-long-pass",
             ],
-            "Enter a display name.",
+            # The rule of every display name (participate.text.accept_text, name=True).
+            "A name cannot contain invisible characters",
         ),
         "admin name too long": Bad(
             ["create-admin", "a@example.tw", "--name", "名" * 41, "--password", "a-long-pass"],

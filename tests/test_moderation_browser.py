@@ -232,10 +232,11 @@ def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, 
         for chunk in chunks:
             data = proposal_rules.ProposalInput(
                 title=chunk[0][:120],
+                # The operation needs every required field (the last chunk is short).
                 summary="\n".join(chunk[:9]),
-                problem="\n".join(chunk[9:18]),
+                problem="\n".join(chunk[9:18]) or "問題",
                 measures=chunk[18:22] or ["措施"],
-                benefits="\n".join(chunk[22:]),
+                benefits="\n".join(chunk[22:]) or "效益",
                 evidence_links=[],
                 agency_ids=[],
             )

@@ -156,6 +156,7 @@ ACTIONS: dict[str, Any] = {
     "add_seed": lambda u, p: policy.can_add_seed(u, _discussion(p), NOW),
     "moderate": lambda u, p: policy.can_moderate(u, _discussion(p)),
     "reanalyse": lambda u, p: policy.can_reanalyse(u, p),
+    "export_report_data": lambda u, p: policy.can_export(u, p),
     "view_report": lambda u, p: policy.can_view_report(u, p),
 }
 
@@ -219,6 +220,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     # agency staff moderate only consultations of their agency (the site allows it here)
     "moderate": {"consultation*": MOD_AND_A, "*": MODERATORS},
     "reanalyse": {"*(A)": MOD_AND_A, "*": MODERATORS},
+    # the data behind a report: staff of a responsible agency, not of any agency
+    "export_report_data": {"*(A)": MOD_AND_A, "*": MODERATORS},
     "view_report": {
         "draft": HIDDEN,
         "in_review": HIDDEN,
@@ -292,7 +295,6 @@ ROLE_ACTIONS: dict[str, tuple[Any, str]] = {
     "manage_roles": (lambda u: policy.can_manage_roles(u), "......Y.."),
     "manage_agencies": (lambda u: policy.can_manage_agencies(u), "......Y.."),
     "make_api_token": (lambda u: policy.can_make_api_token(u), PARTICIPANTS),
-    "export_report_data": (lambda u: policy.can_export(u), ".....YYYY"),
     "report_content": (lambda u: policy.can_report(u, NOW), PARTICIPANTS),
 }
 

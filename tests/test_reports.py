@@ -417,11 +417,51 @@ def test_stale_worker_banner_for_staff(app, client, camps, make_user, login):
 # --- Exports -------------------------------------------------------------------------------
 
 
-def test_csv_and_json_exports(app, client, camps, make_user, login):
+def _responsible(app, proposal_id: int, agency) -> None:
+    from participate.models import Agency, Proposal
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.owner_agency_id = agency.id
+        proposal.responsible_agencies = [db.session.get(Agency, agency.id)]
+        db.session.commit()
+
+
+def test_exports_are_for_the_responsible_agencies_and_moderators(
+    app, client, camps, make_user, make_agency, login
+):
+    """``policy.can_export(user, proposal)``: staff of another agency see the public report
+    but not its data; staff of a responsible agency and moderators download it."""
+    _run(app, camps.discussion_id)
+    pid = camps.proposal_id
+    ours, theirs = make_agency(), make_agency()
+    _responsible(app, pid, ours)
+    for who, status in (
+        (None, 403),
+        (make_user(), 403),
+        (make_user(role="agency_staff", agency=theirs), 403),
+        (make_user(role="agency_staff", agency=ours), 200),
+        (make_user(role="moderator"), 200),
+        (make_user(role="admin"), 200),
+    ):
+        viewer = app.test_client()  # a browser of its own for each person
+        if who is not None:
+            login(viewer, who)
+        for fmt in ("csv", "json"):
+            assert viewer.get(f"/proposals/{pid}/report.{fmt}").status_code == status, (who, fmt)
+        page = viewer.get(f"/proposals/{pid}/report").get_data(as_text=True)
+        assert page.count(f"/proposals/{pid}/report.csv") == (1 if status == 200 else 0), who
+        if status == 403:
+            assert "負責這項提案的機關人員與審核員，還可以下載這份報告背後的資料。" in page
+
+
+def test_csv_and_json_exports(app, client, camps, make_user, make_agency, login):
     _run(app, camps.discussion_id)
     pid = camps.proposal_id
     assert client.get(f"/proposals/{pid}/report.csv").status_code == 403
-    login(client, make_user(role="agency_staff", agency=None))
+    agency = make_agency()
+    _responsible(app, pid, agency)
+    login(client, make_user(role="agency_staff", agency=agency))
     resp = client.get(f"/proposals/{pid}/report.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]

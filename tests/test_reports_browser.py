@@ -31,7 +31,7 @@ def _serious(results) -> list[str]:
     ]
 
 
-def test_report_in_chromium(app, live_server, page, make_user):
+def test_report_in_chromium(app, live_server, page, make_user, make_agency):
     camps = make_camps(app, people=24)
     with app.app_context():
         assert scheduler.run_analysis(camps.discussion_id, "command", requeue=False).status == (
@@ -64,8 +64,16 @@ def test_report_in_chromium(app, live_server, page, make_user):
     assert page.locator("table").first.is_visible()
     page.emulate_media(media="screen")
 
-    # Staff download the CSV from the page.
-    staff = make_user(role="agency_staff")
+    # Staff of the agency responsible for the consultation download the CSV from the page.
+    agency = make_agency()
+    with app.app_context():
+        from participate.models import Agency, Proposal
+
+        consultation = db.session.get(Proposal, camps.proposal_id)
+        consultation.owner_agency_id = agency.id
+        consultation.responsible_agencies = [db.session.get(Agency, agency.id)]
+        db.session.commit()
+    staff = make_user(role="agency_staff", agency=agency)
     page.goto(f"{live_server}/auth/login?next=/proposals/{camps.proposal_id}/report")
     page.get_by_label("電子郵件").fill(staff.email)
     page.get_by_label("密碼", exact=True).fill(PASSWORD)

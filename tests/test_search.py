@@ -264,8 +264,10 @@ def test_search_page_shows_highlighted_results_and_filters(app, client, corpus):
     assert resp.status_code == 200
     assert "台中捷運延伸到彰化" not in resp.get_data(as_text=True)
 
-    # Junk in the filters is ignored, not an error page.
-    assert client.get("/search?q=機車&kind=nope&agency=x&page=zz").status_code == 200
+    # Junk in the filters is ignored, not an error page...
+    assert client.get("/search?q=機車&kind=nope&agency=x").status_code == 200
+    # ...but a page number is a page number, on every route (participate.paging).
+    assert client.get("/search?q=機車&page=zz").status_code == 400
     # No query: the form only.
     html = client.get("/search").get_data(as_text=True)
     assert 'name="q"' in html and "search-results" not in html

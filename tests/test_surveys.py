@@ -136,7 +136,13 @@ def test_answers_are_validated(req, staff):
     _values, errors = clean(qs, raw)
     assert set(errors) == {q1.id, q4.id, q5.id}
     raw = _full(qs)
-    raw[q6.id] = "\u200b\u200b"  # invisible only: not an answer (the question is optional)
+    # Invisible only, or a control character: refused with the rule of every text field
+    # (participate.text.accept_text), even though the question is optional.
+    for hostile in ("\u200b\u200b", "路口\x00號誌"):
+        raw[q6.id] = hostile
+        values, errors = clean(qs, raw)
+        assert set(errors) == {q6.id} and q6.id not in values
+    raw[q6.id] = "   "  # blank: no answer
     values, errors = clean(qs, raw)
     assert errors == {} and q6.id not in values
 

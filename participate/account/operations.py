@@ -17,8 +17,8 @@ from participate.models import User
 
 
 def update_profile(user: User, display_name: str, locale: str, email_digest: bool) -> None:
-    """Save the settings of the profile form (the form has validated each field)."""
-    user.display_name = display_name
+    """Save the settings of the profile form (the name is accepted as at registration)."""
+    user.display_name = auth_operations.accept_display_name(display_name)
     user.locale = locale
     user.email_digest = email_digest
     db.session.flush()

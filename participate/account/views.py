@@ -40,12 +40,16 @@ def profile() -> str | Response:
     if not form.is_submitted():
         form.locale.data = current_user.locale or "zh_Hant_TW"
     if form.validate_on_submit():
-        operations.update_profile(
-            current_user, form.display_name.data, form.locale.data, form.email_digest.data
-        )
-        session["lang"] = form.locale.data
-        flash(_("Your settings are saved."), "success")
-        return redirect(url_for("account.profile"))
+        try:
+            operations.update_profile(
+                current_user, form.display_name.data, form.locale.data, form.email_digest.data
+            )
+        except RuleError as err:
+            getattr(form, err.field or "display_name").errors.append(err.message)
+        else:
+            session["lang"] = form.locale.data
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("account.profile"))
     return _page(form=form)
 
 

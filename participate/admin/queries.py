@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
 
+from participate import paging
 from participate.extensions import db
 from participate.models import Agency, AuditLog, Role, User
 
@@ -28,7 +29,7 @@ def find_users(q: str, page: int) -> tuple[Sequence[User], int]:
     rows = db.session.scalars(
         stmt.order_by(User.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ).all()
-    return rows, max(1, -(-total // PER_PAGE))
+    return rows, paging.page_count(total, PER_PAGE)
 
 
 def agencies() -> Sequence[Agency]:
@@ -53,4 +54,4 @@ def audit_page(action: str, page: int) -> tuple[Sequence[AuditLog], bool]:
     rows = db.session.scalars(
         stmt.order_by(AuditLog.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
     ).all()
-    return rows[:PER_PAGE], len(rows) > PER_PAGE
+    return rows[:PER_PAGE], len(rows) > PER_PAGE and page < paging.MAX_PAGE

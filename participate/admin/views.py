@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from participate import paging
 from participate.admin import queries
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import operations
@@ -69,7 +70,7 @@ def agencies() -> tuple[str, int] | Response:
 @admin_required
 def users() -> str:
     q = (request.args.get("q") or "").strip()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = paging.page_arg()
     rows, pages = queries.find_users(q, page)
     return render_template(
         "admin/users.html", users=rows, q=q, page=page, pages=pages, role_labels=ROLE_LABELS
@@ -120,7 +121,7 @@ def user(user_id: int) -> tuple[str, int] | Response:
 @bp.route("/audit")
 @admin_required
 def audit() -> str:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = paging.page_arg()
     action = (request.args.get("action") or "").strip()
     entries, has_next = queries.audit_page(action, page)
     return render_template(

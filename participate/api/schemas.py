@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from participate.models.discussion import STATEMENT_MAX_LENGTH
+from participate.paging import MAX_PAGE, MAX_PER_PAGE
 from participate.text import is_blank
 
 KINDS = ("proposal", "consultation")
@@ -23,8 +24,9 @@ class _Query(Schema):
 
 
 class PageQuery(_Query):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=500))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    # The same bounds the edge checks for every route (participate.paging).
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class ProposalQuery(PageQuery):
@@ -48,8 +50,16 @@ class StatementQuery(PageQuery):
     )
 
 
+# No control characters in a query argument: the edge refuses them for every route
+# (participate.paging), and the document says so.
+QUERY_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+
+
 class SearchQuery(PageQuery):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=200), validate.Regexp(QUERY_PATTERN)],
+    )
     kind = fields.String(validate=validate.OneOf(SEARCH_KINDS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     agency = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
@@ -313,7 +323,10 @@ _CONTROL = re.compile(f"[{_CTRL}]")
 
 def _statement_text(value: str) -> None:
     if _CONTROL.search(value):
-        raise ValidationError(str(_l("Remove the control characters from the text.")))
+        # The words of participate.text.accept_text, which the operation applies too.
+        raise ValidationError(
+            str(_l("Remove the control characters (such as NUL) from this text."))
+        )
     if is_blank(value):
         raise ValidationError(str(_l("Write your statement first.")))
 

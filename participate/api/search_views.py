@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from participate import paging
 from participate import search as engine
 from participate.extensions import db
 from participate.models import Agency
@@ -54,11 +55,7 @@ def parse_filters(args: dict) -> tuple[str, str | None, int | None, str | None, 
             agency = int(raw_agency)
         except ValueError:
             errors["agency"] = [str(_l("Not a number."))]
-    try:
-        page = max(1, min(int(args.get("page") or 1), engine.MAX_PAGE))
-    except ValueError:
-        errors["page"] = [str(_l("Not a number."))]
-        page = 1
+    page = paging.page_arg()  # checked at the edge, like every route's
     return q, kind, agency, status, page, errors
 
 

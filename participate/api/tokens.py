@@ -25,6 +25,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import User
 from participate.models.api import TOKEN_SCOPES, ApiToken
+from participate.text import accept_text
 from participate.timeutil import utcnow
 
 TOKEN_PREFIX = "pt_"  # noqa: S105 - a marker, not a secret
@@ -47,9 +48,7 @@ def create_token(user: User, name: str, scopes: list[str]) -> tuple[ApiToken, st
     """Make a token for ``user``; returns the row and the secret (shown once, never stored)."""
     if not policy.can_make_api_token(user):
         raise RuleError(_("Confirm your email address before making API tokens."), status=403)
-    name = (name or "").strip()
-    if not name:
-        raise RuleError(_("Give the token a name."), field="name")
+    name = accept_text(name, "name", empty=_l("Give the token a name."))
     if len(name) > 80:
         raise RuleError(_("Use at most 80 characters."), field="name")
     wanted = sorted(set(scopes))

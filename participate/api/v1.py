@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select
 
-from participate import policy
+from participate import paging, policy
 from participate import search as engine
 from participate.api import schemas as s
 from participate.api.errors import ApiError
@@ -43,7 +42,6 @@ from participate.timeutil import aware, utcnow
 bp = Blueprint("v1", __name__, url_prefix="/api/v1")
 LICENSE = "Open Government Data License, version 1.0 (Taiwan)"
 _MAX_ID = s.MAX_ID
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_limit() -> str:
@@ -174,7 +172,7 @@ def _page_links(endpoint: str, page: int, pages: int, **params: Any) -> dict[str
 def _paginate(query: Any, page: int, per_page: int) -> tuple[list[Any], dict[str, int], Any]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    pages = max(1, -(-int(total or 0) // per_page))
+    pages = paging.page_count(int(total or 0), per_page)
     return list(items), {"page": page, "per_page": per_page, "total": total, "pages": pages}, pages
 
 
@@ -632,11 +630,11 @@ def post_statement(proposal_id: int) -> Response:
 
     user = authenticate("statements:write")
     body = _body(s.StatementBody)
-    # Lone surrogates (possible in JSON) cannot be stored as UTF-8.
-    text = _SURROGATE.sub("\ufffd", body["text"])
     p = _public_proposal(proposal_id)
     discussion = get_or_create_discussion(p)
-    st = operations.post_statement(user, discussion, text).item
+    # The operation accepts the text as the site's form does (participate.text.accept_text):
+    # a lone surrogate (possible in JSON), like a control character, is a field error.
+    st = operations.post_statement(user, discussion, body["text"]).item
     return _json(statement_dict(st, p.id), s.Statement(), status=201)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,18 +24,20 @@ from participate.extensions import db
 from participate.mail import queue_mail
 from participate.models import Agency, Role, User
 from participate.moderation import queue as moderation_queue
+from participate.text import accept_text
 from participate.timeutil import utcnow
 from participate.tokens import make_reset_token, make_verify_token
 
 
 def register_user(email: str, display_name: str, password: str) -> User:
     """Create a citizen account and queue the verification mail (sent after the commit)."""
-    email = normalise_email(email)
+    email = normalise_email(accept_text(email, "email", empty=_l("Enter your email address.")))
+    display_name = accept_display_name(display_name)
     if find_by_email(email) is not None:
         raise RuleError(_("An account with this email already exists."), field="email")
     user = User(
         email=email,
-        display_name=display_name.strip(),
+        display_name=display_name,
         password_hash=hash_password(password),
         role=Role.CITIZEN,
         privacy_accepted_at=utcnow(),
@@ -50,6 +53,12 @@ def register_user(email: str, display_name: str, password: str) -> User:
     moderation_queue.flag_display_name(user)  # a banned word in the name: a moderator looks
     send_verification(user)
     return user
+
+
+def accept_display_name(name: str | None, field: str = "display_name") -> str:
+    """A display name as stored, the same for registration, the profile and the command
+    line: one line, no control, bidi or invisible character, something visible in it."""
+    return accept_text(name, field, name=True, empty=_l("Enter a display name."))
 
 
 def send_verification(user: User) -> None:
@@ -76,7 +85,7 @@ def verify_email(user: User) -> None:
 
 def request_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; say nothing either way to the requester."""
-    user = find_by_email(email)
+    user = find_by_email(accept_text(email, "email", empty=_l("Enter your email address.")))
     if user is None or not user.is_active:
         return
     link = url_for("auth.reset", token=make_reset_token(user), _external=True)
@@ -110,7 +119,8 @@ def reset_password(user: User, password: str) -> None:
 def authenticate(email: str, password: str) -> User | None:
     """The account these credentials open, or None (the same time and answer whether the
     email is unknown or the password wrong)."""
-    user = find_by_email(email) if email else None
+    email = accept_text(email, "email", empty=_l("Enter your email address."))
+    user = find_by_email(email)
     if user is None:
         spend_equal_time(password)
         return None
@@ -149,14 +159,14 @@ def create_agency(actor: User, slug: str, name_zh: str, name_en: str) -> Agency:
     """Add a government agency (admins only); its short name and Chinese name are unique."""
     if not policy.can_manage_agencies(actor):
         raise RuleError(_("Only administrators can create agencies."), status=403)
-    slug = slug.strip().lower()
+    slug = accept_text(slug, "slug", empty=_l("Enter a short name.")).lower()
+    name_zh = accept_text(name_zh, "name_zh", name=True, empty=_l("Enter the Chinese name."))
+    name_en = accept_text(name_en, "name_en", name=True, empty=_l("Enter the English name."))
     if db.session.scalar(select(func.count()).select_from(Agency).where(Agency.slug == slug)):
         raise RuleError(_("This short name is already used."), field="slug")
-    if db.session.scalar(
-        select(func.count()).select_from(Agency).where(Agency.name_zh == name_zh.strip())
-    ):
+    if db.session.scalar(select(func.count()).select_from(Agency).where(Agency.name_zh == name_zh)):
         raise RuleError(_("An agency with this name already exists."), field="name_zh")
-    agency = Agency(slug=slug, name_zh=name_zh.strip(), name_en=name_en.strip())
+    agency = Agency(slug=slug, name_zh=name_zh, name_en=name_en)
     try:
         with savepoint():  # a concurrent creation with the same slug
             db.session.add(agency)
@@ -173,13 +183,13 @@ def create_admin(email: str, name: str, password: str) -> User:
     No policy check: whoever runs the command already controls the server. The audit entry
     has no actor and says it came from the command line.
     """
-    email = normalise_email(email)
+    email = normalise_email(accept_text(email, "email", empty=_l("Enter your email address.")))
     user = find_by_email(email)
     if user is None:
         now = utcnow()
         user = User(
             email=email,
-            display_name=name,
+            display_name=accept_display_name(name, "name"),
             password_hash=hash_password(password),
             email_verified_at=now,
             privacy_accepted_at=now,

@@ -112,12 +112,16 @@ def unverified() -> str | Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.email.data, form.password.data)
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except RuleError as err:  # a control character in the address
+            getattr(form, err.field or "email").errors.append(err.message)
+            return render_template("auth/login.html", form=form), 400
         if user is None:
             form.password.errors.append(_("The email or password is not correct."))
         else:
@@ -135,10 +139,14 @@ def logout() -> Response:
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"])
-def forgot() -> str | Response:
+def forgot() -> str | Response | tuple[str, int]:
     form = ForgotForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
+        try:
+            operations.request_password_reset(form.email.data)
+        except RuleError as err:
+            getattr(form, err.field or "email").errors.append(err.message)
+            return render_template("auth/forgot.html", form=form), 400
         flash(
             _("If an account uses that address, we sent it a link to reset the password."),
             "success",

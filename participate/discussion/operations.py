@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -43,7 +44,7 @@ from participate.models import (
 from participate.models.discussion import PATH_WIDTH, REPLY_MAX_LENGTH, STATEMENT_MAX_LENGTH
 from participate.moderation import queue
 from participate.moderation.screening import ScreenRequest, ScreenResult, screen
-from participate.text import render_reply
+from participate.text import accept_text, render_reply
 from participate.timeutil import utcnow
 
 __all__ = [
@@ -119,10 +120,9 @@ def _screened(user: User, kind: str, text: str, discussion_id: int) -> ScreenRes
 
 
 def clean_statement_text(text: str | None) -> str:
-    """Normalise line endings and outer whitespace; refuse empty and over-long statements."""
-    cleaned = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not cleaned:
-        raise RuleError(_("Write your statement first."), field="text")
+    """The statement as stored (``text.accept_text``: line endings, outer whitespace, no
+    control character, something visible); refuse over-long statements."""
+    cleaned = accept_text(text, "text", multiline=True, empty=_l("Write your statement first."))
     if len(cleaned) > STATEMENT_MAX_LENGTH:
         raise RuleError(
             _(
@@ -136,9 +136,7 @@ def clean_statement_text(text: str | None) -> str:
 
 
 def _clean_reply_body(body: str | None) -> str:
-    cleaned = (body or "").replace("\r\n", "\n").strip()
-    if not cleaned:
-        raise RuleError(_("Write your reply first."), field="body")
+    cleaned = accept_text(body, "body", multiline=True, empty=_l("Write your reply first."))
     if len(cleaned) > REPLY_MAX_LENGTH:
         raise RuleError(
             _("A reply can have at most %(max)d characters.", max=REPLY_MAX_LENGTH), field="body"
@@ -298,7 +296,7 @@ def report(
         reason = ReportReason(reason)
     except ValueError as exc:
         raise RuleError(_("Choose a reason."), field="reason") from exc
-    text = (text or "").strip()
+    text = accept_text(text, "text", multiline=True, required=False)
     if len(text) > REPORT_TEXT_MAX:
         raise RuleError(_("Keep the explanation under 1000 characters."), field="text")
     kind = "statement" if isinstance(item, Statement) else "reply"

@@ -17,7 +17,6 @@ from participate.models import ContentStatus, Discussion, Reply, Statement, Vote
 PAGE_SIZE = 20
 REPLY_PAGE_SIZE = 50
 SORTS = ("new", "votes", "oldest")
-SIMILAR_CORPUS_LIMIT = 3000
 
 
 def load_statement(statement_id: int) -> Statement | None:
@@ -203,27 +202,27 @@ def similar_statements(
 ) -> list[tuple[Statement, float]]:
     """Existing visible statements very similar to ``text`` (the duplicate warning).
 
-    Scoring is ``nlp.similar.near_duplicates`` (jieba tokens + CJK bigrams, TF-IDF cosine);
-    the corpus is the newest few thousand statements, which keeps the cached index small.
+    Scoring is ``nlp.similar`` (jieba tokens + CJK bigrams, TF-IDF cosine) against the
+    newest few thousand statements, through the discussion's cached index
+    (:mod:`participate.discussion.similar`: rebuilt only when its statements changed).
     """
-    from nlp.similar import near_duplicates
+    from participate.discussion.similar import index_for
 
     text = (text or "").strip()
     if len(text) < 4:
         return []
-    rows = db.session.execute(
-        select(Statement.id, Statement.text)
-        .where(Statement.discussion_id == discussion.id, Statement.status == ContentStatus.VISIBLE)
-        .order_by(Statement.id.desc())
-        .limit(SIMILAR_CORPUS_LIMIT)
-    ).all()
-    matches = near_duplicates(text, [r.text for r in rows], top=top, threshold=threshold)
+    matches = index_for(discussion.id).query(text, top, threshold)
     if not matches:
         return []
     by_id = {
         s.id: s
         for s in db.session.scalars(
-            select(Statement).where(Statement.id.in_([rows[m.index].id for m in matches]))
+            select(Statement).where(Statement.id.in_([sid for sid, _score in matches]))
         )
     }
-    return [(by_id[rows[m.index].id], m.score) for m in matches]
+    # A statement hidden since the index was built is not offered (nor is it in the next).
+    return [
+        (by_id[sid], score)
+        for sid, score in matches
+        if sid in by_id and by_id[sid].status == ContentStatus.VISIBLE
+    ]

@@ -29,7 +29,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from participate import policy, signals
+from participate import paging, policy, signals
 from participate.discussion import operations, queries
 from participate.discussion.forms import (
     DeleteForm,
@@ -63,6 +63,10 @@ def _write_limit() -> str:
 
 def _vote_limit() -> str:
     return current_app.config["VOTE_RATE_LIMIT"]
+
+
+def _similar_limit() -> str:
+    return current_app.config["SIMILAR_RATE_LIMIT"]
 
 
 def _user_key() -> str:
@@ -166,7 +170,7 @@ def _render_show(
     status: int = 200,
 ) -> tuple[str, int]:
     now = utcnow()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_arg()
     sort = request.args.get("sort", "new")
     if sort not in SORTS:
         sort = "new"
@@ -178,7 +182,7 @@ def _render_show(
         form = StatementForm()
     if form is not None and not policy.can_add_seed(current_user, discussion):
         del form.seed
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    pages = paging.page_count(total, PAGE_SIZE)
     return render_template(
         "discussion/show.html",
         discussion=discussion,
@@ -244,8 +248,10 @@ def post_statement(proposal_id: int) -> Any:
 
 
 @bp.route("/proposals/<int:proposal_id>/discussion/similar.json")
+@limiter.limit(_similar_limit, key_func=_user_key)
 def similar(proposal_id: int) -> Response:
-    """Statements similar to what is being typed, for the live duplicate warning."""
+    """Statements similar to what is being typed, for the live duplicate warning (its own
+    rate limit; the discussion's index is cached, see ``discussion.similar``)."""
     discussion = _discussion_for(proposal_id)
     text = (request.args.get("text") or "")[: STATEMENT_MAX_LENGTH * 2]
     found = queries.similar_statements(discussion, text)
@@ -362,7 +368,7 @@ def _render_thread(
     statement: Statement, form: ReplyForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     now = utcnow()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_arg()
     replies = queries.reply_page(statement, page)
     total = statement.reply_count or 0
     discussion = statement.discussion
@@ -370,7 +376,7 @@ def _render_thread(
     if form is None and problem is None:
         form = ReplyForm()
     reply_to = None
-    wanted = request.args.get("reply_to", type=int) or (
+    wanted = paging.id_arg("reply_to") or (
         int(form.parent_id.data) if form and (form.parent_id.data or "").isdigit() else None
     )
     if wanted:
@@ -393,7 +399,7 @@ def _render_thread(
         form=form,
         reply_to=reply_to,
         page=page,
-        pages=max((total + REPLY_PAGE_SIZE - 1) // REPLY_PAGE_SIZE, 1),
+        pages=paging.page_count(total, REPLY_PAGE_SIZE),
         now=now,
         # policy.can_edit_reply, with the thread's participation problem asked once above
         can_edit=lambda user, reply, at: (
@@ -437,7 +443,7 @@ def post_reply(statement_id: int) -> Any:
 
 
 def _reply_url(item: Reply) -> str:
-    page = queries.reply_position(item) // REPLY_PAGE_SIZE + 1
+    page = min(queries.reply_position(item) // REPLY_PAGE_SIZE + 1, paging.MAX_PAGE)
     return url_for(
         ".thread",
         statement_id=item.statement_id,

@@ -38,13 +38,19 @@ def privacy() -> str:
 
 @bp.route("/lang/<code>", methods=["GET", "POST"])
 def set_language(code: str) -> Response:
-    """Switching language is safe to do by GET (it changes nothing but the view)."""
+    """The language switch.
+
+    POST is the form in every page's header (CSRF-checked like every form; it works
+    without JavaScript): it switches this browser's session and, for a logged-in account,
+    the stored preference its mail and next visits use. GET (a shared link) switches the
+    session only: a link on another site must not change anyone's account.
+    """
     if code not in LOCALES:
         abort(404)
     session["lang"] = code
-    if current_user.is_authenticated:
+    if request.method == "POST" and current_user.is_authenticated:
         account_operations.set_locale(current_user, code)
-    return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
+    return redirect(_safe_next(request.form.get("next") or request.args.get("next")))
 
 
 @bp.route("/healthz")

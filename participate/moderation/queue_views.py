@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from participate import policy
+from participate import paging, policy
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import ItemKind, ModerationItem, Report
@@ -55,9 +55,9 @@ def queue() -> Any:
     sort = request.args.get("sort", "urgency")
     if sort not in queries.SORTS:
         sort = "urgency"
-    discussion_id = request.args.get("discussion", type=int)
+    discussion_id = paging.id_arg("discussion")
     mine = request.args.get("mine") == "1"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_arg()
     size = int(cfg("MODERATION_PAGE_SIZE"))
     base = queries.queue_query(current_user, kind, discussion_id, state)
     if mine:
@@ -77,7 +77,7 @@ def queue() -> Any:
         counts=queries.kind_counts(current_user),
         total=total,
         page=page,
-        pages=max((total + size - 1) // size, 1),
+        pages=paging.page_count(total, size),
         kind=kind,
         state=state,
         sort=sort,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from participate import policy
+from participate import paging, policy
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import (
@@ -28,6 +28,7 @@ from participate.moderation import operations
 from participate.moderation.common_views import (
     bp,
     denied,
+    field_error,
     login_or_denied,
     rule_error,
     write_limit,
@@ -52,6 +53,12 @@ def discussion(discussion_id: int) -> Any:
     found = _discussion_or_404(discussion_id)
     if not policy.can_moderate(current_user, found):
         return login_or_denied()
+    return _render_discussion(found)
+
+
+def _render_discussion(
+    found: Discussion, lock_form: LockForm | None = None, status: int = 200
+) -> tuple[str, int]:
     settings = db.session.get(DiscussionModeration, found.id)
     pre = PremoderationForm(enabled=bool(settings and settings.premoderation))
     locks = db.session.scalars(
@@ -62,10 +69,10 @@ def discussion(discussion_id: int) -> Any:
         discussion=found,
         proposal=found.proposal,
         pre_form=pre,
-        lock_form=LockForm(),
+        lock_form=lock_form or LockForm(),
         unlock_form=SimpleForm(),
         locks=locks,
-    )
+    ), status
 
 
 @bp.route("/discussions/<int:discussion_id>/premoderation", methods=["POST"])
@@ -107,6 +114,8 @@ def lock(discussion_id: int) -> Any:
     try:
         operations.lock(current_user, found, statement, form.reason.data or "")
     except RuleError as exc:
+        if field_error(form, exc):  # the reason, next to its field
+            return _render_discussion(found, form, 400)
         return rule_error(exc, back)
     flash(_("Locked."), "success")
     return redirect(back)
@@ -189,7 +198,7 @@ def remove_term(term_id: int) -> Any:
 def audit_log() -> Any:
     if not policy.can_manage_site(current_user):
         return login_or_denied()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_arg()
     action = (request.args.get("action") or "").strip()
     size = 50
     query = select(AuditLog).where(
@@ -209,7 +218,7 @@ def audit_log() -> Any:
     return render_template(
         "moderation/audit.html",
         entries=entries[:size],
-        has_next=len(entries) > size,
+        has_next=len(entries) > size and page < paging.MAX_PAGE,
         page=page,
         action=action,
         reason_label=reason_label,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from participate.models import Proposal, Role
-from participate.policy.core import acts_for, can_view_proposal, is_active, is_moderator
+from participate.models import Proposal
+from participate.policy.core import acts_for, can_view_proposal, is_moderator
 
 
 def can_view_report(user: Any, proposal: Proposal) -> bool:
@@ -23,7 +23,8 @@ def can_see_diagnostics(user: Any, proposal: Proposal) -> bool:
     return can_reanalyse(user, proposal)
 
 
-def can_export(user: Any) -> bool:
-    """Data exports of a report: agency staff, moderators and admins (the printable page is
-    public like the report itself)."""
-    return is_moderator(user) or (is_active(user) and user.role == Role.AGENCY_STAFF)
+def can_export(user: Any, proposal: Proposal) -> bool:
+    """The report's data exports (JSON, CSV): staff of an agency responsible for the
+    proposal (``acts_for``), moderators and admins; not staff of other agencies. The report
+    page and its printable version stay public like the proposal."""
+    return can_view_report(user, proposal) and (is_moderator(user) or acts_for(user, proposal))

@@ -54,7 +54,7 @@ from participate.moderation.screening import ScreenRequest, screen
 from participate.projects import lifecycle
 from participate.projects.lifecycle import COUNTIES, MAX_KPIS, MAX_MILESTONES
 from participate.projects.notifications import notify_followers, notify_user
-from participate.text import clean_text, is_blank
+from participate.text import accept_into, accept_lines, accept_text, clean_text, is_blank
 from participate.timeutil import aware, taipei_today, utcnow
 
 S = ProjectStatus
@@ -78,8 +78,7 @@ def _require(ok: bool, message: Any = None, status: int = 403) -> None:
 def _links(items: list[str]) -> list[str]:
     """Only http(s) links are stored: they become ``href``s on a public page."""
     out = []
-    for item in items:
-        item = item.strip()
+    for item in accept_lines(items, "links"):
         parsed = urlparse(item)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or len(item) > 500:
             raise RuleError(_("Links must be web addresses starting with https://"), field="links")
@@ -162,11 +161,26 @@ def _project_errors(data: ProjectInput) -> dict[str, str]:
     return errors
 
 
+def _text_errors(data: ProjectInput) -> dict[str, str]:
+    """The project's texts as ``text.accept_text`` accepts them (no control character,
+    something visible), by form field; the lists' items each on their own."""
+    errors: dict[str, str] = {}
+    accept_into(errors, data.name, "name", empty=_l("Use 5 to 120 characters."))
+    accept_into(errors, data.summary, "summary", multiline=True, empty=_l("Write a short summary."))
+    accept_into(errors, data.goals, "goals", multiline=True, empty=_l("Describe the goals."))
+    for k in data.kpis:
+        accept_into(errors, k.name, "kpis", required=False)
+        accept_into(errors, k.unit, "kpis", required=False)
+    for m in data.milestones:
+        accept_into(errors, m.title, "milestones", required=False)
+    return errors
+
+
 def publish_project(staff: User, data: ProjectInput, now: datetime | None = None) -> Project:
     """Agency staff publish a major project for their own agency (public at once)."""
     now = _at(now)
     _require(policy.can_publish_project(staff, now))
-    errors = _project_errors(data)
+    errors = _project_errors(data) | _text_errors(data)  # a refused text says why
     try:
         links = _links(data.links)
     except RuleError as exc:
@@ -383,6 +397,7 @@ def report_progress(
         _l("Progress is reported once the project is approved and until it is completed."),
     )
     errors = _progress_errors(project, data, taipei_today(now))
+    accept_into(errors, data.note, "note", multiline=True, required=False)
     if errors:
         raise RuleError(next(iter(errors.values())), fields=errors)
     report = ProgressReport(
@@ -456,8 +471,13 @@ def ask_question(user: User, project: Project, text: str, now: datetime | None =
     _require(
         policy.can_ask(user, project, now), _l("Confirm your email address to ask a question.")
     )
-    cleaned = clean_text(text, multiline=True)
-    if is_blank(cleaned) or len(cleaned) < QUESTION_MIN:
+    cleaned = accept_text(
+        text,
+        "text",
+        multiline=True,
+        empty=_l("Write your question (at least %(n)d characters).", n=QUESTION_MIN),
+    )
+    if len(cleaned) < QUESTION_MIN:
         raise RuleError(
             _("Write your question (at least %(n)d characters).", n=QUESTION_MIN), field="text"
         )
@@ -492,9 +512,7 @@ def answer_question(
     """The agency answers a published question in public, once."""
     now = _at(now)
     _require(policy.can_answer(staff, question, now))
-    cleaned = clean_text(answer, multiline=True)
-    if is_blank(cleaned):
-        raise RuleError(_("Write the answer."), field="answer")
+    cleaned = accept_text(answer, "answer", multiline=True, empty=_l("Write the answer."))
     if len(cleaned) > ANSWER_MAX:
         raise RuleError(
             _("An answer can have at most %(n)d characters.", n=ANSWER_MAX), field="answer"

@@ -15,13 +15,13 @@ operation that must move a status on from there stores it first (:func:`_store_d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +30,6 @@ from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
-    Agency,
     AgencyResponse,
     Decision,
     Endorsement,
@@ -38,15 +37,15 @@ from participate.models import (
     Notification,
     NotificationKind,
     Proposal,
-    ProposalMeasure,
     RejectionReason,
     ResponseExtension,
     ResponsePoint,
     User,
 )
 from participate.moderation.queue import open_proposal_review
+from participate.proposals import content
+from participate.proposals.content import ConsultationInput, PointInput, ProposalInput
 from participate.proposals.lifecycle import (
-    MAX_MEASURES,
     P,
     S,
     _at,
@@ -56,6 +55,7 @@ from participate.proposals.lifecycle import (
     transition,
 )
 from participate.proposals.notifications import notify_followers, notify_user
+from participate.text import accept_text
 from participate.timeutil import aware, deadline_after, end_of_taipei_day, taipei_today, utcnow
 
 
@@ -86,70 +86,6 @@ def _store_due_status(proposal: Proposal, now: datetime) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------- content
-
-
-@dataclass
-class ProposalInput:
-    title: str
-    summary: str
-    problem: str
-    measures: list[str]
-    benefits: str
-    evidence_links: list[str]
-    agency_ids: list[int]
-
-
-def _agencies(ids: Iterable[int]) -> list[Agency]:
-    ids = list(dict.fromkeys(ids))
-    if len(ids) > cfg("MAX_PROPOSAL_AGENCIES"):
-        raise RuleError(
-            _("Choose at most %(n)d agencies.", n=cfg("MAX_PROPOSAL_AGENCIES")), field="agencies"
-        )
-    found = list(db.session.scalars(select(Agency).where(Agency.id.in_(ids)))) if ids else []
-    if len(found) != len(ids):
-        raise RuleError(_("Choose agencies from the list."), field="agencies")
-    return sorted(found, key=lambda a: a.id)
-
-
-def _links(items: Iterable[str]) -> list[str]:
-    """Only http(s) links are stored: they become ``href``s on a public page."""
-    out = []
-    for item in items:
-        item = item.strip()
-        parsed = urlparse(item)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(item) > 500:
-            raise RuleError(_("Links must be web addresses starting with https://"), field="links")
-        out.append(item)
-    return out
-
-
-def _set_measures(proposal: Proposal, texts: Sequence[str]) -> None:
-    texts = [t.strip() for t in texts if t.strip()]
-    if not texts:
-        raise RuleError(_("Give at least one suggested measure."), field="measures")
-    if len(texts) > MAX_MEASURES:
-        raise RuleError(_("Give at most %(n)d points.", n=MAX_MEASURES), field="measures")
-    current = list(proposal.measures)
-    for i, text in enumerate(texts):
-        if i < len(current):
-            current[i].text = text
-        else:
-            proposal.measures.append(ProposalMeasure(position=i + 1, text=text))
-    for extra in current[len(texts) :]:
-        proposal.measures.remove(extra)
-
-
-def _apply(proposal: Proposal, data: ProposalInput) -> None:
-    proposal.title = data.title.strip()
-    proposal.summary = data.summary.strip()
-    proposal.problem = data.problem.strip()
-    proposal.benefits = data.benefits.strip()
-    proposal.evidence_links = _links(data.evidence_links)
-    proposal.proposed_agencies = _agencies(data.agency_ids)
-    _set_measures(proposal, data.measures)
-
-
 def _send_to_review(author: User, proposal: Proposal, now: datetime) -> None:
     """Into review, and into the moderation queue (the one place proposals are reviewed)."""
     transition(proposal, S.IN_REVIEW, author, now)
@@ -171,8 +107,8 @@ def create_proposal(
     if submit and not policy.can_propose(author, now):
         raise _freeze_refusal()
     proposal = Proposal(kind=P.PROPOSAL, status=S.DRAFT, author_id=author.id, created_at=now)
+    content.apply_proposal(proposal, data)  # may refuse: nothing is in the session yet
     db.session.add(proposal)
-    _apply(proposal, data)
     db.session.flush()
     audit.record(author, "proposal.create", "proposal", proposal.id)
     _follow(author.id, proposal.id)
@@ -190,7 +126,7 @@ def update_proposal(
     _require(policy.can_edit(author, proposal, now))
     if submit and not policy.can_submit(author, proposal, now):
         raise _freeze_refusal()
-    _apply(proposal, data)
+    content.apply_proposal(proposal, data)
     db.session.flush()
     audit.record(author, "proposal.edit", "proposal", proposal.id)
     if submit:
@@ -241,9 +177,9 @@ def request_changes(
     """Send the proposal back to its author with what to change."""
     now = _at(now)
     _require_moderator(moderator, proposal, now)
-    message = (message or "").strip()
-    if not message:
-        raise RuleError(_("Tell the author what to change."), field="message")
+    message = accept_text(
+        message, "message", multiline=True, empty=_l("Tell the author what to change.")
+    )
     transition(proposal, S.CHANGES_REQUESTED, moderator, now)
     proposal.review_message = message
     db.session.flush()
@@ -265,9 +201,10 @@ def reject_proposal(
         reason = RejectionReason(reason)
     except ValueError as exc:
         raise RuleError(_("Choose one of the published reasons."), field="reason") from exc
+    message = accept_text(message, "message", multiline=True, required=False)
     transition(proposal, S.REJECTED, moderator, now, reason=reason.value)
     proposal.rejection_reason = reason
-    proposal.review_message = (message or "").strip() or None
+    proposal.review_message = message or None
     db.session.flush()
     notify_user(proposal.author_id, proposal, NotificationKind.REJECTED, now)
     _reindex(proposal)
@@ -417,7 +354,7 @@ def assign_agencies(
     """Confirm who answers; the first confirmation starts the response clock."""
     now = _at(now)
     _require(policy.can_assign_agencies(moderator, proposal, now))
-    agencies = _agencies(agency_ids)
+    agencies = content.agencies(agency_ids)
     if not agencies:
         raise RuleError(_("Choose at least one agency."), field="agencies")
     proposal.responsible_agencies = agencies
@@ -445,9 +382,9 @@ def extend_response(
     """Move the response deadline later, publicly, with a reason (any number of times)."""
     now = _at(now)
     _require(policy.can_extend(staff, proposal, now))
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleError(_("Give the reason for the extension."), field="reason")
+    reason = accept_text(
+        reason, "reason", multiline=True, empty=_l("Give the reason for the extension.")
+    )
     current = aware(proposal.response_due_at)
     assert current is not None
     new_due_at = end_of_taipei_day(new_due)
@@ -478,18 +415,6 @@ def extend_response(
     )
     notify_followers(proposal, NotificationKind.EXTENDED, now, due=new_due.isoformat())
     return ext
-
-
-@dataclass
-class PointInput:
-    measure_id: int
-    decision: str | None
-    reasoning: str
-    responsible_unit: str
-    follow_up_on: date | None
-    # Discussion statement ids as submitted (strings from the form); None keeps the links
-    # the point already has.
-    linked_statement_ids: Sequence[Any] | None = None
 
 
 def _point_errors(
@@ -540,9 +465,11 @@ def save_response(
     _require(policy.can_respond(staff, proposal, now))
     measures = {m.id for m in proposal.measures}
     by_measure = {p.measure_id: p for p in points if p.measure_id in measures}
+    overall, by_measure, refused = content.accept_response_text(overall, by_measure)
     errors, links = _point_errors(proposal, by_measure, overall, publish)
+    errors |= refused  # a refused text is not a missing one: its own message shows
     if errors:
-        incomplete = any(not name.startswith("linked_") for name in errors)
+        incomplete = any(n not in refused and not n.startswith("linked_") for n in errors)
         message = (
             _("Every point needs a decision and its reasoning.")
             if incomplete
@@ -556,7 +483,7 @@ def save_response(
         proposal.response = response
     if response.published_at is not None:
         raise RuleError(_("The response has already been published."), status=409)
-    response.overall = (overall or "").strip()
+    response.overall = overall
     response.author_id = staff.id
     response.agency_id = staff.agency_id or (
         proposal.owner_agency_id
@@ -570,8 +497,8 @@ def save_response(
             row = ResponsePoint(measure_id=mid)
             response.points.append(row)
         row.decision = Decision(data.decision) if data.decision else None
-        row.reasoning = data.reasoning.strip()
-        row.responsible_unit = data.responsible_unit.strip()
+        row.reasoning = data.reasoning
+        row.responsible_unit = data.responsible_unit
         row.follow_up_on = data.follow_up_on
         if mid in links:
             row.linked_statement_ids = links[mid] or None
@@ -595,17 +522,6 @@ def save_response(
 # --------------------------------------------------------------------------- consultations
 
 
-@dataclass
-class ConsultationInput:
-    title: str
-    summary: str
-    background: str
-    draft_text: str
-    questions: list[str]
-    links: list[str]
-    closes_on: date | None
-
-
 def open_consultation(
     staff: User, data: ConsultationInput, now: datetime | None = None
 ) -> Proposal:
@@ -619,22 +535,22 @@ def open_consultation(
         if data.closes_on <= taipei_today(now):
             raise RuleError(_("The closing date must be in the future."), field="closes_on")
         deadline = end_of_taipei_day(data.closes_on)
+    text = content.consultation_text(data)
     proposal = Proposal(
         kind=P.CONSULTATION,
         status=S.OPEN,
         author_id=staff.id,
         owner_agency_id=staff.agency_id,
-        title=data.title.strip(),
-        summary=data.summary.strip(),
-        problem=data.background.strip(),
-        draft_text=data.draft_text.strip(),
-        evidence_links=_links(data.links),
+        **text,
+        evidence_links=content.links(data.links),
         created_at=now,
         opened_at=now,
         deadline=deadline,
     )
+    content.set_measures(
+        proposal, data.questions, "questions", _l("Give at least one point, one per line.")
+    )
     db.session.add(proposal)
-    _set_measures(proposal, data.questions)
     db.session.flush()
     proposal.responsible_agencies = [proposal.owner_agency] if proposal.owner_agency else []
     _open_discussion(proposal)

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from participate import policy, signals
+from participate import paging, policy, signals
 from participate.extensions import db, limiter
 from participate.models import ItemKind, ProposalKind
 from participate.moderation.queue import open_item
@@ -77,15 +77,15 @@ def index() -> str:
         agency_id=agency.id if agency is not None else None,
         sort=sort,
     )
-    page = request.args.get("page", 1, type=int)
+    page = paging.page_arg()
     pagination = db.paginate(
-        queries.public_list(filters, now()), page=max(page, 1), per_page=PER_PAGE, error_out=False
+        queries.public_list(filters, now()), page=page, per_page=PER_PAGE, error_out=False
     )
     return render_template(
         "proposals/index.html",
         items=pagination.items,
         page=pagination.page,
-        pages=pagination.pages or 1,
+        pages=paging.page_count(pagination.total or 0, PER_PAGE),
         total=pagination.total,
         status=status,
         kind=kind,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_login import current_user
 
-from participate import policy
+from participate import paging, policy
 from participate.models import RegulationComment
 from participate.regulations import lifecycle, queries
 from participate.regulations.blueprint import now
@@ -23,7 +23,7 @@ def _uid() -> int | None:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return paging.page_arg()  # checked at the edge, like every list's
 
 
 def _comment_form(draft: Any, article_id: int | None = None) -> CommentForm | None:
@@ -56,7 +56,7 @@ def render_show(draft: Any, form: CommentForm | None = None, status: int = 200) 
         comments=starts,
         total=total,
         page=_page(),
-        pages=max((total + queries.THREAD_PAGE_SIZE - 1) // queries.THREAD_PAGE_SIZE, 1),
+        pages=paging.page_count(total, queries.THREAD_PAGE_SIZE),
         my_votes=queries.votes_of(_uid(), [c.id for c in starts]),
         form=form or _comment_form(draft),
         refusal=policy.comment_refusal(user, draft, at),
@@ -88,7 +88,7 @@ def render_article(
         comments=starts,
         total=total,
         page=_page(),
-        pages=max((total + queries.THREAD_PAGE_SIZE - 1) // queries.THREAD_PAGE_SIZE, 1),
+        pages=paging.page_count(total, queries.THREAD_PAGE_SIZE),
         my_votes=queries.votes_of(_uid(), [c.id for c in starts]),
         form=form or _comment_form(draft, item.id),
         refusal=policy.comment_refusal(user, draft, at),
@@ -114,7 +114,7 @@ def render_thread(item: RegulationComment, form: ReplyForm | None = None, status
     if form is None and refusal is None and root.is_visible:
         form = ReplyForm()
     reply_to = None
-    wanted = request.args.get("reply_to", type=int) or (
+    wanted = paging.id_arg("reply_to") or (
         int(form.parent_id.data) if form and (form.parent_id.data or "").isdigit() else None
     )
     if wanted:

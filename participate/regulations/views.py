@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from participate import policy, signals
+from participate import paging, policy, signals
 from participate.extensions import db
 from participate.models import DraftStatus
 from participate.regulations import exports, queries
@@ -36,7 +36,7 @@ def _uid() -> int | None:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return paging.page_arg()  # checked at the edge, like every list's
 
 
 @bp.route("/")
@@ -59,7 +59,7 @@ def index() -> str:
         items=pagination.items,
         counts=queries.total_comments([d.id for d in pagination.items]),
         page=pagination.page,
-        pages=pagination.pages or 1,
+        pages=paging.page_count(pagination.total or 0, PER_PAGE),
         total=pagination.total,
         status=status,
         statuses=queries.LIST_STATUSES,

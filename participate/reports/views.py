@@ -86,7 +86,7 @@ def _context(proposal: Proposal, discussion: Discussion | None) -> dict[str, Any
         "report": None,
         "staff": staff,
         "can_reanalyse": policy.can_reanalyse(current_user, proposal),
-        "can_export": policy.can_export(current_user),
+        "can_export": policy.can_export(current_user, proposal),
         "form": ReanalyseForm(),
         "progress": None,
         "failed": None,
@@ -189,7 +189,7 @@ def reanalyse(proposal_id: int) -> Any:
 
 def _export_source(proposal_id: int) -> tuple[Proposal, Discussion, Analysis, present.Report]:
     proposal, discussion = _load(proposal_id)
-    if not policy.can_export(current_user):
+    if not policy.can_export(current_user, proposal):
         abort(403)
     analysis = queries.latest_succeeded(discussion.id) if discussion else None
     if discussion is None or analysis is None:

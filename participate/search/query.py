@@ -11,12 +11,13 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, text
 
+from participate import paging
 from participate.extensions import db
 from participate.search.index import FTS_TABLE
 from participate.search.tokens import query_variants, segmenter
 from participate.timeutil import aware
 
-MAX_PAGE = 500
+MAX_PAGE = paging.MAX_PAGE
 
 # --------------------------------------------------------------------------- query
 
@@ -55,7 +56,7 @@ class SearchPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+        return paging.page_count(self.total, self.per_page) if self.per_page else 1
 
     @property
     def has_next(self) -> bool:

@@ -20,8 +20,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from participate.errors import RuleError
 from participate.models import QuestionKind, SurveyQuestion
-from participate.text import clean_text, is_blank
+from participate.text import accept_text
 
 K = QuestionKind
 TEXT_MAX = 500
@@ -115,8 +116,11 @@ def clean_one(question: SurveyQuestion, raw: Any) -> tuple[Any, str | None]:
                 high=_fmt(high) if high is not None else "∞",
             )
         return (int(number) if number.is_integer() else number), None
-    text = clean_text(str(raw or ""), multiline=True).strip()
-    if not text or is_blank(text):
+    try:  # no control character, something visible (or nothing: no answer)
+        text = accept_text(str(raw or ""), "answer", multiline=True, required=False)
+    except RuleError as exc:
+        return None, exc.message
+    if not text:
         return None, None
     if len(text) > TEXT_MAX:
         return None, _("Keep your answer under %(n)d characters.", n=TEXT_MAX)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,7 +45,7 @@ from participate.models.surveys import MAX_RESPONSE_ID
 from participate.participants.queries import profile_of
 from participate.surveys import answers as answer_rules
 from participate.surveys.lifecycle import transition
-from participate.text import clean_text, is_blank
+from participate.text import accept_lines, accept_text
 from participate.timeutil import aware, taipei_today, utcnow
 
 K = QuestionKind
@@ -94,9 +95,13 @@ class ResponseResult:
 def _text(
     value: str | None, field_name: str, limit: int, required: bool = False, multiline: bool = True
 ) -> str:
-    text = clean_text(value or "", multiline=multiline).strip()
-    if required and (not text or is_blank(text)):
-        raise RuleError(_("This field is required."), field=field_name)
+    text = accept_text(
+        value,
+        field_name,
+        multiline=multiline,
+        required=required,
+        empty=_l("This field is required."),
+    )
     if len(text) > limit:
         raise RuleError(_("Keep this under %(n)d characters.", n=limit), field=field_name)
     return text
@@ -189,8 +194,7 @@ def add_section(user: User, survey: Survey, title: str, description: str = "") -
 def _options(kind: K, options: Sequence[str]) -> list[str]:
     if kind in (K.LIKERT, K.NUMBER, K.TEXT):
         return []
-    cleaned = [clean_text(o or "", multiline=False).strip() for o in options]
-    cleaned = [o for o in cleaned if o and not is_blank(o)]
+    cleaned = accept_lines([o or "" for o in options], "options")
     if len(cleaned) < 2:
         raise RuleError(_("Give at least two options, one per line."), field="options")
     if len(cleaned) > OPTIONS_MAX or any(len(o) > OPTION_MAX for o in cleaned):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from participate import audit, policy
@@ -39,9 +40,9 @@ def appeal(user: User, notice: ModerationNotice, text: str, now: datetime | None
     now = now or utcnow()
     if not policy.can_appeal(user, notice, now):
         raise RuleError(_("This decision cannot be appealed (again)."), status=403)
-    text = clean_message(text, field="text")
-    if not text:
-        raise RuleError(_("Explain why the decision should be reconsidered."), field="text")
+    text = clean_message(
+        text, field="text", empty=_l("Explain why the decision should be reconsidered.")
+    )
     decided = db.session.get(ModerationItem, notice.item_id)
     if decided is None:
         raise RuleError(_("This decision cannot be appealed (again)."), status=404)

@@ -25,13 +25,15 @@ from participate.models import (
     Statement,
 )
 from participate.regulations.visibility import set_comment_status
+from participate.text import Message, accept_text
 
 MESSAGE_MAX = 2000
 
 
-def clean_message(message: str | None, field: str = "message") -> str:
-    """The moderator's (or appellant's) words, trimmed; refused when too long."""
-    text = (message or "").replace("\r\n", "\n").strip()
+def clean_message(message: str | None, field: str = "message", empty: Message | None = None) -> str:
+    """The moderator's (or appellant's) words as stored (``text.accept_text``: optional,
+    unless ``empty`` gives the message for a missing one); refused when too long."""
+    text = accept_text(message, field, multiline=True, required=empty is not None, empty=empty)
     if len(text) > MESSAGE_MAX:
         raise RuleError(
             _("Keep the message under %(max)d characters.", max=MESSAGE_MAX), field=field

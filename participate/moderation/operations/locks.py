@@ -17,6 +17,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import Discussion, Statement, ThreadLock, User
 from participate.moderation.operations.common import discussion as discussion_by_id
+from participate.text import accept_text
 from participate.timeutil import utcnow
 
 REASON_MAX = 64
@@ -47,7 +48,7 @@ def lock(
         discussion_id=discussion.id,
         statement_id=sid,
         locked_by_id=actor.id,
-        reason=(reason or "").strip()[:REASON_MAX],
+        reason=accept_text(reason, "reason", required=False)[:REASON_MAX],
         created_at=now or utcnow(),
     )
     try:

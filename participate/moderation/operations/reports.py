@@ -17,6 +17,7 @@ from participate.extensions import db
 from participate.models import Proposal, Report, ReportReason, User
 from participate.moderation.content import content_discussion_id
 from participate.moderation.queue import sync_reports
+from participate.text import accept_text
 from participate.timeutil import utcnow
 
 TEXT_MAX = 1000
@@ -36,7 +37,7 @@ def report_proposal(
         reason_value = ReportReason(reason)
     except ValueError as exc:
         raise RuleError(_("Choose a reason."), field="reason") from exc
-    text = (text or "").strip()
+    text = accept_text(text, "text", multiline=True, required=False)
     if len(text) > TEXT_MAX:
         raise RuleError(_("Keep the explanation under 1000 characters."), field="text")
     exists = db.session.scalar(

@@ -4,6 +4,7 @@ for review) and the list of banned words and patterns screening uses."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from participate import audit, policy
@@ -11,6 +12,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import BannedTerm, Discussion, DiscussionModeration, User
 from participate.moderation.screening import compile_term
+from participate.text import accept_text
 from participate.timeutil import utcnow
 
 TERM_MAX = 200
@@ -42,8 +44,8 @@ def add_banned_term(
     """A word (or ``re:`` pattern) whose presence holds or rejects new content."""
     if not policy.can_manage_site(actor):
         raise RuleError(_("You may not moderate this."), status=403)
-    term = (term or "").strip()
-    if not term or len(term) > TERM_MAX:
+    term = accept_text(term, "term", empty=_l("Enter a word or pattern (at most 200 characters)."))
+    if len(term) > TERM_MAX:
         raise RuleError(_("Enter a word or pattern (at most 200 characters)."), field="term")
     if action not in ("hold", "reject"):
         raise RuleError(_("Choose hold or reject."), field="action")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -40,7 +41,6 @@ from participate.regulations.operations.common import (
     clean_multiline,
 )
 from participate.regulations.visibility import request_analysis
-from participate.text import is_blank
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def _require_commenting(user: Any, draft: RegulationDraft, now: datetime) -> Non
 
 
 def clean_comment(body: str | None) -> str:
-    cleaned = clean_multiline(body)
-    if is_blank(cleaned):
-        raise RuleError(_("Write your comment first."), field="body")
+    cleaned = clean_multiline(body, "body", required=True, empty=_l("Write your comment first."))
     if len(cleaned) > COMMENT_MAX_LENGTH:
         raise RuleError(
             _("A comment can have at most %(max)d characters.", max=COMMENT_MAX_LENGTH),
@@ -277,7 +275,7 @@ def report_comment(
         reason = ReportReason(reason)
     except ValueError as exc:
         raise RuleError(_("Choose a reason."), field="reason") from exc
-    text = clean_multiline(text)
+    text = clean_multiline(text, "text")
     if len(text) > REPORT_TEXT_MAX:
         raise RuleError(_("Keep the explanation under 1000 characters."), field="text")
     exists = db.session.scalar(

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from participate import policy
 from participate.errors import RuleError
 from participate.models import RegulationDraft
-from participate.text import clean_text
+from participate.text import accept_into, accept_text
 
 MAX_NESTING = 4
 REPORT_TEXT_MAX = 1000
@@ -28,12 +28,29 @@ def require(ok: bool, message: Callable[[], str] | None = None, status: int = 40
         raise RuleError(text, status=status)
 
 
-def clean_line(value: str | None) -> str:
-    return clean_text(value, multiline=False).strip()
+def _accepted(
+    value: str | None, field: str, errors: dict[str, str] | None, rules: dict[str, Any]
+) -> str:
+    rules.setdefault("required", False)
+    if errors is None:
+        return accept_text(value, field, **rules)
+    return accept_into(errors, value, field, **rules)
 
 
-def clean_multiline(value: str | None) -> str:
-    return clean_text(value, multiline=True).strip()
+def clean_line(
+    value: str | None, field: str, errors: dict[str, str] | None = None, **rules: Any
+) -> str:
+    """A one-line text of ``field`` as stored (``text.accept_text``: no control character,
+    something visible; optional unless ``required=True``): refused as a RuleError, or noted
+    in ``errors`` when the caller reports every field at once."""
+    return _accepted(value, field, errors, {**rules, "multiline": False})
+
+
+def clean_multiline(
+    value: str | None, field: str, errors: dict[str, str] | None = None, **rules: Any
+) -> str:
+    """:func:`clean_line` for a text of several lines."""
+    return _accepted(value, field, errors, {**rules, "multiline": True})
 
 
 def require_staff(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from participate import audit, policy
@@ -37,7 +38,7 @@ from participate.regulations.operations.common import (
     require,
     require_staff,
 )
-from participate.text import clean_text, is_blank
+from participate.text import is_blank
 
 
 @dataclass
@@ -49,11 +50,20 @@ class DraftInput:
 
 
 def _draft_fields(data: DraftInput) -> dict[str, str]:
+    refused: dict[str, str] = {}
     fields = {
-        "title": clean_line(data.title),
-        "legal_basis": clean_multiline(data.legal_basis),
-        "unit": clean_line(data.unit),
-        "summary": clean_multiline(data.summary),
+        "title": clean_line(
+            data.title, "title", refused, required=True, empty=_l("Give the draft its title.")
+        ),
+        "legal_basis": clean_multiline(data.legal_basis, "legal_basis", refused),
+        "unit": clean_line(data.unit, "unit", refused),
+        "summary": clean_multiline(
+            data.summary,
+            "summary",
+            refused,
+            required=True,
+            empty=_l("Write the general explanation of the draft."),
+        ),
     }
     errors: dict[str, str] = {}
     if is_blank(fields["title"]):
@@ -68,6 +78,7 @@ def _draft_fields(data: DraftInput) -> dict[str, str]:
         errors["legal_basis"] = _("Use at most %(n)d characters.", n=2000)
     if len(fields["unit"]) > 120:
         errors["unit"] = _("Use at most %(n)d characters.", n=120)
+    errors |= refused  # a refused text says why
     if errors:
         raise RuleError(next(iter(errors.values())), fields=errors)
     return fields
@@ -114,11 +125,12 @@ class ArticleInput:
 
 
 def _article_fields(data: ArticleInput) -> dict[str, Any]:
+    refused: dict[str, str] = {}
     fields: dict[str, Any] = {
-        "label": clean_line(data.label),
-        "proposed_text": clean_multiline(data.proposed_text),
-        "current_text": clean_multiline(data.current_text),
-        "explanation": clean_multiline(data.explanation),
+        "label": clean_line(data.label, "label", refused),
+        "proposed_text": clean_multiline(data.proposed_text, "proposed_text", refused),
+        "current_text": clean_multiline(data.current_text, "current_text", refused),
+        "explanation": clean_multiline(data.explanation, "explanation", refused),
     }
     errors: dict[str, str] = {}
     try:
@@ -140,6 +152,7 @@ def _article_fields(data: ArticleInput) -> dict[str, Any]:
         errors["current_text"] = _("Give the current text this article changes or deletes.")
     if change == ArticleChange.DELETED and fields["proposed_text"]:
         errors["proposed_text"] = _("A deleted article has no proposed text.")
+    errors |= refused  # a refused text says why
     if errors:
         raise RuleError(next(iter(errors.values())), fields=errors)
     return fields
@@ -201,7 +214,7 @@ def paste_articles(
     or instead of them. All or nothing: one bad row refuses the paste, saying which."""
     now = at(now)
     require_staff(staff, draft, policy.can_edit_draft(staff, draft, now), preparing_only)
-    parsed = parsing.parse(clean_text(text, multiline=True))
+    parsed = parsing.parse(clean_multiline(text, "text"))
     if not parsed:
         raise RuleError(_("No articles were found in the pasted text."), field="text")
     if len(parsed) > parsing.MAX_ARTICLES:
@@ -261,7 +274,7 @@ def publish_draft(
     require_staff(staff, draft, policy.can_publish_draft(staff, draft, now), preparing_only)
     if not draft.articles:
         raise RuleError(_("Add at least one article to the comparison table first."), status=409)
-    reason = clean_multiline(reason)
+    reason = clean_multiline(reason, "reason")
     problem = period_problem(days, reason)
     if problem is not None:
         raise RuleError(problem[1], field=problem[0])

@@ -73,7 +73,8 @@ def _row_errors(
     for i, row in enumerate(rows):
         key = f"rows-{i}-"
         ids = _ids(row.comment_ids)
-        summary, reasoning = clean_multiline(row.summary), clean_multiline(row.reasoning)
+        summary = clean_multiline(row.summary, key + "summary", errors)
+        reasoning = clean_multiline(row.reasoning, key + "reasoning", errors)
         if ids == [] and not (summary or reasoning or row.decision):
             continue  # an empty row of the form
         if ids is None:
@@ -142,7 +143,7 @@ def save_response_table(
         ),
     )
     store_due_status(draft, now)
-    overall = clean_multiline(overall)
+    overall = clean_multiline(overall, "overall")
     answerable = {c.id: c for c in queries.answerable_comments(draft.id)}
     errors, cleaned = _row_errors(rows, answerable, publish)
     if len(overall) > ROW_TEXT_MAX:
@@ -207,12 +208,14 @@ def record_final_text(
         errors["promulgated_on"] = _(
             "The date must be between the publication of the draft and today."
         )
-    reference = clean_line(reference)
+    reference = clean_line(reference, "reference", errors)
     if len(reference) > 200:
         errors["reference"] = _("Use at most %(n)d characters.", n=200)
     texts = {}
     for article in draft.articles:
-        text = clean_multiline(finals.get(article.id, article.proposed_text))
+        text = clean_multiline(
+            finals.get(article.id, article.proposed_text), f"final_{article.id}", errors
+        )
         if len(text) > ARTICLE_TEXT_MAX_LENGTH:
             errors[f"final_{article.id}"] = _(
                 "Use at most %(n)d characters.", n=ARTICLE_TEXT_MAX_LENGTH
