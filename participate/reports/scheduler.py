@@ -399,6 +399,9 @@ def run_analysis(
             return _not_started(discussion_id, now, force, trigger, requested_by, requeue)
         state = _state(discussion_id)
         attempt = (state.failures if state else 0) + 1
+        # The claim is ours, so a run still RUNNING is one whose worker died (its claim ran
+        # out): say so on its row now rather than at the next catch-up.
+        engine.fail_abandoned(discussion_id, DEAD_RUN_ERROR, now)
         analysis_id = engine.start_run(discussion_id, trigger, requested_by, params, attempt, now)
 
     t0 = time.perf_counter()
