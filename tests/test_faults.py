@@ -14,13 +14,21 @@ mail is in the outbox exactly once.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from huey import RedisHuey
 from sqlalchemy import func, select, text
@@ -32,10 +40,12 @@ from participate.models import (
     MailMessage,
     Notification,
     NotificationKind,
+    Vote,
 )
 from tests.consumer import consumer_process, redis_up, wait_for
 from tests.reports_fixtures import bulk_votes, camp_votes, make_camps, make_proposal
 
+ROOT = Path(__file__).resolve().parent.parent
 REDIS_DB = 13
 LEASE = 1.5  # seconds: a killed consumer's tasks are re-enqueued soon after
 
@@ -306,3 +316,202 @@ def _recover_once(jobs: Any, queue: RedisHuey, task_fn: Any) -> None:
     assert first == [task.id] and second == []
     assert jobs.INFLIGHT + task.id not in queue.storage.result_items()
     assert [t.id for t in jobs.huey.pending()] == [task.id]
+
+
+# --------------------------------------------------------------------------- database outage
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _gunicorn(app, tmp_path) -> Iterator[str]:
+    """The app under gunicorn (2 workers, 2 threads), on the test's database; its base URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PARTICIPATE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PARTICIPATE_SECRET_KEY": app.config["SECRET_KEY"],
+        "PARTICIPATE_INSTANCE_PATH": str(tmp_path),
+        "PARTICIPATE_HUEY_PATH": str(tmp_path / "huey.db"),  # no consumer: votes just queue
+        "PARTICIPATE_RATELIMIT_ENABLED": "0",
+    }
+    env.pop("PARTICIPATE_REDIS_URL", None)
+    env.pop("PARTICIPATE_HUEY_IMMEDIATE", None)
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    cmd = [gunicorn, "-w", "2", "--threads", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _answers(f"{base}/healthz"), 60), (
+            tmp_path / "gunicorn.log"
+        ).read_text()[-3000:]
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+        print((tmp_path / "gunicorn.log").read_text(errors="replace")[-6000:])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code < 600
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def _admin() -> Iterator[Any]:
+    import psycopg
+
+    admin = make_url(os.environ["PARTICIPATE_TEST_DATABASE_URL"])
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        yield conn
+
+
+class _VoteLoad:
+    """Clients voting in threads, each on its own people (so one pair's votes are in order),
+    every answer kept with the moment its request started."""
+
+    def __init__(self, base: str, cookie_name: str, people: list[tuple[int, str]], sids: list[int]):
+        self.base, self.cookie_name = base, cookie_name
+        self.people, self.sids = people, sids
+        # start, status, content type, body, Retry-After, end
+        self.answers: list[tuple[float, int, str, str, str, float]] = []
+        self.last: dict[tuple[int, int], tuple[int, str]] = {}  # pair -> status, value
+        self.stop = threading.Event()
+        self.failures: list[BaseException] = []
+        self.threads: list[threading.Thread] = []
+
+    def _client(self, mine: list[tuple[int, str]]) -> None:
+        try:
+            self._vote(mine)
+        except BaseException as exc:  # noqa: BLE001 - the test reads it, the thread ends
+            self.failures.append(exc)
+
+    def _vote(self, mine: list[tuple[int, str]]) -> None:
+        with httpx.Client(base_url=self.base, timeout=30) as client:
+            sessions = []
+            for uid, cookie in mine:  # a page first: the session gets its CSRF token
+                page = client.get("/proposals/", headers={"Cookie": f"{self.cookie_name}={cookie}"})
+                token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+                assert token, page.text[:500]
+                fresh = page.cookies.get(self.cookie_name) or cookie
+                sessions.append((uid, fresh, token.group(1)))
+            n = 0
+            while not self.stop.is_set():
+                uid, cookie, token = sessions[n % len(sessions)]
+                sid = self.sids[(n // len(sessions)) % len(self.sids)]
+                value = ("agree", "disagree", "pass")[n % 3]
+                n += 1
+                started = time.monotonic()
+                try:
+                    resp = client.post(
+                        f"/discussion/statements/{sid}/vote",
+                        data={"value": value},
+                        headers={
+                            "Accept": "application/json",
+                            "X-CSRFToken": token,
+                            "Cookie": f"{self.cookie_name}={cookie}",
+                        },
+                    )
+                except httpx.HTTPError as exc:
+                    self.answers.append((started, 0, "", type(exc).__name__, "", 0.0))
+                    continue
+                kind = resp.headers.get("content-type", "")
+                retry = resp.headers.get("retry-after", "")
+                answer = (started, resp.status_code, kind, resp.text[:300], retry, time.monotonic())
+                self.answers.append(answer)
+                self.last[(uid, sid)] = (resp.status_code, value)
+
+    def __enter__(self) -> _VoteLoad:
+        per = max(1, len(self.people) // 4)
+        for i in range(4):
+            mine = self.people[i * per : (i + 1) * per]
+            thread = threading.Thread(target=self._client, args=(mine,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+
+    def since(self, moment: float) -> list[tuple[float, int, str, str, str, float]]:
+        return [a for a in list(self.answers) if a[0] >= moment]
+
+    def ok_since(self, moment: float) -> int:
+        if self.failures:
+            raise self.failures[0]
+        return sum(1 for a in self.since(moment) if a[1] == 200)
+
+
+def test_database_outage_mid_vote_load_is_a_503_then_votes_work_again(app, tmp_path):
+    """gunicorn on PostgreSQL under a vote load; the database stops serving (every session
+    of it terminated, new connections refused), then comes back. Meanwhile every answer is
+    a 503 with Retry-After (JSON for the votes, the plain page for a page), never a 500 or a
+    hang; afterwards the votes go through again on the same server, and every vote answered
+    200 last is the one stored."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("stops and restores a PostgreSQL database")
+    camps = make_camps(app, people=8, vote=False)
+    serializer = app.session_interface.get_signing_serializer(app)
+    people = [
+        (uid, serializer.dumps({"_user_id": f"{uid}:1", "_fresh": True})) for uid in camps.user_ids
+    ]
+    name = url.database
+    with _gunicorn(app, tmp_path) as base, _admin() as admin:
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        with _VoteLoad(base, cookie_name, people, camps.statement_ids) as load:
+            assert wait_for(lambda: load.ok_since(0) >= 20, 60), load.answers[-5:]
+            try:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                )
+                down = time.monotonic()
+                assert wait_for(lambda: len(load.since(down)) >= 20, 60), load.answers[-5:]
+                page = httpx.get(f"{base}/proposals/", timeout=30)
+                health = httpx.get(f"{base}/healthz", timeout=30)
+            finally:
+                restoring = time.monotonic()  # what starts from here may find it back
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            back = time.monotonic()
+            assert wait_for(lambda: load.ok_since(back) >= 20, 60), load.answers[-5:]
+        # Asked once the database was down and answered before it was back.
+        during = [a for a in load.answers if down <= a[0] and a[5] < restoring]
+    assert all(a[1] != 500 for a in load.answers), [a for a in load.answers if a[1] == 500][:3]
+    assert during and all(a[1] == 503 for a in during), [a for a in during if a[1] != 503]
+    assert all(a[2].startswith("application/json") and a[4] for a in during), during[:3]
+    assert all('"code":"unavailable"' in a[3].replace(" ", "") for a in during), during[:3]
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "text/html" in page.headers["content-type"] and "503" in page.text
+    assert health.status_code == 503
+    # Every pair whose last vote was acknowledged holds that vote.
+    with app.app_context():
+        stored = {
+            (p, s): v
+            for p, s, v in db.session.execute(
+                select(Vote.participant_id, Vote.statement_id, Vote.value).where(
+                    Vote.discussion_id == camps.discussion_id
+                )
+            ).all()
+        }
+        db.session.remove()
+    numbers = {"agree": 1, "disagree": -1, "pass": 0}
+    acked = {pair: numbers[v] for pair, (status, v) in load.last.items() if status == 200}
+    assert acked and all(stored.get(pair) == value for pair, value in acked.items())

@@ -88,7 +88,7 @@ def test_every_int_route_refuses_out_of_range_ids(app, client, login, make_user)
         for number in HUGE:
             path = _path(rule, number)
             for method in _methods(rule):
-                # Refused by routing: 404, or 405 when Werkzeug first saw another method's
+                # RefusedError by routing: 404, or 405 when Werkzeug first saw another method's
                 # rule for the same path (it compares methods before converting).
                 with pytest.raises((NotFound, MethodNotAllowed)):
                     adapter.match(path, method=method)
@@ -480,3 +480,77 @@ def test_clean_name(raw: str | None, expected: str):
     assert cleaned == expected
     assert clean_name(cleaned) == cleaned  # idempotent
     assert is_blank(cleaned) == (cleaned == "")
+
+
+# --------------------------------------------------------------------------- database unreachable
+
+
+@pytest.fixture()
+def unreachable_app(app: Flask) -> Iterator[Flask]:
+    """The app pointed at a PostgreSQL server that is not there (nothing listens on port 9):
+    every query fails to connect, on either test database."""
+    from participate import create_app
+
+    other = create_app(
+        {**app.config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
+    )
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_unreachable_database_is_a_503_page_not_a_500(unreachable_app: Flask):
+    client = unreachable_app.test_client()
+    page = client.get("/proposals/")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "10"
+    html = page.get_data(as_text=True)
+    assert "服務暫時無法使用，請稍後再試。" in html and 'href="/"' in html
+    english = client.get("/proposals/", headers={"Accept-Language": "en"})
+    assert "briefly unavailable" in english.get_data(as_text=True)
+
+
+def test_unreachable_database_is_a_json_503_for_the_api_and_fetch(unreachable_app: Flask):
+    client = unreachable_app.test_client()
+    for resp in (
+        client.get("/api/v1/proposals"),
+        client.get("/proposals/", headers={"Accept": "application/json"}),
+        client.get("/healthz"),
+    ):
+        assert resp.status_code == 503, resp.request.path
+        body = resp.get_json()
+        assert body is not None
+    api = client.get("/api/v1/proposals").get_json()
+    assert api["error"]["code"] == "unavailable" and api["error"]["message"]
+
+
+def test_which_database_errors_mean_unavailable(app):
+    """A lost connection or a refused one is a 503; SQLite busy and a lost race keep their
+    answers (a 409 at the commit), and a bad statement stays a bug (500)."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
+
+    from participate.errors import database_unavailable
+
+    class RefusedError(Exception):
+        sqlstate = None
+
+    class AdminShutdownError(Exception):
+        sqlstate = "57P01"
+
+    class SerializationError(Exception):
+        sqlstate = "40001"
+
+    assert database_unavailable(OperationalError("SELECT 1", {}, RefusedError()))
+    assert database_unavailable(OperationalError("SELECT 1", {}, AdminShutdownError()))
+    assert database_unavailable(InterfaceError("SELECT 1", {}, RefusedError()))
+    cut = OperationalError("SELECT 1", {}, SerializationError(), connection_invalidated=True)
+    assert database_unavailable(cut)
+    assert not database_unavailable(OperationalError("SELECT 1", {}, SerializationError()))
+    locked = sqlite3.OperationalError("database is locked")
+    assert not database_unavailable(OperationalError("UPDATE x", {}, locked))
+    assert not database_unavailable(IntegrityError("INSERT", {}, RefusedError()))
+    assert not database_unavailable(ProgrammingError("SELEC", {}, RefusedError()))
+    assert not database_unavailable(ValueError("not a database error"))
