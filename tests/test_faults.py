@@ -515,3 +515,64 @@ def test_database_outage_mid_vote_load_is_a_503_then_votes_work_again(app, tmp_p
     numbers = {"agree": 1, "disagree": -1, "pass": 0}
     acked = {pair: numbers[v] for pair, (status, v) in load.last.items() if status == 200}
     assert acked and all(stored.get(pair) == value for pair, value in acked.items())
+
+
+# --------------------------------------------------------------------------- mail sent once
+
+
+def test_two_deliveries_at_once_mail_a_notification_once(app, make_user):
+    """Two deliveries of the same waiting notification at the same moment (two consumers,
+    or two worker threads): both see it unsent, both try to take it; one mails it."""
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        pytest.skip("lines the two deliveries up on a row lock (PostgreSQL)")
+    from participate.proposals.notifications import deliver_pending
+
+    person = make_user(email=f"twice-{secrets.token_hex(3)}@example.tw")
+    proposal_id, _discussion_id = make_proposal(app)
+    with app.app_context():
+        notification = Notification(
+            user_id=person.id, proposal_id=proposal_id, kind=NotificationKind.ACCEPTED
+        )
+        db.session.add(notification)
+        db.session.commit()
+        notification_id = notification.id
+        db.session.remove()
+    results: list[int] = []
+
+    def deliver() -> None:
+        with app.app_context():
+            results.append(deliver_pending(digest=False))
+            db.session.remove()
+
+    name = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    lock = "SELECT id FROM notification WHERE id = :id FOR UPDATE"
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    with _held(app, lock, id=notification_id):
+        for thread in threads:
+            thread.start()
+
+        def both_waiting() -> bool:
+            with app.app_context():
+                waiting = db.session.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = :name AND wait_event_type = 'Lock'"
+                    ),
+                    {"name": name},
+                )
+                db.session.remove()
+            return waiting == 2
+
+        assert wait_for(both_waiting, 30)
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [0, 1]
+    with app.app_context():
+        sent = db.session.scalar(
+            select(func.count())
+            .select_from(MailMessage)
+            .where(MailMessage.recipient == person.email)
+        )
+        assert db.session.get(Notification, notification_id).emailed_at is not None
+        db.session.remove()
+    assert sent == 1
