@@ -188,6 +188,38 @@ def recover_lost_tasks(now: float | None = None) -> list[str]:
     return recovered
 
 
+OWNER = "participate:owner:"
+
+
+def in_consumer() -> bool:
+    """Is this process a job consumer holding a lease (not a web worker or a command)?"""
+    return _lease_thread is not None
+
+
+def note_owner(key: str) -> None:
+    """Record that this consumer holds ``key`` (a claim written in the database, such as an
+    analysis run), so others can tell when it died holding it. Outside a consumer there is
+    no lease to judge by: the record is removed, and only the claim's own timeout applies."""
+    if in_consumer():
+        huey.put(OWNER + key, CONSUMER_ID)
+    else:
+        huey.delete(OWNER + key)
+
+
+def clear_owner(key: str) -> None:
+    huey.delete(OWNER + key)
+
+
+def owner_gone(key: str, now: float | None = None) -> bool:
+    """Did the consumer recorded as holding ``key`` lose its lease (killed, machine lost)?
+    False when nobody is recorded (then the claim's own timeout decides)."""
+    owner = huey.get(OWNER + key, peek=True)
+    if not owner or owner == CONSUMER_ID:
+        return False
+    seen = huey.get(ALIVE + owner, peek=True)
+    return seen is None or (now or time.time()) - float(seen) > lease_seconds()
+
+
 _lease_thread: threading.Thread | None = None
 _lease_lock = threading.Lock()
 
