@@ -200,23 +200,33 @@ def note_owner(key: str) -> None:
     """Record that this consumer holds ``key`` (a claim written in the database, such as an
     analysis run), so others can tell when it died holding it. Outside a consumer there is
     no lease to judge by: the record is removed, and only the claim's own timeout applies."""
-    if in_consumer():
-        huey.put(OWNER + key, CONSUMER_ID)
-    else:
-        huey.delete(OWNER + key)
+    try:
+        if in_consumer():
+            huey.put(OWNER + key, CONSUMER_ID)
+        else:
+            huey.delete(OWNER + key)
+    except Exception:  # noqa: BLE001 - the queue storage is down: the claim's timeout decides
+        log.warning("could not record the owner of %s", key, exc_info=True)
 
 
 def clear_owner(key: str) -> None:
-    huey.delete(OWNER + key)
+    try:
+        huey.delete(OWNER + key)
+    except Exception:  # noqa: BLE001 - a stale record names a live or a dead consumer: harmless
+        log.warning("could not clear the owner of %s", key, exc_info=True)
 
 
 def owner_gone(key: str, now: float | None = None) -> bool:
     """Did the consumer recorded as holding ``key`` lose its lease (killed, machine lost)?
     False when nobody is recorded (then the claim's own timeout decides)."""
-    owner = huey.get(OWNER + key, peek=True)
-    if not owner or owner == CONSUMER_ID:
+    try:
+        owner = huey.get(OWNER + key, peek=True)
+        if not owner or owner == CONSUMER_ID:
+            return False
+        seen = huey.get(ALIVE + owner, peek=True)
+    except Exception:  # noqa: BLE001 - cannot tell: presume alive, the timeout decides
+        log.warning("could not read the owner of %s", key, exc_info=True)
         return False
-    seen = huey.get(ALIVE + owner, peek=True)
     return seen is None or (now or time.time()) - float(seen) > lease_seconds()
 
 
