@@ -576,3 +576,31 @@ def test_two_deliveries_at_once_mail_a_notification_once(app, make_user):
         assert db.session.get(Notification, notification_id).emailed_at is not None
         db.session.remove()
     assert sent == 1
+
+
+def test_a_run_held_by_a_consumer_without_lease_is_known_gone(app):
+    """What lets the next claim end a dead consumer's analysis at once: the owner record
+    names a consumer with no live lease. A command or a web process (no lease of its own)
+    records no owner, so nobody ends its run before the run timeout."""
+    from participate import jobs
+
+    if not redis_up():
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = RedisHuey(
+        f"participate-faults-{secrets.token_hex(4)}", url=f"redis://127.0.0.1:6379/{REDIS_DB}"
+    )
+    saved = jobs.huey.storage, jobs.huey._immediate
+    jobs.huey.storage, jobs.huey._immediate = queue.storage, False
+    try:
+        key = "analysis:1"
+        assert not jobs.owner_gone(key)  # nobody recorded
+        jobs.huey.put(jobs.OWNER + key, "gone:1:abc")
+        assert jobs.owner_gone(key)  # recorded, never held a lease
+        jobs.huey.put(jobs.ALIVE + "gone:1:abc", 1e12)  # a lease renewed "now" (far ahead)
+        assert not jobs.owner_gone(key)
+        jobs.note_owner(key)  # this test process is no consumer: the record goes
+        assert not jobs.owner_gone(key)
+        assert jobs.OWNER + key not in queue.storage.result_items()
+    finally:
+        jobs.huey.storage, jobs.huey._immediate = saved
+        queue.flush()
