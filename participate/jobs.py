@@ -105,8 +105,17 @@ def worker_name() -> str:
 
 INFLIGHT = "participate:inflight:"
 ALIVE = "participate:alive:"
-# This consumer process, unique even when a restarted container gets the same pid again.
-CONSUMER_ID = f"{worker_name()}:{secrets.token_hex(3)}"
+_CONSUMER_IDS: dict[int, str] = {}
+
+
+def consumer_id() -> str:
+    """This consumer process, unique even when a restarted container gets the same pid
+    again, and per process when Huey forks its workers (``-k process``): each child holds
+    its own lease, so one child killed is found out while its siblings live on."""
+    pid = os.getpid()
+    if pid not in _CONSUMER_IDS:
+        _CONSUMER_IDS[pid] = f"{worker_name()}:{secrets.token_hex(3)}"
+    return _CONSUMER_IDS[pid]
 
 
 def lease_seconds() -> float:
@@ -122,7 +131,7 @@ def _mark_in_flight(task: Task) -> None:
     """Before a task runs: note it, with its message, under this consumer's name."""
     if isinstance(task, PeriodicTask) or huey.immediate:
         return  # periodic tasks come again by themselves; immediate mode has no consumer
-    entry = {"consumer": CONSUMER_ID, "pid": os.getpid(), "name": task.name}
+    entry = {"consumer": consumer_id(), "pid": os.getpid(), "name": task.name}
     entry["message"] = huey.serialize_task(task)
     entry["started"] = time.time()
     huey.put(INFLIGHT + task.id, entry)
@@ -147,7 +156,7 @@ def in_flight() -> dict[str, dict[str, Any]]:
 
 
 def renew_lease(now: float | None = None) -> None:
-    huey.put(ALIVE + CONSUMER_ID, now or time.time())
+    huey.put(ALIVE + consumer_id(), now or time.time())
 
 
 def recover_lost_tasks(now: float | None = None) -> list[str]:
@@ -167,7 +176,7 @@ def recover_lost_tasks(now: float | None = None) -> list[str]:
         if not key.startswith(INFLIGHT):
             continue
         entry = huey.get(key, peek=True)
-        if not entry or entry.get("consumer") == CONSUMER_ID:
+        if not entry or entry.get("consumer") == consumer_id():
             continue
         if now - alive.get(entry["consumer"], 0.0) <= lease_seconds():
             continue
@@ -183,7 +192,7 @@ def recover_lost_tasks(now: float | None = None) -> list[str]:
             entry["consumer"],
         )
     for consumer, seen in alive.items():  # forget consumers long gone
-        if consumer != CONSUMER_ID and now - seen > 100 * lease_seconds():
+        if consumer != consumer_id() and now - seen > 100 * lease_seconds():
             huey.delete(ALIVE + consumer)
     return recovered
 
@@ -193,7 +202,7 @@ OWNER = "participate:owner:"
 
 def in_consumer() -> bool:
     """Is this process a job consumer holding a lease (not a web worker or a command)?"""
-    return _lease_thread is not None
+    return _lease_thread is not None and _lease_pid == os.getpid()
 
 
 def note_owner(key: str) -> None:
@@ -202,7 +211,7 @@ def note_owner(key: str) -> None:
     no lease to judge by: the record is removed, and only the claim's own timeout applies."""
     try:
         if in_consumer():
-            huey.put(OWNER + key, CONSUMER_ID)
+            huey.put(OWNER + key, consumer_id())
         else:
             huey.delete(OWNER + key)
     except Exception:  # noqa: BLE001 - the queue storage is down: the claim's timeout decides
@@ -221,7 +230,7 @@ def owner_gone(key: str, now: float | None = None) -> bool:
     False when nobody is recorded (then the claim's own timeout decides)."""
     try:
         owner = huey.get(OWNER + key, peek=True)
-        if not owner or owner == CONSUMER_ID:
+        if not owner or owner == consumer_id():
             return False
         seen = huey.get(ALIVE + owner, peek=True)
     except Exception:  # noqa: BLE001 - cannot tell: presume alive, the timeout decides
@@ -231,6 +240,7 @@ def owner_gone(key: str, now: float | None = None) -> bool:
 
 
 _lease_thread: threading.Thread | None = None
+_lease_pid: int | None = None
 _lease_lock = threading.Lock()
 
 
@@ -248,12 +258,13 @@ def _lease_loop() -> None:
 def _start_lease() -> None:
     """Once per consumer process (this runs in each worker thread): take the lease now,
     recover what a dead consumer left, and keep renewing it from a daemon thread."""
-    global _lease_thread
+    global _lease_thread, _lease_pid
     with _lease_lock:
-        if _lease_thread is not None:
+        if _lease_thread is not None and _lease_pid == os.getpid():
             return
         renew_lease()
         _lease_thread = threading.Thread(target=_lease_loop, name="lease", daemon=True)
+        _lease_pid = os.getpid()
         _lease_thread.start()
     try:
         recover_lost_tasks()
