@@ -143,12 +143,19 @@ def _finish_request(response: Response) -> Response:
         return response
     try:
         db.session.commit()
-    except (IntegrityError, DBAPIError):
+    except (IntegrityError, DBAPIError) as exc:
         # Lost a race the operation could not see (a unique key, a serialization failure,
         # SQLite busy beyond its timeout): nothing was written; the person may try again.
-        rollback()
+        # Or the database went away during the commit: a 503, not a conflict.
+        from participate.errors import database_unavailable, error_response, unavailable_response
+
+        try:
+            rollback()
+        except DBAPIError:
+            log.warning("rollback after a failed commit failed", exc_info=True)
         log.warning("commit failed at the end of the request", exc_info=True)
-        from participate.errors import error_response
+        if database_unavailable(exc):
+            return unavailable_response()
 
         return error_response(
             409, "conflict", _("That conflicts with the current state; reload and try again.")

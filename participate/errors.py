@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, has_app_context, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    g,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -54,11 +64,19 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict | None = None, retry_after: int | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict | None = None,
+    retry_after: int | None = None,
+    plain: bool = False,
 ) -> Response:
-    """The one shape of every error: JSON ``{"error": {...}}`` or the bilingual error page."""
+    """The one shape of every error: JSON ``{"error": {...}}`` or the bilingual error page
+    (``plain``: without the site's chrome, which reads the database)."""
     if wants_json():
         resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    elif plain:
+        resp = Response(_plain_page(status, message), mimetype="text/html")
     else:
         try:
             page = render_template(
@@ -86,6 +104,53 @@ def _plain_page(status: int, message: str) -> str:
     )
 
 
+# SQLSTATE classes that say the database cannot serve now, not that the statement was wrong:
+# connection exceptions, operator intervention (shutdown, terminated, cannot connect now) and
+# insufficient resources (too many connections, disk full).
+_UNAVAILABLE_CLASSES = frozenset({"08", "57", "53"})
+RETRY_AFTER_UNAVAILABLE = 10  # seconds: a restart or a fail-over, not a long outage
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Did this fail because the database could not be reached (down, restarting, the
+    connection cut, refusing connections), rather than because of what was asked?
+
+    A lost race (a serialization failure, a unique key) or SQLite being busy is not: those
+    keep their own answers (a 409 conflict at the commit)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if type(orig).__module__.startswith("sqlite3"):
+        return False  # "database is locked" and the like: busy, answered as a conflict
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in _UNAVAILABLE_CLASSES
+    # No SQLSTATE: the driver failed before the server answered (connection refused, the
+    # server closed the connection, a timeout).
+    return True
+
+
+def unavailable_response() -> Response:
+    """503 with Retry-After: the database cannot be reached. The page is the plain one: the
+    full page would ask the same database for its navigation."""
+    # Choosing the language may look at the signed-in person, who is loaded from the
+    # database: when that load is what failed, answer as to someone not signed in.
+    if has_request_context() and "_login_user" not in g:
+        from flask import current_app
+
+        g._login_user = current_app.login_manager.anonymous_user()
+    try:
+        code, message = _messages()[503]
+    except Exception:  # noqa: BLE001 - the answer to an outage must not fail in its turn
+        log.exception("translating the 503 message failed")
+        code, message = "unavailable", "The service is briefly unavailable."
+    return error_response(503, code, message, retry_after=RETRY_AFTER_UNAVAILABLE, plain=True)
+
+
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: ("bad_request", _("The request could not be understood.")),
@@ -96,6 +161,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: ("too_large", _("What you sent is too large.")),
         429: ("rate_limited", _("Too many requests. Please wait and try again.")),
         500: ("server_error", _("Something went wrong on our side. It has been logged.")),
+        503: (
+            "unavailable",
+            _("The service is briefly unavailable. Please try again in a few moments."),
+        ),
     }
 
 
@@ -129,13 +198,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.path)
         from participate.extensions import db
 
+        unavailable = database_unavailable(exc)
+        if unavailable:
+            log.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
+        else:
+            log.exception("unhandled error on %s", request.path)
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - a broken connection must not break the error page
             log.exception("rollback after an unhandled error failed")
+        if unavailable:
+            return unavailable_response()
         code, message = _messages()[500]
         return error_response(500, code, message)
 

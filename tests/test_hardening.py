@@ -70,7 +70,9 @@ def _path(rule: Rule, number: int | str) -> str:
 
 
 def _methods(rule: Rule) -> list[str]:
-    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    """GET and POST on every route, whatever it accepts (a GET-only route answers a POST
+    with 405, which is fine: the point is that nothing answers 500), and its other methods."""
+    return sorted(((rule.methods or set()) | {"GET", "POST"}) - {"HEAD", "OPTIONS"})
 
 
 def test_every_int_route_refuses_out_of_range_ids(app, client, login, make_user):
@@ -84,6 +86,7 @@ def test_every_int_route_refuses_out_of_range_ids(app, client, login, make_user)
     token = client.fetch_csrf()
     adapter = app.url_map.bind("localhost")
     answers: dict[str, int] = {}
+    covered: set[tuple[str, str]] = set()
     for rule in rules:
         for number in HUGE:
             path = _path(rule, number)
@@ -97,9 +100,12 @@ def test_every_int_route_refuses_out_of_range_ids(app, client, login, make_user)
                 else:
                     resp = client.open(path, method=method, data={"csrf_token": token})
                 answers[f"{method} {path}"] = resp.status_code
+                covered.add((rule.rule, method))
     assert answers and all(status in (404, 405) for status in answers.values()), {
         k: v for k, v in answers.items() if v not in (404, 405)
     }
+    # GET and POST reached every int route: the URL map's list, whole.
+    assert covered >= {(r.rule, m) for r in rules for m in ("GET", "POST")}
     # The page the issue saw fail (its banners looked the id up again) is the full 404 page.
     page = client.get(f"/discussion/statements/{10**20}")
     assert page.status_code == 404 and 'name="csrf-token"' in page.get_data(as_text=True)
@@ -128,8 +134,9 @@ def test_the_largest_accepted_id_reaches_no_error(app, client, login, make_user)
     for rule in _int_rules(app):
         path = _path(rule, MAX_ID)
         for method in _methods(rule):
-            endpoint, _args = adapter.match(path, method=method)
-            assert endpoint == rule.endpoint
+            if method in (rule.methods or set()):
+                endpoint, _args = adapter.match(path, method=method)
+                assert endpoint == rule.endpoint
             resp = client.open(path, method=method, data={"csrf_token": token})
             statuses[f"{method} {path}"] = resp.status_code
     assert all(s < 500 for s in statuses.values()), {k: v for k, v in statuses.items() if v >= 500}
@@ -480,3 +487,77 @@ def test_clean_name(raw: str | None, expected: str):
     assert cleaned == expected
     assert clean_name(cleaned) == cleaned  # idempotent
     assert is_blank(cleaned) == (cleaned == "")
+
+
+# --------------------------------------------------------------------------- database unreachable
+
+
+@pytest.fixture()
+def unreachable_app(app: Flask) -> Iterator[Flask]:
+    """The app pointed at a PostgreSQL server that is not there (nothing listens on port 9):
+    every query fails to connect, on either test database."""
+    from participate import create_app
+
+    other = create_app(
+        {**app.config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
+    )
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_unreachable_database_is_a_503_page_not_a_500(unreachable_app: Flask):
+    client = unreachable_app.test_client()
+    page = client.get("/proposals/")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "10"
+    html = page.get_data(as_text=True)
+    assert "服務暫時無法使用，請稍後再試。" in html and 'href="/"' in html
+    english = client.get("/proposals/", headers={"Accept-Language": "en"})
+    assert "briefly unavailable" in english.get_data(as_text=True)
+
+
+def test_unreachable_database_is_a_json_503_for_the_api_and_fetch(unreachable_app: Flask):
+    client = unreachable_app.test_client()
+    for resp in (
+        client.get("/api/v1/proposals"),
+        client.get("/proposals/", headers={"Accept": "application/json"}),
+        client.get("/healthz"),
+    ):
+        assert resp.status_code == 503, resp.request.path
+        body = resp.get_json()
+        assert body is not None
+    api = client.get("/api/v1/proposals").get_json()
+    assert api["error"]["code"] == "unavailable" and api["error"]["message"]
+
+
+def test_which_database_errors_mean_unavailable(app):
+    """A lost connection or a refused one is a 503; SQLite busy and a lost race keep their
+    answers (a 409 at the commit), and a bad statement stays a bug (500)."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
+
+    from participate.errors import database_unavailable
+
+    class RefusedError(Exception):
+        sqlstate = None
+
+    class AdminShutdownError(Exception):
+        sqlstate = "57P01"
+
+    class SerializationError(Exception):
+        sqlstate = "40001"
+
+    assert database_unavailable(OperationalError("SELECT 1", {}, RefusedError()))
+    assert database_unavailable(OperationalError("SELECT 1", {}, AdminShutdownError()))
+    assert database_unavailable(InterfaceError("SELECT 1", {}, RefusedError()))
+    cut = OperationalError("SELECT 1", {}, SerializationError(), connection_invalidated=True)
+    assert database_unavailable(cut)
+    assert not database_unavailable(OperationalError("SELECT 1", {}, SerializationError()))
+    locked = sqlite3.OperationalError("database is locked")
+    assert not database_unavailable(OperationalError("UPDATE x", {}, locked))
+    assert not database_unavailable(IntegrityError("INSERT", {}, RefusedError()))
+    assert not database_unavailable(ProgrammingError("SELEC", {}, RefusedError()))
+    assert not database_unavailable(ValueError("not a database error"))

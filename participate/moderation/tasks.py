@@ -20,6 +20,7 @@ from sqlalchemy import select
 from participate.boundary import unit
 from participate.extensions import db
 from participate.jobs import app_task
+from participate.mail import claim_unsent
 from participate.models import ModerationNotice, User
 from participate.moderation.labels import ACTION_TEXT, reason_label
 from participate.timeutil import utcnow
@@ -40,13 +41,14 @@ def deliver_mail(limit: int = 200) -> int:
     for notice_id in ids:
         try:
             with unit():
-                notice = db.session.get(ModerationNotice, notice_id)
-                if notice is None or notice.emailed_at is not None:  # another worker was faster
+                # Taken before it is sent, in the same transaction: another worker mailing
+                # at the same moment waits on the row, then finds it taken.
+                if not claim_unsent(ModerationNotice, [notice_id], utcnow()):
                     continue
-                user = db.session.get(User, notice.user_id)
-                if user is not None and user.email and user.deleted_at is None:
+                notice = db.session.get(ModerationNotice, notice_id)
+                user = db.session.get(User, notice.user_id) if notice else None
+                if notice is not None and user is not None and user.email and not user.deleted_at:
                     _mail_notice(user, notice)
-                notice.emailed_at = utcnow()
             sent += 1
         except Exception:  # noqa: BLE001 - rolled back by the unit; retried later
             log.exception("moderation mail for notice %s", notice_id)

@@ -24,7 +24,7 @@ from participate import outbox
 from participate.boundary import unit
 from participate.extensions import db
 from participate.jobs import app_task
-from participate.mail import send_mail
+from participate.mail import claim_unsent, send_mail
 from participate.models import Follow, Notification, NotificationKind, Proposal, User
 from participate.timeutil import utcnow
 
@@ -171,10 +171,13 @@ def deliver_pending(digest: bool) -> int:
             user = db.session.get(User, user_id)
             if user is None:
                 continue
+            # Taken first, in this transaction: a delivery running at the same moment
+            # (another consumer) waits, then finds them mailed; a failure undoes both.
+            won = claim_unsent(type(items[0]), [n.id for n in items], utcnow())
+            items = [n for n in items if n.id in won]
+            if not items:
+                continue
             _send(user, items, digest)
-            now = utcnow()
-            for n in items:
-                n.emailed_at = now
         sent += 1
     return sent
 

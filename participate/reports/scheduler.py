@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from huey import crontab
 from sqlalchemy import case, func, or_, select, update
 
-from participate import audit, outbox, policy
+from participate import audit, jobs, outbox, policy
 from participate.boundary import unit
 from participate.errors import RuleError
 from participate.extensions import db
@@ -62,7 +62,7 @@ __all__ = [
 TOLERANCE = timedelta(seconds=1)
 # Triggers that skip the debounce, the back-off and the nothing-changed check.
 FORCED_TRIGGERS = frozenset({"staff", "demo", "command"})
-DEAD_RUN_ERROR = "The worker stopped during this run (no result after the run timeout)."
+DEAD_RUN_ERROR = "The worker stopped during this run (it died, or gave no result in time)."
 
 
 # --- Settings (participate.config, ANALYSIS_*) ------------------------------------------------
@@ -395,12 +395,62 @@ def run_analysis(
         force = trigger in FORCED_TRIGGERS
     now = utcnow()
     with unit():
-        if not _claim(discussion_id, now, force):
+        claimed = _claim(discussion_id, now, force)
+        if not claimed and _end_dead_run(discussion_id, now):
+            claimed = _claim(discussion_id, now, force)
+        if not claimed:
             return _not_started(discussion_id, now, force, trigger, requested_by, requeue)
         state = _state(discussion_id)
         attempt = (state.failures if state else 0) + 1
+        # The claim is ours, so a run still RUNNING is one whose worker died (its claim ran
+        # out): say so on its row now rather than at the next catch-up.
+        engine.fail_abandoned(discussion_id, DEAD_RUN_ERROR, now)
         analysis_id = engine.start_run(discussion_id, trigger, requested_by, params, attempt, now)
+    jobs.note_owner(_owner_key(discussion_id))
+    try:
+        return _run_claimed(
+            discussion_id, analysis_id, now, force, trigger, requested_by, params, requeue
+        )
+    finally:
+        jobs.clear_owner(_owner_key(discussion_id))
 
+
+def _owner_key(discussion_id: int) -> str:
+    return f"analysis:{discussion_id}"
+
+
+def _end_dead_run(discussion_id: int, now: datetime) -> bool:
+    """The run in flight belongs to a consumer that lost its lease (killed mid-run): end it
+    as failed now, as the catch-up would after the run timeout, so its input is requested
+    again. Only one caller ends it (the update matches the run it saw)."""
+    state = _state(discussion_id)
+    since = state.running_since if state else None
+    if since is None or not jobs.owner_gone(_owner_key(discussion_id)):
+        return False
+    st = AnalysisState.__table__
+    ended = db.session.execute(
+        update(st)
+        .where(st.c.discussion_id == discussion_id, st.c.running_since <= since)
+        .values(running_since=None)
+    ).rowcount
+    if not ended:
+        return False
+    log.warning("analysis of discussion %s: its consumer died mid-run; run again", discussion_id)
+    engine.fail_abandoned(discussion_id, DEAD_RUN_ERROR, now)
+    _release(discussion_id, failed=True, started=now)
+    return True
+
+
+def _run_claimed(
+    discussion_id: int,
+    analysis_id: int,
+    now: datetime,
+    force: bool,
+    trigger: str,
+    requested_by: int | None,
+    params: dict[str, Any] | None,
+    requeue: bool,
+) -> RunOutcome:
     t0 = time.perf_counter()
     try:
         with unit():  # one consistent snapshot of the input, closed before the computation
