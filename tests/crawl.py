@@ -33,7 +33,10 @@ ASCII_PUNCT_AFTER_CJK = re.compile(rf"[{CJK}][:;,!?]")
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t\n]+[A-Za-z][A-Za-z'’-]*){2,}")
 INTERNAL_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\b")
 ESCAPED_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*[\s>/]|&lt;|&gt;|&amp;[a-z]+;")
-URL_OR_MAIL = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:tw|com|org|gov|io|json|csv|txt|zip|yaml|md|html)\b")
+URL_OR_MAIL = re.compile(
+    r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:tw|com|org|gov|io|json|csv|txt|zip|yaml|md|html)\b"
+)
 # Proper names and technical words a Chinese page may show in Latin letters.
 ALLOWED_ENGLISH = [
     r"Pol\.is", r"Open Government Data License(?:[ ,]+version [\d.]+)?", r"Creative Commons",
@@ -41,7 +44,10 @@ ALLOWED_ENGLISH = [
 ]  # fmt: skip
 ALLOWED_RE = re.compile("|".join(ALLOWED_ENGLISH))
 
-SKIP_PATH = re.compile(r"^/(static|auth/logout|lang|set-language|language)\b|/export|\.(csv|zip|json|yaml|svg|png|ics|xml)$")
+SKIP_PATH = re.compile(
+    r"^/(static|auth/logout|lang|set-language|language)\b|/export"
+    r"|\.(csv|zip|json|yaml|svg|png|ics|xml)$"
+)
 
 
 @dataclass
@@ -60,9 +66,9 @@ class _Page(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []  # (tag, skipped from here down)
+        self.stack: list[tuple[str, bool, bool]] = []  # (tag, skipped, in another language)
         self.links: list[str] = []
-        self.texts: list[str] = []  # interface text only
+        self.texts: list[tuple[str, bool]] = []  # interface text, and whether lang="en" etc.
         self.lang = ""
 
     def _skipping(self) -> bool:
@@ -77,7 +83,15 @@ class _Page(HTMLParser):
         if tag in VOID:
             return
         skip = self._skipping() or tag in SKIPPED or "data-user-content" in a
-        self.stack.append((tag, skip))
+        lang = a.get("lang")
+        foreign = (
+            (self.stack[-1][2] if self.stack else False)
+            if lang is None
+            else not (lang.startswith("zh"))
+        )
+        if tag == "html":
+            foreign = False
+        self.stack.append((tag, skip, foreign))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
@@ -96,19 +110,19 @@ class _Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping() and data.strip():
-            self.texts.append(data)
+            self.texts.append((data, bool(self.stack) and self.stack[-1][2]))
 
 
-def check_text(texts: Iterable[str], chinese: bool) -> list[tuple[str, str]]:
+def check_text(texts: Iterable[tuple[str, bool]], chinese: bool) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for raw in texts:
+    for raw, foreign in texts:
         text = " ".join(raw.split())
         if ESCAPED_MARKUP.search(text):
             found.append(("markup shown as text", text[:120]))
         if not chinese:
             continue
         plain = ALLOWED_RE.sub(" ", URL_OR_MAIL.sub(" ", text))
-        for m in ENGLISH_RUN.finditer(plain):
+        for m in [] if foreign else ENGLISH_RUN.finditer(plain):
             found.append(("English on a Chinese page", m.group(0)[:120]))
         for m in INTERNAL_CODE.finditer(plain):
             found.append(("internal code", m.group(0)))

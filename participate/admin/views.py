@@ -25,6 +25,7 @@ from participate.auth import operations
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import Agency, Role, User
+from participate.moderation.labels import reason_label
 from participate.permissions import admin_required, write_limit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -125,7 +126,12 @@ def audit() -> str:
     action = (request.args.get("action") or "").strip()
     entries, has_next = queries.audit_page(action, page)
     return render_template(
-        "admin/audit.html", entries=entries, has_next=has_next, page=page, action=action
+        "admin/audit.html",
+        entries=entries,
+        has_next=has_next,
+        page=page,
+        action=action,
+        reason_label=reason_label,
     )
 
 
