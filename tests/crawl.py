@@ -50,6 +50,16 @@ SKIP_PATH = re.compile(
 )
 
 
+# The home page, and pages only reached through a form or a mail.
+START_PAGES = (
+    "/",
+    "/api/v1/docs",
+    "/account/tokens/",
+    "/moderation/notices",
+    "/search?q=台北+月票",
+)
+
+
 @dataclass
 class Finding:
     role: str
@@ -146,19 +156,29 @@ class Crawl:
     pages: int = 0
     findings: list[Finding] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    shapes: set[str] = field(default_factory=set)
 
 
 def crawl(
-    client: FlaskClient, role: str, start: str = "/", limit: int = 200, host: str = "localhost"
+    client: FlaskClient,
+    role: str,
+    starts: tuple[str, ...] = ("/",),
+    limit: int = 200,
+    per_shape: int = 5,
+    host: str = "localhost",
 ) -> Crawl:
+    """Visit up to ``limit`` pages from ``starts``, at most ``per_shape`` of each kind."""
     result = Crawl(role)
-    seen: set[str] = {start}
-    pending: list[str] = [start]
+    seen: set[str] = set(starts)
+    pending: list[str] = list(starts)
     shapes: Counter[str] = Counter()
     while pending and result.pages < limit:
         pending.sort(key=lambda u: shapes[_shape(u)])
         url = pending.pop(0)
+        if shapes[_shape(url)] >= per_shape:
+            break  # the least visited kind is done: so is every other
         shapes[_shape(url)] += 1
+        result.shapes.add(_shape(url))
         resp = client.get(url, follow_redirects=False)
         result.pages += 1
         result.statuses[resp.status_code] += 1
@@ -214,7 +234,8 @@ def crawl_all(app, limit: int = 200) -> list[Crawl]:  # noqa: ANN001
         client = app.test_client()
         if email:
             login_demo(client, email)
-        results.append(crawl(client, role if email is None else f"{role}:{email}", limit=limit))
+        name = role if email is None else f"{role}:{email}"
+        results.append(crawl(client, name, starts=START_PAGES, limit=limit))
     return results
 
 
@@ -227,5 +248,6 @@ if __name__ == "__main__":  # pragma: no cover - a developer's tool
     lim = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     for c in crawl_all(application, lim):
         print(f"== {c.role}: {c.pages} pages {dict(c.statuses)}")
+        print("   " + " ".join(sorted(c.shapes)))
         for f in c.findings:
             print(f)
