@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
-from participate import audit, signals
+from participate import audit_labels, signals
 from participate.timeutil import days_left, to_taipei
 
 
@@ -77,8 +77,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["site_banners"] = _site_banners
     app.jinja_env.filters["taipei"] = _taipei
-    app.jinja_env.filters["audit_action"] = audit.action_label
-    app.jinja_env.filters["audit_target"] = audit.target_label
+    app.jinja_env.filters["audit_action"] = audit_labels.action_label
+    app.jinja_env.filters["audit_target"] = audit_labels.target_label
     app.jinja_env.filters["taipei_date"] = _taipei_date
     app.jinja_env.globals["days_left"] = days_left
     app.jinja_env.globals["url_with"] = _url_with

@@ -96,7 +96,7 @@ def test_moderation_pages_name_reasons_and_actions_in_words(
 def test_audit_labels_cover_status_changes_and_unknown_codes(app):
     from flask_babel import force_locale
 
-    from participate import audit
+    from participate import audit_labels as audit
 
     with app.test_request_context(), force_locale("zh_Hant_TW"):
         assert audit.action_label("moderation.reject") == "依公告理由移除"
