@@ -11,6 +11,7 @@ import re
 import pytest
 
 from participate.models import ModerationItem, Statement
+from tests import proposals_fixtures
 from tests.conftest import CsrfClient
 from tests.moderation_fixtures import (  # noqa: F401 - fixtures
     add_statement,
@@ -121,3 +122,42 @@ def test_analysis_history_names_its_triggers(app):
         for code in TRIGGER_LABELS:
             assert not re.search(r"[a-z]", trigger_label(code)), code
         assert trigger_label("something-new") == "其他原因"
+
+
+# --- Publishing an agency response asks for confirmation ---------------------------------
+
+cast = proposals_fixtures.cast
+req = proposals_fixtures.req
+
+
+def test_publishing_a_response_needs_the_confirmation_box(app, client, cast, req):
+    from participate.extensions import db
+    from participate.models import AgencyResponse
+    from tests.conftest import PASSWORD
+
+    p = proposals_fixtures.make_established(app, cast)
+    pid, measures = p.id, [m.id for m in p.measures]
+    proposals_fixtures.freeze(app, proposals_fixtures.T0 + 10 * proposals_fixtures.DAY)
+    db.session.remove()
+    client.post("/auth/login", data={"email": cast.staff.email, "password": PASSWORD})
+    client.csrf_token = None
+    page = client.get(f"/proposals/{pid}/response").get_data(as_text=True)
+    assert 'type="checkbox"' in page and "我了解回應公開後無法修改" in page
+
+    form = {"overall": "整體回應", "publish": "1"}
+    for mid in measures:
+        form |= {f"decision_{mid}": "adopted", f"reasoning_{mid}": "理由"}
+    resp = client.post(f"/proposals/{pid}/response", data=form)
+    assert resp.status_code == 400
+    assert re.search(r'id="confirm-error">[^<]*回應公開後就無法修改', resp.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(db.select(AgencyResponse.published_at)) is None
+
+    # Saving a draft needs no confirmation; publishing with the box ticked goes through.
+    draft = dict(form)
+    draft.pop("publish")
+    assert client.post(f"/proposals/{pid}/response", data=draft | {"save": "1"}).status_code == 302
+    resp = client.post(f"/proposals/{pid}/response", data=form | {"confirm": "y"})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(AgencyResponse.published_at)) is not None

@@ -135,6 +135,7 @@ def respond(proposal_id: int) -> Any:
                     _points(form, measures),
                     publish,
                     at,
+                    confirmed=bool(form.confirm.data),
                 )
             except RuleError as exc:
                 field_error(form, exc)
