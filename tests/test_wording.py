@@ -161,3 +161,32 @@ def test_publishing_a_response_needs_the_confirmation_box(app, client, cast, req
     assert resp.status_code == 302
     with app.app_context():
         assert db.session.scalar(db.select(AgencyResponse.published_at)) is not None
+
+
+# --- The voting card and what visitors read -----------------------------------------------
+
+
+def test_voting_card_never_offers_your_own_statement(app, make_user, login, make_consultation):
+    pid, did = make_consultation()
+    author = make_user()
+    add_statement(app, did, author.id, "我自己寫的意見")
+    me = login(new_client(app), author)
+    card = text_of(me.get(f"/proposals/{pid}/discussion/vote").get_data(as_text=True))
+    assert "我自己寫的意見" not in card
+    assert "您已對 0 則意見中的 0 則表態" in card
+
+    other = add_statement(app, did, make_user().id, "別人寫的意見")
+    card = me.get(f"/proposals/{pid}/discussion/vote").get_data(as_text=True)
+    assert f'data-statement="{other}"' in card and "我自己寫的意見" not in text_of(card)
+
+
+def test_visitors_see_counts_and_are_asked_to_log_in(app, client, make_user, make_consultation):
+    pid, did = make_consultation()
+    add_statement(app, did, make_user().id, "公車應該更準時")
+    page = client.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
+    text = text_of(page)
+    assert "目前共有 1 則意見。" in text and "登入後即可表態" in text
+    assert "您已對" not in text
+    assert "data-counts hidden" not in page and "data-counts-hint" not in page
+    card = text_of(client.get(f"/proposals/{pid}/discussion/vote").get_data(as_text=True))
+    assert "目前共有 1 則意見。" in card and "登入後即可表態" in card

@@ -43,9 +43,23 @@ def visible_count(discussion_id: int) -> int:
 
 
 def progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
-    """How many visible statements there are and how many of them ``user_id`` voted on."""
+    """How many visible statements ``user_id`` may vote on (not their own) and how many of
+    them they voted on."""
     voted = 0
+    total = visible_count(discussion.id)
     if user_id is not None:
+        total -= (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Statement)
+                .where(
+                    Statement.discussion_id == discussion.id,
+                    Statement.status == ContentStatus.VISIBLE,
+                    Statement.author_id == user_id,
+                )
+            )
+            or 0
+        )
         voted = (
             db.session.scalar(
                 select(func.count())
@@ -54,7 +68,7 @@ def progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
             )
             or 0
         )
-    return {"total": visible_count(discussion.id), "voted": voted}
+    return {"total": total, "voted": voted}
 
 
 def statement_page(
@@ -148,7 +162,8 @@ def next_statement(
     rng: random.Random | None = None,
     candidates: int = 50,
 ) -> Statement | None:
-    """The next statement to show ``user_id``: never one they already voted on.
+    """The next statement to show ``user_id``: never one they already voted on, nor one
+    they wrote.
 
     Seed statements come first, oldest first. Otherwise a weighted random draw, Pol.is style:
     among the ``candidates`` unvoted statements with the fewest votes (newest first on ties),
@@ -166,7 +181,9 @@ def next_statement(
             .where(Vote.participant_id == user_id, Vote.statement_id == Statement.id)
             .exists()
         )
-        query = query.where(~voted)
+        # Nobody is asked to vote on what they wrote themselves.
+        mine = Statement.author_id.is_not(None) & (Statement.author_id == user_id)
+        query = query.where(~voted, ~mine)
     seed = db.session.scalar(
         query.where(Statement.is_seed.is_(True))
         .order_by(Statement.created_at, Statement.id)
