@@ -8,7 +8,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from participate.extensions import db
@@ -44,31 +44,25 @@ def visible_count(discussion_id: int) -> int:
 
 def progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
     """How many visible statements ``user_id`` may vote on (not their own) and how many of
-    them they voted on."""
-    voted = 0
-    total = visible_count(discussion.id)
-    if user_id is not None:
-        total -= (
-            db.session.scalar(
-                select(func.count())
-                .select_from(Statement)
-                .where(
-                    Statement.discussion_id == discussion.id,
-                    Statement.status == ContentStatus.VISIBLE,
-                    Statement.author_id == user_id,
-                )
-            )
-            or 0
+    them they voted on (one query each)."""
+    if user_id is None:
+        return {"total": visible_count(discussion.id), "voted": 0}
+    own = case((Statement.author_id == user_id, 1), else_=0)
+    total, mine = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(own), 0)).where(
+            Statement.discussion_id == discussion.id,
+            Statement.status == ContentStatus.VISIBLE,
         )
-        voted = (
-            db.session.scalar(
-                select(func.count())
-                .select_from(Vote)
-                .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
-            )
-            or 0
+    ).one()
+    voted = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
         )
-    return {"total": total, "voted": voted}
+        or 0
+    )
+    return {"total": int(total) - int(mine), "voted": voted}
 
 
 def statement_page(
