@@ -7,6 +7,7 @@ lifecycle that made it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -141,3 +142,19 @@ def target_label(kind: str | None, ident: int | None = None) -> str:
     label = TARGET_LABELS.get(kind)
     name = str(label) if label is not None else _("Other item")
     return name if ident is None else _("%(item)s #%(id)s", item=name, id=ident)
+
+
+def action_choices(codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(code, label) for an audit page's filter, by label: a person picks words, the
+    query gets the code. ``codes`` limits them (the moderation log's own actions)."""
+    wanted = ACTION_LABELS if codes is None else [c for c in codes if c in ACTION_LABELS]
+    return sorted(((c, str(ACTION_LABELS[c])) for c in wanted), key=lambda pair: pair[1])
+
+
+def moderation_actions() -> list[str]:
+    """The codes the moderation log shows: decisions, reports and visibility changes."""
+    return [
+        c
+        for c in ACTION_LABELS
+        if c.startswith("moderation.") or c == "report.create" or c.endswith(".status")
+    ]

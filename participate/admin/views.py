@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from participate import paging
+from participate import audit_labels, paging
 from participate.admin import queries
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import operations
@@ -132,6 +132,7 @@ def audit() -> str:
         page=page,
         action=action,
         reason_label=reason_label,
+        action_choices=audit_labels.action_choices(),
     )
 
 
