@@ -79,6 +79,9 @@ class _Page(HTMLParser):
         self.stack: list[tuple[str, bool, bool]] = []  # (tag, skipped, in another language)
         self.links: list[str] = []
         self.texts: list[tuple[str, bool]] = []  # interface text, and whether lang="en" etc.
+        # The interface's text as one run, user content cut out: punctuation after a
+        # Chinese word in the next element (``<a>報告</a>: ``) is caught too.
+        self.stream: list[str] = []
         self.lang = ""
 
     def _skipping(self) -> bool:
@@ -119,8 +122,12 @@ class _Page(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping() and data.strip():
+        if self._skipping():
+            if self.stream and self.stream[-1] != "\n":
+                self.stream.append("\n")
+        elif data.strip():
             self.texts.append((data, bool(self.stack) and self.stack[-1][2]))
+            self.stream.append(data)
 
 
 def check_text(texts: Iterable[tuple[str, bool]], chinese: bool) -> list[tuple[str, str]]:
@@ -136,7 +143,15 @@ def check_text(texts: Iterable[tuple[str, bool]], chinese: bool) -> list[tuple[s
             found.append(("English on a Chinese page", m.group(0)[:120]))
         for m in INTERNAL_CODE.finditer(plain):
             found.append(("internal code", m.group(0)))
-        for m in ASCII_PUNCT_AFTER_CJK.finditer(text):
+    return found
+
+
+def check_punctuation(stream: list[str]) -> list[tuple[str, str]]:
+    """ASCII : ; , ! ? right after a Chinese character, across element boundaries."""
+    found = []
+    for run in "".join(stream).split("\n"):
+        text = re.sub(r"\s+", " ", run)
+        for m in ASCII_PUNCT_AFTER_CJK.finditer(re.sub(rf"([{CJK}]) ([:;,!?])", r"\1\2", text)):
             start = max(0, m.start() - 20)
             found.append(("ASCII punctuation after Chinese", text[start : m.end() + 10]))
     return found
@@ -192,7 +207,10 @@ def crawl(
             page.feed(resp.get_data(as_text=True))
             page.close()
             chinese = page.lang.startswith("zh")
-            for kind, text in check_text(page.texts, chinese):
+            problems = check_text(page.texts, chinese)
+            if chinese:
+                problems += check_punctuation(page.stream)
+            for kind, text in problems:
                 result.findings.append(Finding(role, url, kind, text))
             links = page.links
         for href in links:
