@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -181,6 +181,7 @@ def crawl(
     limit: int = 200,
     per_shape: int = 5,
     host: str = "localhost",
+    user_texts: Sequence[str] = (),
 ) -> Crawl:
     """Visit up to ``limit`` pages from ``starts``, at most ``per_shape`` of each kind."""
     result = Crawl(role)
@@ -210,6 +211,8 @@ def crawl(
             problems = check_text(page.texts, chinese)
             if chinese:
                 problems += check_punctuation(page.stream)
+            interface = re.sub(r"\s+", "", "".join(page.stream))
+            problems += [("user content not marked", t) for t in user_texts if t in interface]
             for kind, text in problems:
                 result.findings.append(Finding(role, url, kind, text))
             links = page.links
@@ -246,14 +249,45 @@ def login_demo(client: FlaskClient, email: str) -> None:
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
 
 
+def written_texts() -> list[str]:
+    """The start of what people wrote (titles, statements, replies, comments, names),
+    to find on a page outside ``data-user-content``. Call in an app context."""
+    from sqlalchemy import select
+
+    from participate.extensions import db
+    from participate.models import Proposal, RegulationDraft, Reply, Statement, User
+    from participate.models.regulations import RegulationComment
+    from participate.models.surveys import Survey
+
+    columns = [
+        Proposal.title,
+        Proposal.summary,
+        Statement.text,
+        Reply.body,
+        RegulationDraft.title,
+        RegulationComment.body,
+        Survey.title,
+        User.display_name,
+    ]
+    found: set[str] = set()
+    for column in columns:
+        for value in db.session.scalars(select(column).limit(300)):
+            start = re.sub(r"\s+", "", value or "")[:10]
+            if len(start) >= 6:  # short names ("交通部") are interface words too
+                found.add(start)
+    return sorted(found)
+
+
 def crawl_all(app, limit: int = 200) -> list[Crawl]:  # noqa: ANN001
+    with app.app_context():
+        texts = written_texts()
     results = []
     for role, email in demo_roles():
         client = app.test_client()
         if email:
             login_demo(client, email)
         name = role if email is None else f"{role}:{email}"
-        results.append(crawl(client, name, starts=START_PAGES, limit=limit))
+        results.append(crawl(client, name, starts=START_PAGES, limit=limit, user_texts=texts))
     return results
 
 

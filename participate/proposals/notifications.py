@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import func, insert, select, update
 
 from participate import outbox
@@ -56,6 +57,14 @@ def notification_text(n: Notification) -> str:
         return str(ACTION_TEXT.get(action) or _("A moderator made a decision about you."))
     title = n.proposal.title if n.proposal else ""
     return str(NOTIFICATION_TEXT[n.kind]) % {"title": title}
+
+
+def notification_html(n: Notification) -> Markup:
+    """The line for the page: the proposal's title marked as what its author wrote."""
+    if n.kind == NotificationKind.MODERATION or not n.proposal:
+        return escape(notification_text(n))
+    title = Markup("<span data-user-content>{}</span>").format(n.proposal.title)  # noqa: S704
+    return Markup(escape(str(NOTIFICATION_TEXT[n.kind]))) % {"title": title}  # noqa: S704
 
 
 def notification_path(n: Notification) -> str:

@@ -46,8 +46,8 @@ from participate.proposals.blueprint import (
 )
 from participate.proposals.forms import ConfirmForm
 from participate.proposals.notifications import (
+    notification_html,
     notification_path,
-    notification_text,
     unread_count,
 )
 from participate.proposals.similar import similar_proposals
@@ -186,7 +186,7 @@ def notifications() -> Any:
     return render_template(
         "proposals/notifications.html",
         items=queries.notifications_of(current_user.id),
-        notification_text=notification_text,
+        notification_html=notification_html,
         notification_path=notification_path,
         form=form,
         unread=unread_count(current_user),
