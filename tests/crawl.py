@@ -179,7 +179,7 @@ def crawl(
     role: str,
     starts: tuple[str, ...] = ("/",),
     limit: int = 200,
-    per_shape: int = 5,
+    per_shape: int = 3,
     host: str = "localhost",
     user_texts: Sequence[str] = (),
 ) -> Crawl:

