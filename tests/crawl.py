@@ -29,7 +29,7 @@ VOID = {
 SKIPPED = {"code", "pre", "script", "style", "title", "textarea", "template"}
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-ASCII_PUNCT_AFTER_CJK = re.compile(rf"[{CJK}][:;,!?]")
+ASCII_PUNCT_AFTER_CJK = re.compile(rf"[{CJK}](?:[:;,!?]|\.(?=\s|$))")
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t\n]+[A-Za-z][A-Za-z'’-]*){2,}")
 INTERNAL_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\b")
 ESCAPED_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*[\s>/]|&lt;|&gt;|&amp;[a-z]+;")
@@ -147,7 +147,8 @@ def check_text(texts: Iterable[tuple[str, bool]], chinese: bool) -> list[tuple[s
 
 
 def check_punctuation(stream: list[str]) -> list[tuple[str, str]]:
-    """ASCII : ; , ! ? right after a Chinese character, across element boundaries."""
+    """ASCII : ; , ! ? (and a full stop before a space) right after a Chinese character,
+    across element boundaries."""
     found = []
     for run in "".join(stream).split("\n"):
         text = re.sub(r"\s+", " ", run)
