@@ -57,6 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own sentence is English; it is flashed through our catalogue instead.
+    from flask_babel import gettext
+
+    login_manager.login_message = "Please log in to open this page."
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"
 
     from participate import errors, paging, templating

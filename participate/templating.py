@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
-from participate import signals
+from participate import audit_labels, signals
 from participate.timeutil import days_left, to_taipei
 
 
@@ -72,14 +72,23 @@ def _urlize_plain(text: str) -> Markup:
     )
 
 
+def _user_content(value: object) -> Markup:
+    """What a person wrote, marked as such (``data-user-content``) for a message that
+    names it: ``_("Results: %(title)s", title=user_content(survey.title))``."""
+    return Markup("<span data-user-content>{}</span>").format(value)  # noqa: S704 - format escapes
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["urlize_plain"] = _urlize_plain
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["site_banners"] = _site_banners
     app.jinja_env.filters["taipei"] = _taipei
+    app.jinja_env.filters["audit_action"] = audit_labels.action_label
+    app.jinja_env.filters["audit_target"] = audit_labels.target_label
     app.jinja_env.filters["taipei_date"] = _taipei_date
     app.jinja_env.globals["days_left"] = days_left
     app.jinja_env.globals["url_with"] = _url_with
+    app.jinja_env.globals["user_content"] = _user_content
     app.jinja_env.globals["return_path"] = _return_path
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.trim_blocks = True

@@ -107,21 +107,28 @@ def test_staff_link_statements_to_a_point_and_the_public_page_shows_them(
 
     login(client, cast.staff)
     page = _text(client.get(f"/proposals/{pid}/response"))
-    for mid in measures:  # a checkbox list per point, common ground first
-        assert f'name="linked_{mid}" id="linked_{mid}-{first}" value="{first}"' in page
-        assert page.index(f'id="linked_{mid}-{first}"') < page.index(f'id="linked_{mid}-{second}"')
+    # One searchable list of the report's statements for the whole form, common ground
+    # first; each point has a search field over it, not a copy of every statement.
+    assert page.count('<datalist id="report-statements">') == 1
+    assert page.count(f'<option value="#{first} ') == 1
+    assert page.index(f'<option value="#{first} ') < page.index(f'<option value="#{second} ')
+    for mid in measures:
+        assert f'name="linked_{mid}" id="linked_{mid}-find" list="report-statements"' in page
+        assert f'id="linked_{mid}-{first}"' not in page
 
+    # A choice from the list arrives as "#id words…"; a ticked box as the id.
     form = _response_form(measures, publish=False)
-    form[f"linked_{measures[0]}"] = [str(first), str(second)]
+    form[f"linked_{measures[0]}"] = [f"#{first} 任何文字", ""]
     resp = client.post(f"/proposals/{pid}/response", data=form)
     assert resp.status_code == 302
-    page = _text(client.get(f"/proposals/{pid}/response"))  # the draft keeps the ticks
+    page = _text(client.get(f"/proposals/{pid}/response"))  # the draft shows it ticked
     assert f'id="linked_{measures[0]}-{first}" value="{first}" checked' in page
-    assert f'id="linked_{measures[1]}-{first}" value="{first}">' in page
+    assert f'id="linked_{measures[1]}-{first}"' not in page
+    form[f"linked_{measures[0]}"] = [str(first), f"#{second} 另一則"]
 
     resp = client.post(f"/proposals/{pid}/response", data=form)
     assert resp.status_code == 302
-    form["publish"], form["save"] = "1", ""
+    form["publish"], form["save"], form["confirm"] = "1", "", "y"
     resp = client.post(f"/proposals/{pid}/response", data=form)
     assert resp.status_code == 302
     with app.app_context():

@@ -442,7 +442,7 @@ def test_deliberation_is_a_consultation_answered_before_approval(app, client, lo
 
     # After the closing date the agency answers point by point on the consultation's page.
     app.config["FROZEN_NOW"] = datetime(2026, 3, 21, 2, tzinfo=UTC)
-    form = {"overall": "感謝參與。", "publish": "1"}
+    form = {"overall": "感謝參與。", "publish": "1", "confirm": "y"}
     for mid in measures:
         form[f"decision_{mid}"] = "adopted"
         form[f"reasoning_{mid}"] = "納入計畫。"

@@ -127,6 +127,7 @@ def test_propose_review_endorse_establish_respond(
     selects.nth(1).select_option("under_study")
     reasons.nth(1).fill("委託研究並選定路口試辦。")
     units.nth(1).fill("運輸研究所")
+    st.check("#confirm")  # publishing is final: the form asks to confirm it
     st.click("input[name=publish]")
     st.wait_for_url(re.compile(rf".*/proposals/{pid}$"))
 
@@ -197,6 +198,7 @@ def test_consultation_open_to_close_with_frozen_clock(
         selects.nth(i).select_option(decision)
         reasons.nth(i).fill(text)
     st.fill("#overall", "感謝各界意見，結論如下。")
+    st.check("#confirm")
     st.click("input[name=publish]")
     st.wait_for_url(re.compile(rf".*/proposals/{pid}$"))
 

@@ -276,7 +276,7 @@ def test_response_form_point_missing_then_publish(app, client, login, cast, req)
     assert client.get(f"/proposals/{pid}/response").status_code == 403
     client.post("/auth/logout")
     login(client, cast.staff)
-    form = {"overall": "整體回應", "publish": "1"}
+    form = {"overall": "整體回應", "publish": "1", "confirm": "y"}
     for i, mid in enumerate(measures):
         form[f"decision_{mid}"] = "adopted" if i else ""
         form[f"reasoning_{mid}"] = "理由"

@@ -550,15 +550,19 @@ def test_response_link_up_helpers(app, client, camps):
         assert [i.id for i in items] == [first, second]
         assert items[0].reason == "各群都同意" and items[0].tally.seen == 24
         html = render_template_string(
-            '{% from "reports/_linkup.html" import linked_statements, statement_checkboxes %}'
+            '{% from "reports/_linkup.html" import linked_statements, statement_options, '
+            "statement_picker %}"
             "{{ linked_statements(linked_statements_for(point, proposal), proposal) }}"
-            '{{ statement_checkboxes("links", statement_choices(proposal), [first]) }}',
+            '{{ statement_options("report-statements", statement_choices(proposal)) }}'
+            '{{ statement_picker("links", statement_choices(proposal), [first]) }}',
             point=Point(),
             proposal=proposal,
             first=first,
         )
         assert "這一點回應了討論中的 2 則意見" in html and f"#{first}" in html
-        assert f'value="{first}" checked' in html
+        assert f'value="{first}" checked' in html  # linked: a ticked box
+        assert f'<option value="#{first} ' in html  # and every offered one in the list
+        assert 'list="report-statements"' in html
         assert f"/proposals/{camps.proposal_id}/report" in html
         db.session.remove()
 

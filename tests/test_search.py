@@ -49,7 +49,10 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("捷運", {}, set()),
     ("不存在的詞彙", {}, set()),
     ("的", {}, set()),  # only a stopword
-    ("待轉區 長照", {}, set()),  # tokens are ANDed
+    ("待轉區 機車", {}, {"P1"}),  # tokens are ANDed
+    # No item holds both: the items holding either, ranked, flagged as partial.
+    ("待轉區 長照", {}, {"P1", "S1", "S7", "P2", "S4"}),
+    ("台北 月票", {}, {"P1", "S2"}),
     ("SPAM", {}, set()),  # hidden statement
 ]
 
@@ -77,12 +80,37 @@ def test_database_hits_equal_the_token_reference(app, corpus):
             {"v": True},
         ).all()
         for q, _filters, _expected in CASES:
+            variants = engine.query_variants(q)
             reference = {
                 (d.kind, d.item_id)
                 for d in docs
-                if any(set(toks) <= set(d.search_text.split()) for toks in engine.query_variants(q))
+                if any(set(toks) <= set(d.search_text.split()) for toks in variants)
             }
+            words = {t for toks in variants for t in toks}
+            if not reference and len(words) > 1:  # the partial-match fallback
+                reference = {
+                    (d.kind, d.item_id) for d in docs if words & set(d.search_text.split())
+                }
             assert _run(corpus, q, {}) == reference, q
+
+
+def test_no_item_with_every_word_falls_back_to_ranked_partial_matches(app, client, corpus):
+    with app.app_context():
+        strict = engine.search("待轉區 機車")
+        assert not strict.partial and strict.total
+        partial = engine.search("台北 月票")
+        assert partial.partial and {(h.kind, h.item_id) for h in partial.hits} == {
+            corpus.key("P1"),
+            corpus.key("S2"),
+        }
+        # An item holding more of the words ranks above one holding fewer.
+        mixed = engine.search("待轉區 長照 臺北市").hits
+        assert (mixed[0].kind, mixed[0].item_id) == corpus.key("P1")
+        assert not engine.search("月票 不存在的詞彙").hits
+    page = client.get("/search?q=台北+月票").get_data(as_text=True)
+    assert "沒有同時包含所有字詞的結果" in page and "2 筆" in page
+    page = client.get("/search?q=待轉區+機車").get_data(as_text=True)
+    assert "沒有同時包含所有字詞的結果" not in page
 
 
 def test_ranking_prefers_more_matches_then_recency(app, corpus):

@@ -18,13 +18,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from participate import paging
+from participate import audit_labels, paging
 from participate.admin import queries
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import operations
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import Agency, Role, User
+from participate.moderation.labels import reason_label
 from participate.permissions import admin_required, write_limit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -125,7 +126,13 @@ def audit() -> str:
     action = (request.args.get("action") or "").strip()
     entries, has_next = queries.audit_page(action, page)
     return render_template(
-        "admin/audit.html", entries=entries, has_next=has_next, page=page, action=action
+        "admin/audit.html",
+        entries=entries,
+        has_next=has_next,
+        page=page,
+        action=action,
+        reason_label=reason_label,
+        action_choices=audit_labels.action_choices(),
     )
 
 

@@ -5,6 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# The sections' headings (the OpenAPI tags stay codes) and where a parameter goes.
+TAG_LABELS: dict[str, Any] = {
+    "meta": _l("About the API"),
+    "agencies": _l("Agencies"),
+    "proposals": _l("Proposals and consultations"),
+    "projects": _l("Major projects"),
+    "discussion": _l("Discussions"),
+    "responses": _l("Agency responses"),
+    "regulations": _l("Draft regulations"),
+    "search": _l("Search"),
+    "surveys": _l("Surveys"),
+}
+PLACE_LABELS: dict[str, Any] = {"query": _l("query string"), "path": _l("path")}
+
+
+def tag_label(tag: str) -> str:
+    label = TAG_LABELS.get(tag)
+    return str(label) if label is not None else _("Other endpoints")
+
+
+def place_label(place: str) -> str:
+    label = PLACE_LABELS.get(place)
+    return str(label) if label is not None else place
+
 
 def _resolve(spec: dict[str, Any], node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:

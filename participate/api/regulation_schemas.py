@@ -35,7 +35,9 @@ class RegulationCommentQuery(PageQuery):
 class Article(Schema):
     id = fields.Integer(required=True)
     position = fields.Integer(required=True)
-    label = fields.String(required=True, metadata={"description": "條次, e.g. 第三條"})
+    label = fields.String(
+        required=True, metadata={"description": "The article label (條次), for example 第三條"}
+    )
     change = fields.String(required=True, validate=validate.OneOf(CHANGES))
     proposed_text = fields.String(required=True)
     current_text = fields.String(required=True)

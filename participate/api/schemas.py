@@ -251,7 +251,8 @@ class SearchHit(Schema):
     proposal_id = fields.Integer(allow_none=True, required=True)
     title = fields.String(required=True)
     snippet_html = fields.String(
-        required=True, metadata={"description": "Escaped text, matched words in <mark>"}
+        required=True,
+        metadata={"description": "Escaped text, matched words wrapped in mark elements"},
     )
     status = fields.String(required=True)
     agency_ids = fields.List(fields.Integer(), required=True)

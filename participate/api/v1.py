@@ -498,8 +498,7 @@ def analysis(proposal_id: int) -> Response:
 @bp.get("/statistics")
 @operation("Platform statistics", tags=["meta"], response=s.Statistics)
 def statistics() -> Response:
-    """The figures of the site's statistics page (their meanings are documented in
-    :func:`participate.proposals.queries.statistics`)."""
+    """The figures of the site's statistics page, with the same meanings."""
     now = utcnow()
     st = queries.statistics(now)
     payload = {
@@ -654,9 +653,11 @@ def openapi() -> Response:
 def docs() -> str:
     from flask import render_template
 
-    from participate.api.docs import document
+    from participate.api.docs import document, place_label, tag_label
 
     spec = current_app.extensions.get("participate_openapi")
     if spec is None:
         spec = current_app.extensions["participate_openapi"] = build_spec(current_app)
-    return render_template("api/docs.html", doc=document(spec), spec=spec)
+    return render_template(
+        "api/docs.html", doc=document(spec), spec=spec, tag_label=tag_label, place_label=place_label
+    )

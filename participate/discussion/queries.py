@@ -8,7 +8,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from participate.extensions import db
@@ -43,18 +43,26 @@ def visible_count(discussion_id: int) -> int:
 
 
 def progress(discussion: Discussion, user_id: int | None) -> dict[str, int]:
-    """How many visible statements there are and how many of them ``user_id`` voted on."""
-    voted = 0
-    if user_id is not None:
-        voted = (
-            db.session.scalar(
-                select(func.count())
-                .select_from(Vote)
-                .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
-            )
-            or 0
+    """How many visible statements ``user_id`` may vote on (not their own) and how many of
+    them they voted on (one query each)."""
+    if user_id is None:
+        return {"total": visible_count(discussion.id), "voted": 0}
+    own = case((Statement.author_id == user_id, 1), else_=0)
+    total, mine = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(own), 0)).where(
+            Statement.discussion_id == discussion.id,
+            Statement.status == ContentStatus.VISIBLE,
         )
-    return {"total": visible_count(discussion.id), "voted": voted}
+    ).one()
+    voted = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .where(Vote.discussion_id == discussion.id, Vote.participant_id == user_id)
+        )
+        or 0
+    )
+    return {"total": int(total) - int(mine), "voted": voted}
 
 
 def statement_page(
@@ -148,7 +156,8 @@ def next_statement(
     rng: random.Random | None = None,
     candidates: int = 50,
 ) -> Statement | None:
-    """The next statement to show ``user_id``: never one they already voted on.
+    """The next statement to show ``user_id``: never one they already voted on, nor one
+    they wrote.
 
     Seed statements come first, oldest first. Otherwise a weighted random draw, Pol.is style:
     among the ``candidates`` unvoted statements with the fewest votes (newest first on ties),
@@ -166,7 +175,9 @@ def next_statement(
             .where(Vote.participant_id == user_id, Vote.statement_id == Statement.id)
             .exists()
         )
-        query = query.where(~voted)
+        # Nobody is asked to vote on what they wrote themselves.
+        mine = Statement.author_id.is_not(None) & (Statement.author_id == user_id)
+        query = query.where(~voted, ~mine)
     seed = db.session.scalar(
         query.where(Statement.is_seed.is_(True))
         .order_by(Statement.created_at, Statement.id)

@@ -80,6 +80,7 @@ class NotificationKind(enum.StrEnum):
     EXTENDED = "extended"
     RESPONDED = "responded"
     CLOSED = "closed"
+    MODERATION = "moderation"  # a moderation notice (detail: notice id, action), in the bell
 
 
 proposal_proposed_agency = Table(

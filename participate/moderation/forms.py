@@ -18,8 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from participate.models.discussion import ReportReason
-from participate.moderation.labels import EXCLUSION_REASONS
+from participate.moderation.labels import EXCLUSION_REASONS, REPORT_REASONS
 
 
 def reason_choices(blank: bool = True) -> list[SelectChoice]:
@@ -137,14 +136,7 @@ class AppealForm(FlaskForm):
 class ProposalReportForm(FlaskForm):
     reason = SelectField(
         _l("Reason"),
-        choices=[
-            SelectChoice(ReportReason.SPAM.value, _l("Spam or advertising")),
-            SelectChoice(ReportReason.ABUSE.value, _l("Abuse or harassment")),
-            SelectChoice(ReportReason.OFF_TOPIC.value, _l("Off topic")),
-            SelectChoice(ReportReason.PERSONAL_DATA.value, _l("Personal data")),
-            SelectChoice(ReportReason.MISINFORMATION.value, _l("Misinformation")),
-            SelectChoice(ReportReason.OTHER.value, _l("Other")),
-        ],
+        choices=[SelectChoice(k, v) for k, v in REPORT_REASONS.items()],
     )
     text = TextAreaField(
         _l("Explanation (optional)"),

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from participate.models import RejectionReason
+from participate.models.discussion import ReportReason
 
 # The published exclusion reasons (the same list proposals are rejected with).
 EXCLUSION_REASONS: dict[str, Any] = {
@@ -21,6 +23,15 @@ EXCLUSION_REASONS: dict[str, Any] = {
     RejectionReason.COMMERCIAL.value: _l("Advertising or commercial content"),
     RejectionReason.DUPLICATE.value: _l("Duplicate or spam"),
 }
+# What a participant may report content for (the report form's choices).
+REPORT_REASONS: dict[str, Any] = {
+    ReportReason.SPAM.value: _l("Spam or advertising"),
+    ReportReason.ABUSE.value: _l("Abuse or harassment"),
+    ReportReason.OFF_TOPIC.value: _l("Off topic"),
+    ReportReason.PERSONAL_DATA.value: _l("Personal data"),
+    ReportReason.MISINFORMATION.value: _l("Misinformation"),
+    ReportReason.OTHER.value: _l("Other"),
+}
 REASON_LABELS: dict[str, Any] = {
     "reports": _l("Reported by participants"),
     "premoderation": _l("Pre-moderation"),
@@ -31,6 +42,19 @@ REASON_LABELS: dict[str, Any] = {
     "proposal_review": _l("Proposal waiting for review"),
     "appeal": _l("Appeal against a decision"),
     "manual": _l("Moderator's decision"),
+}
+# A decision once taken, as the queue and an item's page name it.
+DECISION_LABELS: dict[str, Any] = {
+    "hide": _l("Hidden"),
+    "reject": _l("Removed with a published reason"),
+    "restore": _l("Restored"),
+    "dismiss": _l("Reports dismissed"),
+    "auto_hide": _l("Hidden automatically after reports"),
+    "approve": _l("Proposal accepted"),
+    "request_edit": _l("Changes requested"),
+    "suspend": _l("Account suspended"),
+    "uphold": _l("Decision upheld"),
+    "overturn": _l("Decision overturned"),
 }
 ACTION_TEXT: dict[str, Any] = {
     "hide": _l("A moderator hid your contribution."),
@@ -54,5 +78,13 @@ def reason_label(reason: str | None) -> str:
     """A stored reason key in the reader's language (unknown keys as they are)."""
     if not reason:
         return ""
-    label = EXCLUSION_REASONS.get(reason) or REASON_LABELS.get(reason)
+    label = EXCLUSION_REASONS.get(reason) or REPORT_REASONS.get(reason) or REASON_LABELS.get(reason)
     return str(label) if label is not None else reason
+
+
+def decision_label(decision: str | None) -> str:
+    """A stored decision key in the reader's language (never the key itself)."""
+    if not decision:
+        return ""
+    label = DECISION_LABELS.get(decision)
+    return str(label) if label is not None else _("Other decision")

@@ -11,6 +11,7 @@ from participate.extensions import db
 from participate.models import ModerationItem, ModerationNotice, User
 from participate.moderation.content import content_excerpt
 from participate.moderation.tasks import queue_mail
+from participate.proposals.notifications import mark_moderation_read, notify_moderation
 from participate.timeutil import utcnow
 
 
@@ -48,13 +49,18 @@ def notify(
     else:
         notice.emailed_at = now or utcnow()  # nothing to send
     db.session.add(notice)
+    db.session.flush()
+    notify_moderation(user_id, notice.id, action, notice.created_at)
     return notice
 
 
 def mark_notices_read(user: User, now: datetime | None = None) -> None:
-    """The person has seen their notices (the navigation count goes away)."""
+    """The person has seen their notices (the navigation count and their lines in the
+    bell go away)."""
+    at = now or utcnow()
     db.session.execute(
         db.update(ModerationNotice)
         .where(ModerationNotice.user_id == user.id, ModerationNotice.read_at.is_(None))
-        .values(read_at=now or utcnow())
+        .values(read_at=at)
     )
+    mark_moderation_read(user.id, at)

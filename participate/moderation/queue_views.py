@@ -37,7 +37,7 @@ from participate.moderation.forms import (
     SimpleForm,
     reason_choices,
 )
-from participate.moderation.labels import reason_label
+from participate.moderation.labels import decision_label, reason_label
 from participate.moderation.settings import cfg
 from participate.timeutil import aware, utcnow
 
@@ -88,6 +88,7 @@ def queue() -> Any:
         kind_labels=kind_labels(),
         type_labels=type_labels(),
         reason_label=reason_label,
+        decision_label=decision_label,
         content_url=content_url,
         excerpt=content_excerpt,
         now=utcnow(),
@@ -183,6 +184,7 @@ def item(item_id: int) -> Any:
         kind_labels=kind_labels(),
         type_labels=type_labels(),
         reason_label=reason_label,
+        decision_label=decision_label,
         content_url=content_url,
         excerpt=content_excerpt,
         action_labels=ACTION_LABELS,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from participate import paging, policy
+from participate import audit_labels, paging, policy
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import (
@@ -222,6 +222,7 @@ def audit_log() -> Any:
         page=page,
         action=action,
         reason_label=reason_label,
+        action_choices=audit_labels.action_choices(audit_labels.moderation_actions()),
     )
 
 

@@ -172,6 +172,6 @@ def load(path: Path = DATA_FILE) -> Population:
     return Population(
         age_sex=age_sex,
         county=county,
-        source="內政部戶政司 戶籍登記人口統計 (Ministry of the Interior, household registration)",
+        source="內政部戶政司 戶籍登記人口統計",  # the official name, in every language
         date="2024-12",
     )

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     SelectField,
     SelectMultipleField,
@@ -153,6 +154,9 @@ def response_form(measures: list[Any], formdata: Any = None, obj: Any = None) ->
             validators=[Length(max=20000, message=_l("Use at most 20,000 characters."))],
         )
         save = SubmitField(_l("Save draft"))
+        # Publishing is final: the server refuses it unless this is ticked (no JavaScript
+        # needed; the page may add a dialog on top).
+        confirm = BooleanField(_l("I understand a published response cannot be changed"))
         publish = SubmitField(_l("Publish the response"))
 
     for m in measures:

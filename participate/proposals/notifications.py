@@ -14,11 +14,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from markupsafe import Markup, escape
+from sqlalchemy import func, insert, select, update
 
 from participate import outbox
 from participate.boundary import unit
@@ -49,8 +50,31 @@ NOTIFICATION_TEXT: dict[NotificationKind, Any] = {
 
 def notification_text(n: Notification) -> str:
     """One line saying what happened, in the reader's language (caller sets the locale)."""
+    if n.kind == NotificationKind.MODERATION:
+        from participate.moderation.labels import ACTION_TEXT
+
+        action = (n.detail or {}).get("action", "")
+        return str(ACTION_TEXT.get(action) or _("A moderator made a decision about you."))
     title = n.proposal.title if n.proposal else ""
     return str(NOTIFICATION_TEXT[n.kind]) % {"title": title}
+
+
+def notification_html(n: Notification) -> Markup:
+    """The line for the page: the proposal's title marked as what its author wrote."""
+    if n.kind == NotificationKind.MODERATION or not n.proposal:
+        return escape(notification_text(n))
+    title = Markup("<span data-user-content>{}</span>").format(n.proposal.title)  # noqa: S704
+    return Markup(escape(str(NOTIFICATION_TEXT[n.kind]))) % {"title": title}  # noqa: S704
+
+
+def notification_path(n: Notification) -> str:
+    """Where the notification's link goes: the proposal, or the person's moderation
+    notices (where a decision can be appealed)."""
+    if n.kind == NotificationKind.MODERATION:
+        return url_for("moderation.notices")
+    if n.proposal_id:
+        return url_for("proposals.show", proposal_id=n.proposal_id)
+    return url_for("main.index")
 
 
 # --------------------------------------------------------------------------- writing
@@ -68,6 +92,34 @@ def notify_user(
         )
     )
     outbox.add(send_pending_mail)
+
+
+def notify_moderation(user_id: int, notice_id: int, action: str, now: datetime) -> None:
+    """The bell's line for a moderation notice (moderation's ``notices.notify`` writes the
+    notice and calls this in the same transaction). Moderation mails its own notice, so
+    this row is marked mailed: nobody gets the same news twice."""
+    db.session.add(
+        Notification(
+            user_id=user_id,
+            kind=NotificationKind.MODERATION,
+            created_at=now,
+            emailed_at=now,
+            detail={"notice": notice_id, "action": action},
+        )
+    )
+
+
+def mark_moderation_read(user_id: int, now: datetime) -> None:
+    """The person read their moderation notices: their lines in the bell are read too."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.kind == NotificationKind.MODERATION,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )
 
 
 def notify_followers(

@@ -451,10 +451,14 @@ def save_response(
     points: Sequence[PointInput],
     publish: bool,
     now: datetime | None = None,
+    *,
+    confirmed: bool = True,
 ) -> AgencyResponse:
     """Save the point-by-point response as a draft, or publish it.
 
-    Publishing needs the overall answer and, for every measure, a decision and reasoning.
+    Publishing needs the overall answer and, for every measure, a decision and reasoning;
+    and, since a published response cannot be changed, the person's confirmation (the
+    form's ``confirm`` box: ``confirmed=False`` refuses with a field error on it).
     Each point may name the discussion statements it answers (checked by the report area:
     visible statements of this proposal's discussion). Problems come back as field errors
     (``linked_<measure id>`` for the statements) and the request writes nothing: not even
@@ -468,8 +472,12 @@ def save_response(
     overall, by_measure, refused = content.accept_response_text(overall, by_measure)
     errors, links = _point_errors(proposal, by_measure, overall, publish)
     errors |= refused  # a refused text is not a missing one: its own message shows
+    if publish and not confirmed:
+        errors["confirm"] = _("Confirm that you understand the response cannot be changed.")
     if errors:
-        incomplete = any(n not in refused and not n.startswith("linked_") for n in errors)
+        incomplete = any(
+            n not in refused and n != "confirm" and not n.startswith("linked_") for n in errors
+        )
         message = (
             _("Every point needs a decision and its reasoning.")
             if incomplete

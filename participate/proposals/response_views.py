@@ -4,6 +4,7 @@ point-by-point response, open consultations and close them early."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -103,10 +104,23 @@ def _points(form: Any, measures: list[Any]) -> list[operations.PointInput]:
             reasoning=form[f"reasoning_{m.id}"].data or "",
             responsible_unit=form[f"unit_{m.id}"].data or "",
             follow_up_on=form[f"follow_up_{m.id}"].data,
-            linked_statement_ids=list(form[f"linked_{m.id}"].data or []),
+            linked_statement_ids=_statement_refs(form[f"linked_{m.id}"].data),
         )
         for m in measures
     ]
+
+
+def _statement_refs(values: Any) -> list[str]:
+    """The statements a point names: ticked ids, and what the search field holds (the
+    list's "#123 words…" gives 123); anything else goes on as typed, for the rule to
+    refuse next to the field."""
+    refs = []
+    for raw in values or []:
+        value = str(raw).strip()
+        if value:
+            found = re.match(r"#?(\d+)(?:\s|$)", value)
+            refs.append(found.group(1) if found else value)
+    return refs
 
 
 @bp.route("/proposals/<int:proposal_id>/response", methods=["GET", "POST"])
@@ -135,6 +149,7 @@ def respond(proposal_id: int) -> Any:
                     _points(form, measures),
                     publish,
                     at,
+                    confirmed=bool(form.confirm.data),
                 )
             except RuleError as exc:
                 field_error(form, exc)
@@ -144,13 +159,14 @@ def respond(proposal_id: int) -> Any:
                     return redirect(url_for("proposals.show", proposal_id=proposal.id))
                 flash(_("Draft saved. It is not public until you publish it."), "success")
                 return redirect(url_for("proposals.respond", proposal_id=proposal.id))
-    choices, selected = _link_choices(proposal, form, measures)
+    choices, selected, offered = _link_choices(proposal, form, measures)
     return render_template(
         "proposals/respond.html",
         p=proposal,
         form=form,
         measures=measures,
         link_choices=choices,
+        offered=offered,
         linked=selected,
         clock=lifecycle.response_clock(proposal, at),
     ), status_code
@@ -158,8 +174,9 @@ def respond(proposal_id: int) -> Any:
 
 def _link_choices(
     proposal: Proposal, form: Any, measures: list[Any]
-) -> tuple[dict[int, list[Any]], dict[int, list[int]]]:
-    """Per measure: the statements offered as checkboxes, and the ids ticked.
+) -> tuple[dict[int, list[Any]], dict[int, list[int]], list[Any]]:
+    """Per measure: the statements offered and the ids ticked; and the report's offer,
+    once, for the form's search list.
 
     The offer comes from the latest opinion report (built once for all points); statements a
     point already links that the report no longer features are offered too, ticked, so
@@ -172,7 +189,7 @@ def _link_choices(
     selected: dict[int, list[int]] = {}
     for m in measures:
         raw = form[f"linked_{m.id}"].data or []
-        selected[m.id] = [int(v) for v in raw if str(v).isdigit()]
+        selected[m.id] = [int(v) for v in _statement_refs(raw) if v.isdigit()]
     extra_ids = {i for ids in selected.values() for i in ids} - offered
     extras: dict[int, str] = {}
     discussion = db.session.scalar(
@@ -193,7 +210,7 @@ def _link_choices(
         + [LinkChoice(i, extras[i], _("Linked earlier")) for i in selected[m.id] if i in extras]
         for m in measures
     }
-    return choices, selected
+    return choices, selected, base
 
 
 # --------------------------------------------------------------------------- consultations

@@ -45,7 +45,11 @@ from participate.proposals.blueprint import (
     visible_proposal,
 )
 from participate.proposals.forms import ConfirmForm
-from participate.proposals.notifications import NOTIFICATION_TEXT, unread_count
+from participate.proposals.notifications import (
+    notification_html,
+    notification_path,
+    unread_count,
+)
 from participate.proposals.similar import similar_proposals
 from participate.signals import NavItem
 from participate.timeutil import aware, days_left
@@ -182,7 +186,8 @@ def notifications() -> Any:
     return render_template(
         "proposals/notifications.html",
         items=queries.notifications_of(current_user.id),
-        texts=NOTIFICATION_TEXT,
+        notification_html=notification_html,
+        notification_path=notification_path,
         form=form,
         unread=unread_count(current_user),
     )

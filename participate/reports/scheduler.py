@@ -31,6 +31,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import case, func, or_, select, update
 
@@ -62,6 +63,26 @@ __all__ = [
 TOLERANCE = timedelta(seconds=1)
 # Triggers that skip the debounce, the back-off and the nothing-changed check.
 FORCED_TRIGGERS = frozenset({"staff", "demo", "command"})
+# What started a run, as the analysis history shows it (the API keeps the codes).
+TRIGGER_LABELS: dict[str, Any] = {
+    "vote": _l("New votes or statements"),
+    "moderation": _l("A moderation decision"),
+    "author": _l("An author deleted a statement"),
+    "catch-up": _l("Catching up after a pause"),
+    "staff": _l("Requested by agency staff"),
+    "command": _l("Run from the command line"),
+    "demo": _l("Demo data"),
+}
+
+
+def trigger_label(trigger: str | None) -> str:
+    """Why an analysis ran, in the reader's language (never the stored code)."""
+    if not trigger:
+        return ""
+    label = TRIGGER_LABELS.get(trigger)
+    return str(label) if label is not None else _("Other reason")
+
+
 DEAD_RUN_ERROR = "The worker stopped during this run (it died, or gave no result in time)."
 
 

@@ -275,6 +275,11 @@ def shape_name(kind: str) -> str:
     return present.shape_name(kind)
 
 
+@bp.app_template_global("trigger_label")
+def trigger_label(trigger: str | None) -> str:
+    return scheduler.trigger_label(trigger)
+
+
 @bp.app_template_global("status_label")
 def status_label(status: AnalysisStatus) -> str:
     return {

@@ -53,6 +53,8 @@ class SearchPage:
     total: int
     page: int
     per_page: int
+    # True when nothing held every word and the hits are ranked partial matches instead.
+    partial: bool = False
 
     @property
     def pages(self) -> int:
@@ -107,13 +109,37 @@ def search(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchPage:
-    """Ranked, filtered, paginated hits for ``q`` (identical sets on SQLite and PostgreSQL)."""
+    """Ranked, filtered, paginated hits for ``q`` (identical sets on SQLite and PostgreSQL).
+
+    A hit holds every word of the query. When no item does and the query has several
+    words ("台北 月票"), the hits are the items holding any of them, those with more of
+    them (and rarer ones) first, and the page says so (``partial``).
+    """
     page = max(1, min(int(page or 1), MAX_PAGE))
     per_page = max(1, min(int(per_page or 20), 100))
     variants = query_variants(q)
     flat = [t for toks in variants for t in toks]
     if not variants:
         return SearchPage(q, [], [], 0, page, per_page)
+    found = _search(q, variants, flat, kind, agency_id, status, page, per_page)
+    words = list(dict.fromkeys(flat))
+    if found.total == 0 and len(words) > 1:
+        found = _search(q, [[w] for w in words], flat, kind, agency_id, status, page, per_page)
+        found.partial = found.total > 0
+    return found
+
+
+def _search(
+    q: str,
+    variants: list[list[str]],
+    flat: list[str],
+    kind: str | None,
+    agency_id: int | None,
+    status: str | None,
+    page: int,
+    per_page: int,
+) -> SearchPage:
+    """Items matching any of ``variants`` (each: all of its tokens)."""
     where, params = _filters(kind, agency_id, status)
     params.update(limit=per_page, offset=(page - 1) * per_page)
     dialect = db.session.get_bind().dialect.name

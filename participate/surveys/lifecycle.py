@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from participate.errors import RuleError
 from participate.models import Survey, SurveyStatus
 from participate.timeutil import aware, utcnow
@@ -42,7 +44,7 @@ def transition(survey: Survey, to: SurveyStatus, now: datetime | None = None) ->
     """Move ``survey`` to ``to`` or refuse; stamps the time of the move."""
     now = now or utcnow()
     if to not in ALLOWED[survey.status]:
-        raise RuleError(f"survey {survey.id}: {survey.status.value} -> {to.value}", status=409)
+        raise RuleError(_("The survey cannot change to that status now."), status=409)
     survey.status = to
     if to == S.OPEN:
         survey.opened_at = now
