@@ -22,6 +22,20 @@
       if (menu.open && !wide.matches && !menu.contains(e.target)) { menu.open = false; }
     });
   }
+  // Filter fields of checkbox lists: shown only here, they hide the choices that do not match
+  // (ticked boxes stay visible so nobody loses a choice from sight).
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-filter-list]"), function (input) {
+    var list = document.getElementById(input.getAttribute("data-filter-list"));
+    if (!list) { return; }
+    input.parentNode.hidden = false;
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(list.children, function (li) {
+        var box = li.querySelector("input");
+        li.hidden = q !== "" && !(box && box.checked) && li.textContent.toLowerCase().indexOf(q) === -1;
+      });
+    });
+  });
   window.participate = window.participate || {};
   window.participate.csrfToken = function () {
     var el = document.querySelector('meta[name="csrf-token"]') || document.querySelector('input[name="csrf_token"]');
