@@ -163,7 +163,7 @@ def test_report_on_a_phone_has_no_overflow_inside_its_cards(app, live_server, br
     problems = page.evaluate(OVERFLOW)
     assert problems == [], problems
     # A group's statements keep a readable width (not squeezed to a few characters).
-    widths = page.locator(".rep-table td.rep-text").evaluate_all(
+    widths = page.locator(".group-table td.rep-text").evaluate_all(
         "els => els.map(e => e.getBoundingClientRect().width)"
     )
     assert widths and min(widths) > 250, widths
