@@ -49,3 +49,27 @@
     window.setTimeout(poll, delay);
   }
 })();
+
+// Sections are <details>: a link to a statement (#s12) or to a section opens what holds
+// it, and printing the page opens every section.
+(function () {
+  "use strict";
+  function reveal(hash) {
+    if (!hash || hash.length < 2) { return; }
+    var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (!target) { return; }
+    for (var el = target; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") { el.open = true; }
+    }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", function () { reveal(window.location.hash); });
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest('a[href^="#"]');
+    if (a) { reveal(a.getAttribute("href")); }
+  });
+  reveal(window.location.hash);
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details.section"), function (d) { d.open = true; });
+  });
+})();

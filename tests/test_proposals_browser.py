@@ -68,7 +68,7 @@ def test_propose_review_endorse_establish_respond(
     page.fill("#problem", "許多路口的待轉區設在快慢車道之間。")
     page.fill("#measures", "訂定全國一致的設計準則\n檢討號誌時相")
     page.fill("#benefits", "降低機車事故。")
-    page.select_option("#agencies", value=str(agency.id))
+    page.locator(f'#agencies input[value="{agency.id}"]').check()
     page.click("input[name=submit]")
     page.wait_for_url(re.compile(r".*/proposals/\d+$"))
     assert page.locator(".badge.status-in_review").is_visible()
@@ -103,7 +103,7 @@ def test_propose_review_endorse_establish_respond(
 
     # The moderator confirms the agency: the 60-day clock starts.
     mod.goto(f"{live_server}/proposals/{pid}/assign")
-    mod.select_option("#agencies", value=str(agency.id))
+    mod.locator(f'#agencies input[value="{agency.id}"]').check()
     mod.click("input[name=submit]")
     mod.wait_for_url(re.compile(rf".*/proposals/{pid}$"))
     assert mod.locator(".clock").is_visible()

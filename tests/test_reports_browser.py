@@ -42,6 +42,10 @@ def test_report_in_chromium(app, live_server, page, make_user, make_agency):
 
     page.goto(url)
     assert page.get_by_role("heading", level=1).inner_text().startswith("意見報告")
+    # The findings come first; the sections below are collapsed until opened.
+    assert page.get_by_role("heading", name="重點發現").is_visible()
+    assert not page.get_by_role("img", name="意見地圖").is_visible()
+    page.locator("#sec-map > summary").click()
     assert page.get_by_role("img", name="意見地圖").is_visible()
     # The table alternative, opened like a reader would.
     page.get_by_text("以表格呈現意見地圖").click()

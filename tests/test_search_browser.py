@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 def test_search_from_the_nav_with_filters(live_server, page, corpus):
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(f"{live_server}/auth/login")
+    page.get_by_text("選單").click()  # on a phone the navigation sits in the menu
     page.get_by_role("link", name="搜尋").first.click()
     page.get_by_label("搜尋提案、眾開講、意見與機關回應").fill("长照")
     page.get_by_role("button", name="搜尋").click()

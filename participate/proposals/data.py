@@ -34,6 +34,7 @@ from participate.models import (
     Role,
     User,
 )
+from participate.moderation.queue import open_proposal_review
 from participate.timeutil import add_working_days, deadline_after, taipei_today, utcnow
 
 S = ProposalStatus
@@ -469,6 +470,8 @@ def seed_demo(echo: Callable[[str], None]) -> None:
     if new:
         p.submitted_at = now - 2 * day
         p.review_due_at = add_working_days(p.submitted_at, 5)
+        db.session.flush()
+        open_proposal_review(p, now)  # reviewed in the moderation queue, like any submission
         made += 1
     changes = {
         "title": "高中生上學通勤補助",

@@ -111,8 +111,13 @@ class SentenceView:
 
 @dataclass
 class TopicView:
+    """A topic read through its statements: ``central`` (its most central statement, the
+    topic's title) first, then the others; key phrases are secondary."""
+
     keywords: list[str]
     statements: list[StatementView]
+    central: StatementView | None = None
+    other: bool = False
 
 
 @dataclass
@@ -136,6 +141,23 @@ class Report:
     statement_count: int
     viewer_group: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def solidity(self) -> dict[str, Any]:
+        """How solid the findings are, for the report's summary: the grouping's bootstrap
+        verdict (``None`` when not computed) and how many quoted findings (common ground,
+        divisive statements) are solid, out of those with a verdict."""
+        st = self.result.get("stability") or {}
+        consensus = self.result.get("consensus") or {}
+        items = [*consensus.get("agree", []), *consensus.get("disagree", [])]
+        items += self.result.get("divisive") or []
+        verdicts = [i.get("verdict") for i in items if i.get("verdict")]
+        return {
+            "verdict": st.get("verdict"),
+            "resamples": int(st.get("resamples") or 0),
+            "k_share": round(100 * float(st.get("k_share") or 0)),
+            "solid": sum(v == "solid" for v in verdicts),
+            "rated": len(verdicts),
+        }
 
 
 def group_label(group_id: int) -> str:
@@ -255,7 +277,12 @@ def build(
     for t in result.get("topics") or []:
         members = [statements[int(s)] for s in t.get("statements") or [] if int(s) in statements]
         if members:
-            topics.append(TopicView(list(t.get("keywords") or []), members))
+            central = statements.get(int(t["central"])) if t.get("central") is not None else None
+            if central is not None:
+                members = [central] + [m for m in members if m is not central]
+            topics.append(
+                TopicView(list(t.get("keywords") or []), members, central, bool(t.get("other")))
+            )
     lang = "en" if str(locale).startswith("en") else "zh-Hant"
     summary = []
     for s in (result.get("summary") or {}).get(lang) or []:
