@@ -122,16 +122,17 @@ def analyze(
 
     # Counts per (group, statement), vectorised over votes.
     mat = vm.matrix
+    # One pass: code = ((group + 1) * S + column) * 3 + (vote + 1); group -1 = not grouped.
     cols, vals = mat.indices, mat.data
-    agree_all, disagree_all, pass_all = vm.counts()
+    code = (labels[vm.rows].astype(np.int64) + 1) * n_s + cols
+    code *= 3
+    code += (vals + 1).astype(np.int64)
+    n_g = max(k, 0) + 1
+    cube = np.bincount(code, minlength=n_g * n_s * 3).reshape(n_g, n_s, 3)
+    del code
+    disagree_all, pass_all, agree_all = cube.sum(axis=0).T
     seen_all = agree_all + disagree_all + pass_all
-    vote_group = labels[vm.rows]
-    m = vote_group >= 0
-    flat = vote_group[m].astype(np.int64) * n_s + cols[m]
-    size = max(k, 0) * n_s
-    ga = np.bincount(flat[vals[m] > 0], minlength=size).reshape(k, n_s)
-    gd = np.bincount(flat[vals[m] < 0], minlength=size).reshape(k, n_s)
-    gp = np.bincount(flat[vals[m] == 0], minlength=size).reshape(k, n_s)
+    gd, gp, ga = (np.ascontiguousarray(cube[1:, :, j]) for j in range(3))
     gs = ga + gd + gp
 
     sid = vm.statement_ids.tolist()

@@ -224,11 +224,11 @@ def choose_groups(
     if n == 0:
         return Grouping(np.zeros(0, dtype=np.int32), 0)
     rounded = np.round(xy, 9)
-    distinct = np.unique(rounded, axis=0).shape[0]
-    if n < 3 or distinct < 2 or max_groups < 2:
-        return Grouping(np.zeros(n, dtype=np.int32), 1)
     order = np.lexsort(rounded.T[::-1])  # canonical: by x, then y
     pts = rounded[order]
+    distinct = 1 + int(np.count_nonzero((pts[1:] != pts[:-1]).any(axis=1))) if n else 0
+    if n < 3 or distinct < 2 or max_groups < 2:
+        return Grouping(np.zeros(n, dtype=np.int32), 1)
     if method == "polis":
         lab, scores = _choose_modal(pts, max_groups, seed, distinct)
     elif method in ("base", "refined"):
