@@ -181,7 +181,13 @@ def test_cli_analyze_vtaiwan(polis_dir):
         "topics",
         "summary",
     ]
-    assert set(js["timings"]) == {"import_s", "load_s", "analyze_s", "bootstrap_s"}
+    assert set(js["timings"]) == {
+        "import_s",
+        "load_s",
+        "analyze_s",
+        "analyze_cpu_s",
+        "bootstrap_s",
+    }
     assert js["participants"] == 1912 and js["k"] == 2
     g = js["groups"][0]
     assert set(g) >= {"id", "members", "size", "representative", "keywords"}
