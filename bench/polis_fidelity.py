@@ -8,7 +8,7 @@ the matrix changes) and puts the latest vote of each pair in random row order. A
 prints the agreement of Pol.is's own recipe with itself when its k-means starts differ
 (``--polis-self``), the reference for how exactly any batch method can be expected to match.
 
-    .venv/bin/python bench/polis_fidelity.py [--methods polis,direct] [--shuffles 10]
+    .venv/bin/python bench/polis_fidelity.py [--methods polis,base,refined] [--shuffles 10]
         [--seeds 0] [--polis-self 20] [DIR ...]
 """
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("dirs", nargs="*")
-    ap.add_argument("--methods", default="polis,direct")
+    ap.add_argument("--methods", default="polis,base,refined")
     ap.add_argument("--shuffles", type=int, default=10)
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--polis-self", type=int, default=0)

@@ -10,6 +10,8 @@ exactly as a user runs it. Printed per shape:
   (``nlp.analyze``: matrix, PCA, groups, bootstrap, statistics, texts, summary),
   ``bootstrap_s`` within it, ``command_s``: the whole command's wall time (interpreter start,
   imports and JSON output included), ``peak_mb``: the command's peak resident memory;
+* ``analyze_cpu_s``, ``command_cpu_s``: the same as CPU seconds (all threads), which a
+  busy machine does not inflate; the ratios to red-dwarf are given both ways;
 * ``ari``: agreement of our groups with the planted ones (clustered participants);
 * with ``--red-dwarf PYTHON`` (a Python whose environment has ``red-dwarf==0.4.0``; never a
   dependency of this project): red-dwarf's ``run_pipeline`` on the same votes in its own
@@ -52,9 +54,10 @@ with open(folder + "/votes.csv", newline="") as fh:
                        "vote": int(row["vote"]), "modified": int(row["timestamp"])}
 votes = list(latest.values())
 t1 = time.perf_counter()
+c1 = time.process_time()
 res = run_pipeline(votes=votes, mod_out_statement_ids=mod, random_state=0)
 t2 = time.perf_counter()
-out = {"pipeline_s": t2 - t1, "read_s": t1 - t0,
+out = {"pipeline_s": t2 - t1, "pipeline_cpu_s": time.process_time() - c1, "read_s": t1 - t0,
        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 try:
     s = res.projected_participants
@@ -100,16 +103,17 @@ def write_export(folder: Path, p: int, s: int, v: int, seed: int = 0) -> tuple[l
     return moderated, conv.groups
 
 
-def _measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+def _measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float, float]:
     """Run ``cmd`` under a fresh wrapper process, so that RUSAGE_CHILDREN's peak RSS is that
-    command's own; returns its stdout, wall seconds and peak RSS in MB."""
+    command's own; returns its stdout, wall seconds, peak RSS in MB and CPU seconds (user +
+    system, all threads: the figure that does not grow with the machine's load)."""
     wrapper = (
         "import resource,subprocess,sys,time;t=time.perf_counter();"
         "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
         "w=time.perf_counter()-t;"
         "sys.stderr.write(p.stderr);sys.stdout.write(p.stdout);"
-        "print('\\n@@%f %f %d'%(w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,"
-        "p.returncode))"
+        "r=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print('\\n@@%f %f %d %f'%(w,r.ru_maxrss/1024,p.returncode,r.ru_utime+r.ru_stime))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env
@@ -117,10 +121,10 @@ def _measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
     body, _, tail = proc.stdout.rpartition("\n@@")
-    wall, peak, rc = tail.split()
+    wall, peak, rc, cpu = tail.split()
     if int(rc) != 0:
         raise RuntimeError(f"{cmd[:4]} failed: {proc.stderr[-1000:]}")
-    return body, float(wall), float(peak)
+    return body, float(wall), float(peak), float(cpu)
 
 
 def _kmeans_choice() -> str:
@@ -170,7 +174,7 @@ def run(
             best: dict[str, float] = {}
             js: dict = {}
             for _ in range(max(1, repeat)):
-                out, wall, peak = _measured(
+                out, wall, peak, cpu = _measured(
                     [sys.executable, "-m", "nlp", "analyze", str(folder)], env
                 )
                 js = json.loads(out)
@@ -179,8 +183,10 @@ def run(
                     "import_s": t.get("import_s", 0.0),
                     "read_s": t["load_s"],
                     "analyze_s": t["analyze_s"],
+                    "analyze_cpu_s": t.get("analyze_cpu_s", 0.0),
                     "bootstrap_s": t.get("bootstrap_s", 0.0),
                     "command_s": wall,
+                    "command_cpu_s": cpu,
                     "peak_mb": peak,
                 }
                 best = {k: min(best.get(k, np.inf), x) for k, x in cur.items()}
@@ -196,15 +202,22 @@ def run(
             }
             if red_dwarf:
                 try:
-                    rd_out, rd_wall, rd_peak = _measured(
+                    rd_out, rd_wall, rd_peak, rd_cpu = _measured(
                         [red_dwarf, "-c", _RED_DWARF, str(folder), json.dumps(moderated)], env
                     )
                     rd = json.loads(rd_out.strip().splitlines()[-1])
                     row["red_dwarf_pipeline_s"] = round(rd["pipeline_s"], 3)
                     row["red_dwarf_command_s"] = round(rd_wall, 3)
+                    row["red_dwarf_command_cpu_s"] = round(rd_cpu, 3)
+                    row["red_dwarf_pipeline_cpu_s"] = round(rd.get("pipeline_cpu_s", 0.0), 3)
                     row["red_dwarf_peak_mb"] = round(rd_peak, 1)
                     row["speedup_analysis"] = round(rd["pipeline_s"] / best["analyze_s"], 1)
                     row["speedup_command"] = round(rd_wall / best["command_s"], 1)
+                    if best["analyze_cpu_s"] > 0 and rd.get("pipeline_cpu_s"):
+                        row["speedup_analysis_cpu"] = round(
+                            rd["pipeline_cpu_s"] / best["analyze_cpu_s"], 1
+                        )
+                    row["speedup_command_cpu"] = round(rd_cpu / best["command_cpu_s"], 1)
                     if "groups" in rd:
                         mem = [int(m) for m in rd["groups"]]
                         row["red_dwarf_ari"] = round(
@@ -223,11 +236,12 @@ def run(
     print()
     print(
         f"{'shape':>22} {'k':>2} {'import s':>8} {'read s':>7} {'analyze s':>9} {'boot s':>7} "
-        f"{'command s':>9} {'peak MB':>8} {'ARI':>6}"
+        f"{'command s':>9} {'an cpu s':>8} {'cmd cpu s':>9} {'peak MB':>8} {'ARI':>6}"
     )
     for r in rows:
         print(
             f"{r['shape']:>22} {r['k']:>2} {r['import_s']:>8} {r['read_s']:>7} {r['analyze_s']:>9} "
-            f"{r['bootstrap_s']:>7} {r['command_s']:>9} {r['peak_mb']:>8} {r['ari']:>6}"
+            f"{r['bootstrap_s']:>7} {r['command_s']:>9} {r['analyze_cpu_s']:>8} "
+            f"{r['command_cpu_s']:>9} {r['peak_mb']:>8} {r['ari']:>6}"
         )
     return 0

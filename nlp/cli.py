@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.1,
         help="Benjamini-Hochberg level for representative statements, or 'polis' for z>1.2816",
     )
-    pa.add_argument("--clustering", choices=["polis", "direct", "base"], default="polis")
+    pa.add_argument("--clustering", choices=["polis", "base", "refined", "direct"], default="polis")
     pa.add_argument(
         "--resamples",
         type=int,

@@ -24,7 +24,7 @@ def test_wilson_interval_known_values():
 
 def test_resamples_shrink_with_size():
     assert resamples_for(500) == 50 and resamples_for(5_000) == 30
-    assert resamples_for(33_000) == 20
+    assert resamples_for(33_000) == 12
 
 
 def test_planted_groups_are_solid():
