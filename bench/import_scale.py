@@ -16,7 +16,7 @@ Run::
 
     .venv/bin/python bench/import_scale.py [--backend postgresql|sqlite|both]
         [--url postgresql+psycopg://postgres@127.0.0.1:5432] [--db participate_bench_import]
-        [--shape 33000x783x2000000] [--no-wide]
+        [--shape 33000x783x2000000] [--no-wide] [--export DIR] [--exclusive]
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ def run(backend: str, args: argparse.Namespace, export: Path) -> None:
         "PYTHONPATH": str(ROOT),
         "FLASK_APP": "wsgi:app",
     }
-    out, wall, peak = measured(["import-polis", str(export), "--proposal", str(pid)], env)
+    extra = ["--exclusive"] if args.exclusive else []
+    out, wall, peak = measured(["import-polis", str(export), "--proposal", str(pid), *extra], env)
     print(f"[{backend}] {out}")
     print(f"[{backend}] flask import-polis: {wall:.1f} s, peak {peak:.0f} MB", flush=True)
     out, wall, peak = measured(["analyse", "--proposal", str(pid)], env)
@@ -178,16 +179,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", default="participate_bench_import")
     ap.add_argument("--shape", default="33000x783x2000000")
     ap.add_argument("--no-wide", action="store_true", help="no participants-votes.csv")
+    ap.add_argument("--exclusive", action="store_true", help="import-polis --exclusive")
+    ap.add_argument("--export", type=Path, help="use this export folder instead of writing one")
     args = ap.parse_args(argv)
     p, s, v = (int(x) for x in args.shape.lower().split("x"))
     os.environ.setdefault("PARTICIPATE_HUEY_IMMEDIATE", "1")
     os.environ.setdefault("PARTICIPATE_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-inst-"))
 
-    export = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    export = args.export or Path(tempfile.mkdtemp(prefix="bench-export-"))
     t0 = time.perf_counter()
-    write_export(export, p, s, v, wide=not args.no_wide)
+    if args.export is None:
+        write_export(export, p, s, v, wide=not args.no_wide)
     size = sum(f.stat().st_size for f in export.iterdir()) / 2**20
-    print(f"export {p}x{s}x{v} written in {time.perf_counter() - t0:.1f} s ({size:.0f} MB)")
+    print(
+        f"export {export} ({p}x{s}x{v}) ready in {time.perf_counter() - t0:.1f} s ({size:.0f} MB)"
+    )
     for backend in ("postgresql", "sqlite") if args.backend == "both" else (args.backend,):
         run(backend, args, export)
     print(f"this script's peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -23,6 +23,7 @@ import csv
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,7 +187,11 @@ def describe(exc: PolisFormatError) -> str:
 
 
 def import_polis(
-    folder: str | Path, proposal: Proposal, actor: User | None = None, encoding: str = "utf-8"
+    folder: str | Path,
+    proposal: Proposal,
+    actor: User | None = None,
+    encoding: str = "utf-8",
+    exclusive: bool = False,
 ) -> ImportResult:
     """Load a Pol.is export into the proposal's discussion (which must not hold statements).
 
@@ -195,7 +200,10 @@ def import_polis(
     can; then the comment texts): the first problem raises :class:`PolisFormatError`.
     Writes and flushes; the command (or test) around it commits, so nothing is left behind
     when it fails. The votes are handled as arrays and written in bulk
-    (:func:`polis_bulk.write_rows`), never as one Python object per vote."""
+    (:func:`polis_bulk.write_rows`), never as one Python object per vote. ``exclusive``:
+    on PostgreSQL, the vote tables' foreign keys are checked once at the end instead of per
+    row (:func:`polis_bulk.without_foreign_keys`: faster, but the site's vote and account
+    tables are locked until the import commits)."""
     folder = Path(folder)
     data = polis_bulk.read_export(folder, encoding)
     records = PolisRecords(data.comments_file, data.comments, [], None, wide_votes=False)
@@ -294,29 +302,10 @@ def import_polis(
     participant = uids[p_index]
     statement = sids[c_index]
     del p_index, c_index
-    polis_bulk.write_rows(
-        VoteHistory.__table__,
-        {
-            "discussion_id": discussion.id,
-            "statement_id": statement,
-            "participant_id": participant,
-            "value": value,
-            "created_at": ms,
-        },
-        timestamps=("created_at",),
-    )
-    polis_bulk.write_rows(
-        Vote.__table__,
-        {
-            "discussion_id": discussion.id,
-            "statement_id": statement[last],
-            "participant_id": participant[last],
-            "value": current,
-            "created_at": ms[first],
-            "updated_at": ms[last],
-        },
-        timestamps=("created_at", "updated_at"),
-    )
+    tables = [VoteHistory.__table__, Vote.__table__]
+    with polis_bulk.without_foreign_keys(tables) if exclusive else nullcontext():
+        _write_votes(discussion.id, statement, participant, value, ms, first, last)
+    del statement, participant
     audit.record(
         actor,
         "discussion.import_polis",
@@ -336,6 +325,42 @@ def import_polis(
         hidden=hidden,
         vote_events=int(ms.size),
         votes=int(last.size),
+    )
+
+
+def _write_votes(
+    discussion_id: int,
+    statement: np.ndarray,
+    participant: np.ndarray,
+    value: np.ndarray,
+    ms: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> None:
+    """Every vote event (the history) and the current votes: each current vote is its last
+    event, created when its first event was cast."""
+    polis_bulk.write_rows(
+        VoteHistory.__table__,
+        {
+            "discussion_id": discussion_id,
+            "statement_id": statement,
+            "participant_id": participant,
+            "value": value,
+            "created_at": ms,
+        },
+        timestamps=("created_at",),
+    )
+    polis_bulk.write_rows(
+        Vote.__table__,
+        {
+            "discussion_id": discussion_id,
+            "statement_id": statement[last],
+            "participant_id": participant[last],
+            "value": value[last],
+            "created_at": ms[first],
+            "updated_at": ms[last],
+        },
+        timestamps=("created_at", "updated_at"),
     )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from sqlalchemy import Table, insert
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from nlp.polis_io import (
     COMMENT_COLUMNS,
@@ -214,6 +217,25 @@ def _timestamps(ms: np.ndarray) -> pl.Series:
     return pl.Series(ms, dtype=pl.Int64).cast(pl.Datetime("ms"))
 
 
+@contextmanager
+def without_foreign_keys(tables: list[Table]) -> Iterator[None]:
+    """On PostgreSQL: drop the tables' foreign keys, and add them back (each checked over
+    the whole table in one pass) when the block ends, all inside the transaction. A bulk
+    load then skips the per-row check of each key (about four times faster at 2M votes),
+    but the tables and the ones they refer to (accounts, statements, discussions) are locked
+    until the commit: every page that reads them waits. Elsewhere: nothing."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    keys = [fk for table in tables for fk in sorted(table.foreign_key_constraints, key=str)]
+    for fk in keys:
+        conn.execute(DropConstraint(fk))
+    yield
+    for fk in keys:
+        conn.execute(AddConstraint(fk))
+
+
 def write_rows(table: Table, columns: dict[str, Any], timestamps: tuple[str, ...] = ()) -> None:
     """Insert one row per array element into ``table`` inside the session's transaction.
 
@@ -257,4 +279,4 @@ def write_rows(table: Table, columns: dict[str, Any], timestamps: tuple[str, ...
         conn.exec_driver_sql(stmt, df.slice(start, BATCH).rows())
 
 
-__all__ = ["ExportArrays", "read_export", "write_rows"]
+__all__ = ["ExportArrays", "read_export", "without_foreign_keys", "write_rows"]
