@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from participate.extensions import db
 from participate.models import (
@@ -132,13 +132,12 @@ def load_inputs(discussion_id: int) -> Inputs:
         .order_by(history.c.id)
     )
     last_at_col = VoteHistory.created_at
-    vote_count = (
-        db.session.scalar(
-            select(func.count()).select_from(Vote).where(Vote.discussion_id == discussion_id)
-        )
-        or 0
+    # The statements' tallies, as the report page counts the votes that came after a run.
+    vote_count = queries.vote_count(discussion_id)
+    has_votes = vote_count or db.session.scalar(
+        select(Vote.id).where(Vote.discussion_id == discussion_id).limit(1)
     )
-    if not events[0].size and vote_count:
+    if not events[0].size and has_votes:
         # Data written without history (a bulk import): current votes, oldest change first.
         current = Vote.__table__
         events = _vote_arrays(
