@@ -15,7 +15,6 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from nlp.polis_io import check_encoding
 from participate.boundary import command
 from participate.extensions import db
 from participate.models import Proposal
@@ -26,6 +25,10 @@ PROPOSAL_ID = click.IntRange(1, MAX_ID)
 
 
 def _encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # Imported here: nlp.polis_io brings scipy, which the web app and the worker's other
+    # commands need not load when the app starts.
+    from nlp.polis_io import check_encoding
+
     try:
         return check_encoding(value)
     except LookupError:
