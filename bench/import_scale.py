@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,22 +37,79 @@ sys.path.insert(0, str(ROOT))
 WRAPPER = (
     "import resource,subprocess,sys,time;t=time.perf_counter();"
     "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
-    "w=time.perf_counter()-t;"
+    "w=time.perf_counter()-t;r=resource.getrusage(resource.RUSAGE_CHILDREN);"
     "sys.stderr.write(p.stderr);sys.stdout.write(p.stdout);"
-    "print('\\n@@%f %f %d'%(w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,"
-    "p.returncode))"
+    "print('\\n@@%f %f %d %f'%(w,r.ru_maxrss/1024,p.returncode,r.ru_utime+r.ru_stime))"
 )
 
 
-def measured(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """Run ``flask ARGS`` in a fresh process; its stdout, wall seconds, peak RSS in MB."""
+class BackendCPU:
+    """CPU seconds the PostgreSQL server processes of one database spend while a command
+    runs, sampled from /proc every 0.1 s (a backend's last sample before it exits counts).
+    With the command's own CPU time, a figure that does not grow with the machine's load
+    the way wall time does (other jobs sharing the cores)."""
+
+    def __init__(self, url: str | None, database: str | None) -> None:
+        self.url, self.database = url, database
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                        "pg_backend_pid()",
+                        (self.database,),
+                    )
+                ]
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+                time.sleep(0.1)
+
+    def __enter__(self) -> BackendCPU:
+        if self.url:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self.url:
+            self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def measured(
+    args: list[str], env: dict[str, str], server: tuple[str, str] | None = None
+) -> tuple[str, str]:
+    """Run ``flask ARGS`` in a fresh process; its stdout and a line of figures: wall
+    seconds, peak RSS, the process's CPU seconds (and the database server's, on
+    PostgreSQL)."""
     cmd = [sys.executable, "-c", WRAPPER, sys.executable, "-m", "flask", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    with BackendCPU(*(server or (None, None))) as backend:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     body, _, tail = proc.stdout.rpartition("\n@@")
-    wall, peak, rc = tail.split() if tail else ("0", "0", "1")
+    wall, peak, rc, cpu = tail.split() if tail else ("0", "0", "1", "0")
     if proc.returncode or int(rc):
         raise SystemExit(f"flask {' '.join(args)} failed:\n{body}\n{proc.stderr[-3000:]}")
-    return body.strip(), float(wall), float(peak)
+    figures = f"{float(wall):.2f} s wall, peak {float(peak):.0f} MB, CPU {float(cpu):.2f} s"
+    if server:
+        figures += f" + database server CPU {backend.seconds:.2f} s"
+    load = os.getloadavg()[0]
+    return body.strip(), f"{figures} (load average {load:.1f} on {os.cpu_count()} cores)"
 
 
 def write_export(folder: Path, p: int, s: int, v: int, wide: bool) -> None:
@@ -151,12 +209,17 @@ def run(backend: str, args: argparse.Namespace, export: Path) -> None:
         "FLASK_APP": "wsgi:app",
     }
     extra = ["--exclusive"] if args.exclusive else []
-    out, wall, peak = measured(["import-polis", str(export), "--proposal", str(pid), *extra], env)
+    server = None
+    if backend == "postgresql":
+        server = (args.url.replace("postgresql+psycopg://", "postgresql://") + "/postgres", args.db)
+    out, figures = measured(
+        ["import-polis", str(export), "--proposal", str(pid), *extra], env, server
+    )
     print(f"[{backend}] {out}")
-    print(f"[{backend}] flask import-polis: {wall:.1f} s, peak {peak:.0f} MB", flush=True)
-    out, wall, peak = measured(["analyse", "--proposal", str(pid)], env)
+    print(f"[{backend}] flask import-polis {' '.join(extra)}: {figures}", flush=True)
+    out, figures = measured(["analyse", "--proposal", str(pid)], env, server)
     print(f"[{backend}] {out}")
-    print(f"[{backend}] flask analyse: {wall:.2f} s, peak {peak:.0f} MB", flush=True)
+    print(f"[{backend}] flask analyse: {figures}", flush=True)
 
     from participate import create_app
     from participate.extensions import db
