@@ -131,14 +131,25 @@ def test_bulk_rows_read_back_as_the_import_meant_them(app, tmp_path):
         assert [tuple(t) for t in tallies] == [(0, 1, 0, 1), (1, 0, 1, 0)]
 
 
-def test_exclusive_import_keeps_the_foreign_keys(app, tmp_path):
+def _schema() -> dict[str, dict[str, list[str]]]:
+    found = inspect(db.engine)
+    return {
+        t: {
+            "keys": sorted(str(fk["name"]) for fk in found.get_foreign_keys(t)),
+            "unique": sorted(str(c["name"]) for c in found.get_unique_constraints(t)),
+            "indexes": sorted(
+                str(i["name"]) for i in found.get_indexes(t) if not i.get("duplicates_constraint")
+            ),
+        }
+        for t in ("vote", "vote_history")
+    }
+
+
+def test_exclusive_import_keeps_keys_and_indexes(app, tmp_path):
     src = _small_export(tmp_path / "src")
     pid = _proposal(app)
     with app.app_context():
-        before = {
-            t: sorted(fk["name"] or "" for fk in inspect(db.engine).get_foreign_keys(t))
-            for t in ("vote", "vote_history")
-        }
+        before = _schema()
     result = app.test_cli_runner().invoke(
         args=["import-polis", str(src), "--proposal", str(pid), "--exclusive"]
     )
@@ -146,8 +157,7 @@ def test_exclusive_import_keeps_the_foreign_keys(app, tmp_path):
     assert "4 vote events (3 current votes)" in result.output
     with app.app_context():
         db.session.remove()
-        after = {
-            t: sorted(fk["name"] or "" for fk in inspect(db.engine).get_foreign_keys(t))
-            for t in ("vote", "vote_history")
-        }
-        assert after == before and len(after["vote"]) == 3
+        after = _schema()
+        assert after == before and len(after["vote"]["keys"]) == 3
+        assert after["vote"]["unique"] == ["uq_vote_participant_statement"]
+        assert len(after["vote_history"]["indexes"]) == 3

@@ -58,9 +58,9 @@ def _proposal(proposal_id: int, hint: str) -> Proposal:
 @click.option(
     "--exclusive",
     is_flag=True,
-    help="PostgreSQL: check the vote tables' foreign keys once at the end instead of per "
-    "vote (several times faster for millions of votes), locking the vote and account tables "
-    "until the import ends: for a new site or a maintenance window.",
+    help="PostgreSQL: check the vote tables' keys and build their indexes once at the end "
+    "instead of per vote (several times faster for millions of votes), locking the vote and "
+    "account tables until the import ends: for a new site or a maintenance window.",
 )
 @with_appcontext
 def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusive: bool) -> None:

@@ -201,9 +201,9 @@ def import_polis(
     Writes and flushes; the command (or test) around it commits, so nothing is left behind
     when it fails. The votes are handled as arrays and written in bulk
     (:func:`polis_bulk.write_rows`), never as one Python object per vote. ``exclusive``:
-    on PostgreSQL, the vote tables' foreign keys are checked once at the end instead of per
-    row (:func:`polis_bulk.without_foreign_keys`: faster, but the site's vote and account
-    tables are locked until the import commits)."""
+    on PostgreSQL, the vote tables' keys and indexes are checked and built once at the end
+    instead of per row (:func:`polis_bulk.bulk_load`: faster, but the site's vote and
+    account tables are locked until the import commits)."""
     folder = Path(folder)
     data = polis_bulk.read_export(folder, encoding)
     records = PolisRecords(data.comments_file, data.comments, [], None, wide_votes=False)
@@ -303,7 +303,7 @@ def import_polis(
     statement = sids[c_index]
     del p_index, c_index
     tables = [VoteHistory.__table__, Vote.__table__]
-    with polis_bulk.without_foreign_keys(tables) if exclusive else nullcontext():
+    with polis_bulk.bulk_load(tables) if exclusive else nullcontext():
         _write_votes(discussion.id, statement, participant, value, ms, first, last)
     del statement, participant
     audit.record(
