@@ -85,6 +85,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusiv
         f"{result.vote_events} vote events ({result.votes} current votes) "
         f"in {time.perf_counter() - started:.1f} s."
     )
+    click.echo("Steps (s): " + ", ".join(f"{k} {v}" for k, v in result.timings.items()))
 
 
 @click.command("export-polis")

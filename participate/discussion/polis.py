@@ -20,11 +20,12 @@ id, others get new small ids in order of first vote); hidden content is left out
 from __future__ import annotations
 
 import csv
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class ImportResult:
     hidden: int
     vote_events: int
     votes: int
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
 def _ms_to_dt(ms: int) -> datetime:
@@ -205,6 +207,13 @@ def import_polis(
     instead of per row (:func:`polis_bulk.bulk_load`: faster, but the site's vote and
     account tables are locked until the import commits)."""
     folder = Path(folder)
+    clock = [time.perf_counter()]
+    timings: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        clock.append(time.perf_counter())
+        timings[step] = round(clock[-1] - clock[-2], 2)
+
     data = polis_bulk.read_export(folder, encoding)
     records = PolisRecords(data.comments_file, data.comments, [], None, wide_votes=False)
     texts = {c.id: _statement_text(records, c) for c in data.comments}
@@ -245,6 +254,7 @@ def import_polis(
     current = value[last]
     tally = {v: np.bincount(c_index[last][current == v], minlength=cids.size) for v in (1, -1, 0)}
 
+    lap("read")
     # Placeholder accounts, one per Pol.is participant, inserted in bulk.
     user_ids: list[int] = []
     for chunk in range(0, pids.size, CHUNK):
@@ -272,6 +282,7 @@ def import_polis(
     )
     user_of = dict(zip(pids.tolist(), user_ids, strict=True))
 
+    lap("accounts")
     statement_rows = []
     hidden = 0
     for i, c in enumerate(comments):
@@ -302,10 +313,12 @@ def import_polis(
     participant = uids[p_index]
     statement = sids[c_index]
     del p_index, c_index
+    lap("statements")
     tables = [VoteHistory.__table__, Vote.__table__]
     with polis_bulk.bulk_load(tables) if exclusive else nullcontext():
         _write_votes(discussion.id, statement, participant, value, ms, first, last)
     del statement, participant
+    lap("votes")
     audit.record(
         actor,
         "discussion.import_polis",
@@ -325,6 +338,7 @@ def import_polis(
         hidden=hidden,
         vote_events=int(ms.size),
         votes=int(last.size),
+        timings=timings,
     )
 
 
