@@ -15,7 +15,6 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from nlp.polis_io import check_encoding
 from participate.boundary import command
 from participate.extensions import db
 from participate.models import Proposal
@@ -26,6 +25,10 @@ PROPOSAL_ID = click.IntRange(1, MAX_ID)
 
 
 def _encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # Imported here: nlp.polis_io brings scipy, which the web app and the worker's other
+    # commands need not load when the app starts.
+    from nlp.polis_io import check_encoding
+
     try:
         return check_encoding(value)
     except LookupError:
@@ -52,8 +55,15 @@ def _proposal(proposal_id: int, hint: str) -> Proposal:
     help="Encoding of the CSV files (big5 and cp950 are common in Taiwanese government "
     "files). A UTF-8 or UTF-16 byte-order mark is detected and wins.",
 )
+@click.option(
+    "--exclusive",
+    is_flag=True,
+    help="PostgreSQL: check the vote tables' keys and build their indexes once at the end "
+    "instead of per vote (several times faster for millions of votes), locking the vote and "
+    "account tables until the import ends: for a new site or a maintenance window.",
+)
 @with_appcontext
-def import_polis_command(folder: Path, proposal_id: int, encoding: str) -> None:
+def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusive: bool) -> None:
     """Load a Pol.is export (comments.csv, votes.csv) into a proposal's discussion.
 
     Pol.is participants become placeholder accounts named polis-<id> (no email, no password).
@@ -66,7 +76,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str) -> None:
     try:
         with command():  # all or nothing
             proposal = _proposal(proposal_id, "--proposal")
-            result = import_polis(folder, proposal, encoding=encoding)
+            result = import_polis(folder, proposal, encoding=encoding, exclusive=exclusive)
     except PolisFormatError as exc:
         raise click.ClickException(describe(exc)) from exc
     click.echo(
@@ -75,6 +85,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str) -> None:
         f"{result.vote_events} vote events ({result.votes} current votes) "
         f"in {time.perf_counter() - started:.1f} s."
     )
+    click.echo("Steps (s): " + ", ".join(f"{k} {v}" for k, v in result.timings.items()))
 
 
 @click.command("export-polis")

@@ -24,6 +24,35 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
+_MAPS: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], svg.MapData]] = OrderedDict()
+_MAPS_SIZE = 64
+
+
+def _render_map(
+    result: dict[str, Any],
+    title: str,
+    description: str,
+    labels: dict[int, str],
+    viewer_id: int | None = None,
+    you_label: str = "You",
+) -> svg.MapData:
+    """:func:`svg.render_map`, kept for the next request with the same result (one of the
+    cached results, compared by identity), words and viewer: a map of 33,000 participants
+    is most of a report page's time, and it only changes with a new analysis."""
+    key = (id(result), title, description, tuple(sorted(labels.items())), viewer_id, you_label)
+    with _CACHE_LOCK:
+        found = _MAPS.get(key)
+        if found is not None and found[0] is result:
+            _MAPS.move_to_end(key)
+            return found[1]
+    data = svg.render_map(result, title, description, labels, viewer_id, you_label)
+    with _CACHE_LOCK:
+        _MAPS[key] = (result, data)  # holds the result, so its id is not reused meanwhile
+        while len(_MAPS) > _MAPS_SIZE:
+            _MAPS.popitem(last=False)
+    return data
+
+
 def cached_result(analysis: Any) -> dict[str, Any]:
     """The result JSON of a succeeded analysis, kept for the next request (rows never change
     after success). The row should be loaded with the result column deferred (as
@@ -329,7 +358,7 @@ def _add_map(report: Report, viewer_id: int | None) -> None:
     n_points = len(result.get("projection") or {})
     labels = {g.id: str(g.number) for g in report.groups}
     # Describe first (the SVG's <desc> and the paragraph under the map say the same).
-    draft = svg.render_map(result, "", "", labels)
+    draft = _render_map(result, "", "", labels)
     for g in report.groups:
         if g.id in draft.centres:
             g.position = _position_words(*draft.centres[g.id])
@@ -379,7 +408,7 @@ def _add_map(report: Report, viewer_id: int | None) -> None:
             )
         )
     report.map_description = " ".join(parts)
-    report.map = svg.render_map(
+    report.map = _render_map(
         result,
         _("Opinion map"),
         report.map_description,

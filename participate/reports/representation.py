@@ -7,7 +7,8 @@ and each opinion group's size weighted. The groups themselves stay as the analys
 them: weighting changes how much each voter counts, never who is in which group.
 
 Read per request from the votes of voters *with a profile* only (the weighted figures rest
-on them), so a discussion where nobody gave a profile costs one small query. Figures
+on them), so a discussion where nobody gave a profile costs one small query; the number of
+participants is the number of voters the analysis read. Figures
 resting on fewer than 5 weighted voters are not shown.
 """
 
@@ -16,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nlp.disclosure import THRESHOLD
 from nlp.raking import effective_sample_size
 from participate.extensions import db
-from participate.models import Vote
+from participate.models import ParticipantProfile, Vote
 from participate.participants.queries import respondents_for
 from participate.participants.weighting import Representation, representation
 
@@ -45,12 +46,27 @@ class ReportRepresentation:
 
 
 def build(discussion_id: int, report: Any) -> ReportRepresentation:
-    voters = list(
-        db.session.scalars(
-            select(Vote.participant_id).where(Vote.discussion_id == discussion_id).distinct()
-        )
+    """Bounded by the profiles, never by the votes: the voters *with a profile* (one query
+    over the profiles, each checked for a vote in the discussion through the vote index),
+    and the number of voters the analysis read (in its result; counted from the votes only
+    for an old result without it). At 33,000 voters and 2M votes, reading every voter per
+    request took most of the page's time."""
+    voted = (
+        select(Vote.id)
+        .where(Vote.participant_id == ParticipantProfile.user_id)
+        .where(Vote.discussion_id == discussion_id)
+        .exists()
     )
-    rep = representation(respondents_for(voters))
+    profiled = list(db.session.scalars(select(ParticipantProfile.user_id).where(voted)))
+    platform = (getattr(report, "result", None) or {}).get("platform") or {}
+    total = platform.get("voters")
+    if total is None:
+        total = db.session.scalar(
+            select(func.count(Vote.participant_id.distinct())).where(
+                Vote.discussion_id == discussion_id
+            )
+        )
+    rep = representation(respondents_for(profiled), total=int(total or 0))
     out = ReportRepresentation(rep)
     weights = rep.weighting.weights if rep.weighting.available else {}
     if not weights:
