@@ -8,11 +8,19 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from participate.extensions import db
-from participate.models import ContentStatus, Discussion, Reply, Statement, Vote
+from participate.models import (
+    ContentStatus,
+    Discussion,
+    Reply,
+    Statement,
+    ThreadLock,
+    User,
+    Vote,
+)
 
 PAGE_SIZE = 20
 REPLY_PAGE_SIZE = 50
@@ -26,6 +34,39 @@ def load_statement(statement_id: int) -> Statement | None:
         .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
         .where(Statement.id == statement_id)
     )
+
+
+def vote_context(
+    statement_id: int, identity: tuple[int, int] | None
+) -> tuple[Statement | None, User | None, bool]:
+    """Everything the vote's policy asks about, in one query: the statement with its
+    discussion and proposal, the voter (the session's id and version, so a suspension, a
+    password change or a role change counts at once: the row is read in the vote's own
+    transaction, no cache to invalidate) and whether a moderators' lock covers the thread.
+    The user is None when the session names no current account (logged out, or its
+    version was bumped); ``(None, None, False)`` when there is no such statement."""
+    locked = (
+        exists()
+        .where(
+            ThreadLock.discussion_id == Statement.discussion_id,
+            or_(ThreadLock.statement_id.is_(None), ThreadLock.statement_id == Statement.id),
+        )
+        .label("locked")
+    )
+    query = (
+        select(Statement, User, locked)
+        .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
+        .where(Statement.id == statement_id)
+    )
+    if identity is not None:
+        uid, version = identity
+        on = and_(User.id == uid, User.session_version == version, User.deleted_at.is_(None))
+    else:
+        on = literal(False)
+    row = db.session.execute(query.outerjoin(User, on)).first()
+    if row is None:
+        return None, None, False
+    return row[0], row[1], bool(row[2])
 
 
 def visible_count(discussion_id: int) -> int:

@@ -30,6 +30,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from participate import paging, policy, signals
+from participate.auth.loader import session_identity, use_user
 from participate.discussion import operations, queries
 from participate.discussion.forms import (
     DeleteForm,
@@ -70,9 +71,12 @@ def _similar_limit() -> str:
 
 
 def _user_key() -> str:
-    """Votes are limited per person, not per address: many people share a school's NAT."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
+    """Votes are limited per person, not per address: many people share a school's NAT.
+    The person is the one the signed session names (no database read: the vote reads the
+    account in its own query)."""
+    identity = session_identity()
+    if identity is not None:
+        return f"user:{identity[0]}"
     return f"ip:{request.remote_addr}"
 
 
@@ -307,10 +311,12 @@ def card(proposal_id: int) -> Any:
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
 @limiter.limit(_vote_limit, key_func=_user_key, methods=["POST"])
 def vote(statement_id: int) -> Any:
-    """The hot path: one statement load, then the vote operation (its policy check is one
-    query). JSON for fetch, else a redirect back to where the vote was cast (the card, by
-    default)."""
-    statement = queries.load_statement(statement_id)
+    """The hot path: one query loads the statement, its discussion and proposal, the voter
+    and the lock (``queries.vote_context``), then the vote operation asks the policy about
+    that data and writes. JSON for fetch, else a redirect back to where the vote was cast
+    (the card, by default)."""
+    statement, user, locked = queries.vote_context(statement_id, session_identity())
+    use_user(user)
     if statement is None:
         abort(404)
     raw = request.form.get("value")
@@ -328,7 +334,7 @@ def vote(statement_id: int) -> Any:
         flash(message, "error")
         return redirect(back)
     try:
-        result = operations.vote(current_user, statement, value)
+        result = operations.vote(current_user, statement, value, locked=locked)
     except RuleError as exc:
         if json_wanted:
             return _rule_error(exc)
