@@ -42,11 +42,9 @@ def main() -> None:
         app = create_app()
         client = app.test_client()
         name = setup["cookie_name"]
-        jobs = [
-            (login, sid)
-            for login in setup["logins"]
-            for sid in setup["statements"]
-        ][: args.votes + 1]
+        jobs = [(login, sid) for login in setup["logins"] for sid in setup["statements"]][
+            : args.votes + 1
+        ]
 
         def one(login: tuple, sid: int) -> None:
             _uid, cookie, token = login

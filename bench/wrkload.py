@@ -189,6 +189,30 @@ def signed_sessions(app: object, user_ids: list[int], versions: dict[int, int]) 
     return out
 
 
+def warm_up(base: str, path: str = "/bare", deadline: float = 180) -> None:
+    """Wait until every worker answers: gunicorn's master listens before its workers have
+    imported the app (seconds on a busy machine), and wrk's first requests would wait for
+    that. Rounds of 16 parallel GETs until one round answers within a second."""
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(_: int) -> None:
+        try:
+            urllib.request.urlopen(base + path, timeout=60).read()
+        except urllib.error.HTTPError:
+            pass  # a 404 is an answer
+
+    stop = time.monotonic() + deadline
+    with ThreadPoolExecutor(16) as pool:
+        while time.monotonic() < stop:
+            started = time.monotonic()
+            list(pool.map(get, range(16)))
+            if time.monotonic() - started < 1.0:
+                return
+    raise RuntimeError("gunicorn workers did not answer in time")
+
+
 @contextmanager
 def gunicorn(target: str, env: dict[str, str], workers: int, threads: int) -> Iterator[str]:
     """gunicorn serving ``target`` on a free loopback port; yields the base URL."""
@@ -209,8 +233,9 @@ def gunicorn(target: str, env: dict[str, str], workers: int, threads: int) -> It
                     break
             except OSError:
                 time.sleep(0.1)
-        time.sleep(1.5)  # let every worker finish importing
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        warm_up(base)
+        yield base
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -231,7 +256,16 @@ def run_wrk(
     """wrk against ``base + path``: GETs, or the POSTs of ``jobs`` (lines for :data:`LUA`)."""
     with tempfile.TemporaryDirectory(prefix="participate-wrk-") as tmp:
         script = Path(tmp) / "load.lua"
-        args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+        threads = min(threads, connections)
+        args = [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{max(1, round(seconds))}s",
+        ]
         args += ["--timeout", "10s", "-s", str(script), base + path]
         if jobs is None:
             script.write_text(LUA_GET)

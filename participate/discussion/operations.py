@@ -469,16 +469,19 @@ def vote(
         "value": value,
         "now": now,
     }
+    # Each statement gets exactly its parameters: a Core UPDATE would also SET any other
+    # key that names one of its table's columns.
+    pair = {"participant_id": user.id, "statement_id": statement.id}
     previous: int | None = None
     if connection.execute(sql.insert, params).scalar() is None:
-        row = connection.execute(sql.previous, params).one()
+        row = connection.execute(sql.previous, pair).one()
         previous = int(row.value)
         if previous == value:
-            counts = connection.execute(sql.counts, params).one()
+            counts = connection.execute(sql.counts, pair).one()
             return VoteResult(statement.id, value, previous, False, *counts)
-        connection.execute(sql.change, {**params, "vote_id": row.id})
+        connection.execute(sql.change, {"vote_id": row.id, "value": value, "now": now})
     connection.execute(sql.history, params)
-    counts = connection.execute(sql.move[(value, previous)], params).one()
+    counts = connection.execute(sql.move[(value, previous)], pair).one()
     # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
