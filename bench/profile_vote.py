@@ -28,9 +28,12 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=300)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--no-limits", action="store_true")
     args = parser.parse_args()
     with database(args.db, args.url) as (url, tmp):
         env = app_env(url, tmp, args.redis)
+        if args.no_limits:
+            env["PARTICIPATE_RATELIMIT_ENABLED"] = "0"
         setup = prepare(env, max(10, args.votes // 10 + 1), 10)
         for key, value in env.items():
             os.environ[key] = value
@@ -67,6 +70,23 @@ def main() -> None:
         print(f"--- SQL of one vote ({len(statements)} statements)")
         for sql in statements:
             print("  ", " ".join(sql.split())[:160])
+        import time
+
+        from bench.bare_app import app as bare_app
+
+        bare_client = bare_app.test_client()
+        started = time.perf_counter()
+        for _ in range(300):
+            bare_client.get("/bare")
+        bare_ms = (time.perf_counter() - started) / 300 * 1000
+        print(f"--- {bare_ms:.2f} ms a bare Flask request (the same test client)")
+        half = len(jobs) // 2
+        started = time.perf_counter()
+        for login, sid in jobs[1:half]:
+            one(login, sid)
+        per_vote = (time.perf_counter() - started) / max(1, half - 1) * 1000
+        print(f"--- {per_vote:.2f} ms a vote without the profiler ({half - 1} votes)")
+        jobs = jobs[half - 1 :]
         profiler = cProfile.Profile()
         profiler.enable()
         for login, sid in jobs[1:]:
@@ -76,6 +96,9 @@ def main() -> None:
         print(f"--- {args.votes} votes")
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(20)
+        stats.print_callees(
+            "_finish_request|run_outbox|views.py.*\\(vote\\)|operations.py.*\\(vote\\)"
+        )
         with app.app_context():
             db.engine.dispose()
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
 from participate.boundary import savepoint
-from participate.discussion.visibility import request_analysis, set_status
+from participate.discussion.visibility import request_analysis, set_status, vote_changed
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -485,5 +485,5 @@ def vote(
     # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
-    request_analysis(statement.discussion_id)
+    outbox.add(vote_changed, statement.discussion_id)
     return VoteResult(statement.id, value, previous, True, *counts)
