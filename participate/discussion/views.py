@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import paging, policy, signals
 from participate.auth.loader import session_identity, use_user
@@ -98,6 +99,9 @@ def _discussion_for(proposal_id: int) -> Discussion:
     discussion = db.session.scalar(select(Discussion).where(Discussion.proposal_id == proposal.id))
     if discussion is None:
         discussion = get_or_create_discussion(proposal)  # kept by the request's commit
+    # The proposal just read, as the discussion's: the session's identity map holds objects
+    # weakly, so once this function returned, ``discussion.proposal`` read it again.
+    set_committed_value(discussion, "proposal", proposal)
     return discussion
 
 
@@ -181,7 +185,8 @@ def _render_show(
     statements, total = queries.statement_page(discussion, sort, page)
     uid = _uid()
     my_votes = queries.statements_voted(uid, [s.id for s in statements])
-    problem = policy.participation_problem(current_user, discussion, now)
+    locked = _locked(discussion)
+    problem = policy.participation_problem(current_user, discussion, now, locked=locked)
     if form is None and problem is None:
         form = StatementForm()
     if form is not None and not policy.can_add_seed(current_user, discussion):
@@ -196,7 +201,7 @@ def _render_show(
         my_votes=my_votes,
         problem=problem,
         is_open=discussion_is_open(discussion.proposal, now),
-        locked=_locked(discussion),
+        locked=locked,
         form=form,
         similar=similar,
         page=page,
@@ -296,16 +301,17 @@ def card(proposal_id: int) -> Any:
     statement = queries.next_statement(
         discussion, uid, priorities=_routing_priorities(discussion.id) or None
     )
+    locked = _locked(discussion)
     context = {
         "discussion": discussion,
         "proposal": discussion.proposal,
         "statement": statement,
-        "problem": policy.participation_problem(current_user, discussion),
+        "problem": policy.participation_problem(current_user, discussion, locked=locked),
         "progress": queries.progress(discussion, uid),
     }
     if request.args.get("fragment"):
         return render_template("discussion/_card.html", **context)
-    return render_template("discussion/vote.html", locked=_locked(discussion), **context)
+    return render_template("discussion/vote.html", locked=locked, **context)
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])

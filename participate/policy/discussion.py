@@ -113,9 +113,11 @@ def participation_problem(
     discussion: Discussion,
     now: datetime | None = None,
     statement_id: int | None = None,
+    locked: bool | None = None,
 ) -> str | None:
-    """:func:`participation_refusal`'s message: what the page tells the person."""
-    refusal = participation_refusal(user, discussion, now, statement_id)
+    """:func:`participation_refusal`'s message: what the page tells the person (``locked``
+    when the page read the lock already, for its note)."""
+    refusal = participation_refusal(user, discussion, now, statement_id, locked)
     return refusal.message if refusal is not None else None
 
 
