@@ -225,7 +225,9 @@ def gunicorn(target: str, env: dict[str, str], workers: int, threads: int) -> It
         "--log-level", "warning",
         target,
     ]  # fmt: skip
-    server = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
+    # This tree's code, not whichever checkout the virtualenv installed.
+    path = os.pathsep.join(x for x in (str(ROOT), os.environ.get("PYTHONPATH", "")) if x)
+    server = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": path})
     try:
         for _ in range(200):
             try:
