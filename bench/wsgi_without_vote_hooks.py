@@ -14,13 +14,14 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from participate import create_app, outbox
+from participate.discussion.visibility import vote_changed
 from participate.reports import scheduler
 
 _queue_effect = outbox.add
 
 
 def _add_without_analysis(fn: Callable[..., Any], *args: Hashable) -> None:
-    if fn is scheduler.request_analysis:
+    if fn is scheduler.request_analysis or fn is vote_changed:
         return
     _queue_effect(fn, *args)
 

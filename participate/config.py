@@ -89,7 +89,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* on every limited response cost a second round trip to the limiter's
+        # storage per request (the window's state, read again after the hit): half the
+        # limiter's cost on the vote path. Off by default; a 429 still says Retry-After
+        # (participate.errors computes it).
+        "RATELIMIT_HEADERS_ENABLED": _bool("RATELIMIT_HEADERS", False),
         "RATELIMIT_STRATEGY": "moving-window",
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "REGISTER_RATE_LIMIT": _env("REGISTER_RATE_LIMIT", "10 per hour"),

@@ -338,12 +338,13 @@ def test_a_vote_asks_for_a_fresh_analysis_once_committed(
     assert _count(app, Vote) == 1
 
 
-def test_a_vote_costs_seven_statements_with_one_lock_check(
+def test_a_vote_costs_four_statements_with_one_lock_check(
     app, client, make_user, login, make_discussion
 ):
-    """The hot path: the account, the statement (with its discussion and proposal), the
-    policy's one lock query, the upsert, the history row, the counters; the analysis
-    request after the commit reads one row."""
+    """The hot path: one query for the statement (with its discussion and proposal), the
+    account and the lock; the upsert, the history row, the counters. The analysis request
+    after the commit reads nothing when this process saw a run scheduled within the last
+    second, else two rows (a slow machine may take that second)."""
     app.config["ANALYSIS_MIN_DELAY_SECONDS"] = 60
     _pid, did = make_discussion()
     first, second = add_statements(app, did, ["第一則", "第二則"])
@@ -354,7 +355,9 @@ def test_a_vote_costs_seven_statements_with_one_lock_check(
             f"/discussion/statements/{second}/vote", data={"value": "agree"}, headers=JSON
         )
     assert r.status_code == 200
-    assert len(seen) <= 7, seen
+    writes = [q for q in seen if not q.lstrip().upper().startswith("SELECT analysis_state".upper())]
+    assert len(writes) <= 4, seen
+    assert len(seen) <= 6, seen
     assert sum("FROM thread_lock" in q for q in seen) == 1, seen
 
 

@@ -20,24 +20,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from participate.auth import operations
 from participate.auth.forms import ForgotForm, LoginForm, RegisterForm, ResendForm, ResetForm
+from participate.auth.loader import load_user  # noqa: F401 - create_app registers it
 from participate.errors import RuleError
-from participate.extensions import db, limiter
-from participate.models import User
+from participate.extensions import limiter
 from participate.tokens import read_reset_token, read_verify_token
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def load_user(user_id: str) -> User | None:
-    """Session ids are ``id:version``; a bumped version logs the old cookie out."""
-    try:
-        uid, version = (int(part) for part in user_id.split(":", 1))
-    except ValueError:
-        return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version or not user.is_active:
-        return None
-    return user
 
 
 def _safe_next(target: str | None) -> str:

@@ -21,13 +21,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
 from participate.boundary import savepoint
-from participate.discussion.visibility import request_analysis, set_status
+from participate.discussion.visibility import request_analysis, set_status, vote_changed
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -99,6 +99,16 @@ def _require_participation(
     """The policy's answer for writing here: closed, logged out, unconfirmed, suspended or
     locked (the code says which, for the API and the page)."""
     refusal = policy.participation_refusal(user, discussion, now, statement_id)
+    if refusal is not None:
+        raise _refuse(refusal)
+
+
+def _require_participation_in(
+    user: Any, statement: Statement, now: datetime, locked: bool | None
+) -> None:
+    refusal = policy.participation_refusal(
+        user, statement.discussion, now, statement.id, locked=locked
+    )
     if refusal is not None:
         raise _refuse(refusal)
 
@@ -344,29 +354,103 @@ class VoteResult:
     passes: int
 
 
-def _dialect_insert(table: Any) -> Any:
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
+_VT = Vote.__table__
+_HT = VoteHistory.__table__
+_ST = Statement.__table__
+_COUNTS = (_ST.c.agree_count, _ST.c.disagree_count, _ST.c.pass_count)
 
 
-def vote(user: User, statement: Statement, value: int, now: datetime | None = None) -> VoteResult:
+class _VoteSql:
+    """The vote's statements, built once per dialect with bound parameters: building and
+    hashing a statement per request (coercions, cache keys) cost more CPU than running it.
+    They run on the session's connection as Core, no ORM flush or identity map."""
+
+    def __init__(self, dialect: str) -> None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        p, s = bindparam("participant_id"), bindparam("statement_id")
+        # INSERT ... ON CONFLICT DO NOTHING first: the first statement of the transaction
+        # is a write, so SQLite takes its write lock before anything is read.
+        self.insert = (
+            dialect_insert(_VT)
+            .values(
+                discussion_id=bindparam("discussion_id"),
+                statement_id=s,
+                participant_id=p,
+                value=bindparam("value"),
+                created_at=bindparam("now"),
+                updated_at=bindparam("now"),
+            )
+            .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
+            .returning(_VT.c.id)
+        )
+        previous = select(_VT.c.id, _VT.c.value).where(
+            _VT.c.participant_id == p, _VT.c.statement_id == s
+        )
+        # PostgreSQL: lock the row, so two concurrent changes by one person apply in turn
+        # (SQLite's write lock, taken by the insert, already serialises them).
+        self.previous = previous.with_for_update() if dialect == "postgresql" else previous
+        self.change = (
+            update(_VT)
+            .where(_VT.c.id == bindparam("vote_id"))
+            .values(value=bindparam("value"), updated_at=bindparam("now"))
+        )
+        self.history = insert(_HT).values(
+            discussion_id=bindparam("discussion_id"),
+            statement_id=s,
+            participant_id=p,
+            value=bindparam("value"),
+            created_at=bindparam("now"),
+        )
+        self.counts = select(*_COUNTS).where(_ST.c.id == s)
+        # One counter statement per (new value, old value): the moves are constants.
+        self.move: dict[tuple[int, int | None], Any] = {}
+        for new_value, new_col in VOTE_VALUES.items():
+            for old_value in (None, *VOTE_VALUES):
+                if old_value == new_value:
+                    continue
+                moves = {_ST.c[new_col]: _ST.c[new_col] + 1}
+                if old_value is not None:
+                    old_col = VOTE_VALUES[old_value]
+                    moves[_ST.c[old_col]] = _ST.c[old_col] - 1
+                self.move[(new_value, old_value)] = (
+                    update(_ST).where(_ST.c.id == s).values(moves).returning(*_COUNTS)
+                )
+
+
+_VOTE_SQL: dict[str, _VoteSql] = {}
+
+
+def _vote_sql(connection: Any) -> _VoteSql:
+    name = connection.dialect.name
+    if name not in _VOTE_SQL:
+        _VOTE_SQL[name] = _VoteSql(name)
+    return _VOTE_SQL[name]
+
+
+def vote(
+    user: User,
+    statement: Statement,
+    value: int,
+    now: datetime | None = None,
+    locked: bool | None = None,
+) -> VoteResult:
     """Agree (+1), disagree (-1) or pass (0); the last vote counts, every vote is kept.
 
-    The policy first (one query: the lock), then: try to insert the vote (INSERT ... ON
-    CONFLICT DO NOTHING, so the first statement of the transaction is a write and SQLite
-    takes its write lock before reading); on conflict read the old value under a row lock
-    and update it; append the history row; move the statement's counters by the
-    difference. Two concurrent votes by one person end as one row because the unique
-    (participant, statement) constraint decides. A changed vote asks for a fresh analysis
-    after the commit.
+    The policy first (on the loaded data: ``locked`` when the caller read the lock with
+    the statement, as ``queries.vote_context`` does; else one query), then: try to insert
+    the vote (INSERT ... ON CONFLICT DO NOTHING); on conflict read the old value under a
+    row lock and update it; append the history row; move the statement's counters by the
+    difference, last, so the statement's row is held for the shortest time. Two concurrent
+    votes by one person end as one row because the unique (participant, statement)
+    constraint decides. A vote asks for a fresh analysis after the commit (the outbox
+    keeps one such effect per discussion and transaction, and the scheduler's check is
+    one read when a run is already scheduled).
     """
     now = now or utcnow()
-    _require_participation(user, statement.discussion, now, statement.id)
+    _require_participation_in(user, statement, now, locked)
     if statement.status != ContentStatus.VISIBLE:
         raise RuleError(_("This statement is no longer shown."), status=409)
     try:
@@ -376,50 +460,30 @@ def vote(user: User, statement: Statement, value: int, now: datetime | None = No
     if value not in VOTE_VALUES:
         raise RuleError(_("Choose agree, disagree or pass."), field="value")
 
-    vt = Vote.__table__
-    st = Statement.__table__
-    statement_id, discussion_id = statement.id, statement.discussion_id
-    ids = {"participant_id": user.id, "statement_id": statement_id}
-    inserted = db.session.execute(
-        _dialect_insert(vt)
-        .values(discussion_id=discussion_id, value=value, created_at=now, updated_at=now, **ids)
-        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
-        .returning(vt.c.id)
-    ).scalar()
+    connection = db.session.connection()
+    sql = _vote_sql(connection)
+    params = {
+        "participant_id": user.id,
+        "statement_id": statement.id,
+        "discussion_id": statement.discussion_id,
+        "value": value,
+        "now": now,
+    }
+    # Each statement gets exactly its parameters: a Core UPDATE would also SET any other
+    # key that names one of its table's columns.
+    pair = {"participant_id": user.id, "statement_id": statement.id}
     previous: int | None = None
-    if inserted is None:
-        query = select(vt.c.id, vt.c.value).where(
-            vt.c.participant_id == user.id, vt.c.statement_id == statement_id
-        )
-        if db.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = db.session.execute(query).one()
+    if connection.execute(sql.insert, params).scalar() is None:
+        row = connection.execute(sql.previous, pair).one()
         previous = int(row.value)
         if previous == value:
-            counts = db.session.execute(
-                select(st.c.agree_count, st.c.disagree_count, st.c.pass_count).where(
-                    st.c.id == statement_id
-                )
-            ).one()
-            return VoteResult(statement_id, value, previous, False, *counts)
-        db.session.execute(update(vt).where(vt.c.id == row.id).values(value=value, updated_at=now))
-    db.session.execute(
-        insert(VoteHistory.__table__).values(
-            discussion_id=discussion_id, value=value, created_at=now, **ids
-        )
-    )
-    deltas = {col: 0 for col in VOTE_VALUES.values()}
-    deltas[VOTE_VALUES[value]] += 1
-    if previous is not None:
-        deltas[VOTE_VALUES[previous]] -= 1
-    counts = db.session.execute(
-        update(st)
-        .where(st.c.id == statement_id)
-        .values({st.c[col]: st.c[col] + d for col, d in deltas.items() if d})
-        .returning(st.c.agree_count, st.c.disagree_count, st.c.pass_count)
-    ).one()
+            counts = connection.execute(sql.counts, pair).one()
+            return VoteResult(statement.id, value, previous, False, *counts)
+        connection.execute(sql.change, {"vote_id": row.id, "value": value, "now": now})
+    connection.execute(sql.history, params)
+    counts = connection.execute(sql.move[(value, previous)], pair).one()
     # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
-    request_analysis(discussion_id)
-    return VoteResult(statement_id, value, previous, True, *counts)
+    outbox.add(vote_changed, statement.discussion_id)
+    return VoteResult(statement.id, value, previous, True, *counts)

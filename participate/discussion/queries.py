@@ -8,11 +8,19 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from participate.extensions import db
-from participate.models import ContentStatus, Discussion, Reply, Statement, Vote
+from participate.models import (
+    ContentStatus,
+    Discussion,
+    Reply,
+    Statement,
+    ThreadLock,
+    User,
+    Vote,
+)
 
 PAGE_SIZE = 20
 REPLY_PAGE_SIZE = 50
@@ -26,6 +34,51 @@ def load_statement(statement_id: int) -> Statement | None:
         .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
         .where(Statement.id == statement_id)
     )
+
+
+_VOTE_CONTEXT: list[Any] = []
+
+
+def _vote_context_query() -> Any:
+    """Built once: building and hashing the statement per vote cost more than running it."""
+    if not _VOTE_CONTEXT:
+        locked = (
+            exists()
+            .where(
+                ThreadLock.discussion_id == Statement.discussion_id,
+                or_(ThreadLock.statement_id.is_(None), ThreadLock.statement_id == Statement.id),
+            )
+            .label("locked")
+        )
+        voter = and_(
+            User.id == bindparam("uid"),
+            User.session_version == bindparam("version"),
+            User.deleted_at.is_(None),
+        )
+        _VOTE_CONTEXT.append(
+            select(Statement, User, locked)
+            .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
+            .outerjoin(User, voter)
+            .where(Statement.id == bindparam("statement_id"))
+        )
+    return _VOTE_CONTEXT[0]
+
+
+def vote_context(
+    statement_id: int, identity: tuple[int, int] | None
+) -> tuple[Statement | None, User | None, bool]:
+    """Everything the vote's policy asks about, in one query: the statement with its
+    discussion and proposal, the voter (the session's id and version, so a suspension, a
+    password change or a role change counts at once: the row is read in the vote's own
+    transaction, no cache to invalidate) and whether a moderators' lock covers the thread.
+    The user is None when the session names no current account (logged out, or its
+    version was bumped); ``(None, None, False)`` when there is no such statement."""
+    uid, version = identity if identity is not None else (None, None)
+    params = {"statement_id": statement_id, "uid": uid, "version": version}
+    row = db.session.execute(_vote_context_query(), params).first()
+    if row is None:
+        return None, None, False
+    return row[0], row[1], bool(row[2])
 
 
 def visible_count(discussion_id: int) -> int:

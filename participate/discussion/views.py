@@ -28,8 +28,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import paging, policy, signals
+from participate.auth.loader import session_identity, use_user
 from participate.discussion import operations, queries
 from participate.discussion.forms import (
     DeleteForm,
@@ -70,9 +72,12 @@ def _similar_limit() -> str:
 
 
 def _user_key() -> str:
-    """Votes are limited per person, not per address: many people share a school's NAT."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
+    """Votes are limited per person, not per address: many people share a school's NAT.
+    The person is the one the signed session names (no database read: the vote reads the
+    account in its own query)."""
+    identity = session_identity()
+    if identity is not None:
+        return f"user:{identity[0]}"
     return f"ip:{request.remote_addr}"
 
 
@@ -94,6 +99,9 @@ def _discussion_for(proposal_id: int) -> Discussion:
     discussion = db.session.scalar(select(Discussion).where(Discussion.proposal_id == proposal.id))
     if discussion is None:
         discussion = get_or_create_discussion(proposal)  # kept by the request's commit
+    # The proposal just read, as the discussion's: the session's identity map holds objects
+    # weakly, so once this function returned, ``discussion.proposal`` read it again.
+    set_committed_value(discussion, "proposal", proposal)
     return discussion
 
 
@@ -177,7 +185,8 @@ def _render_show(
     statements, total = queries.statement_page(discussion, sort, page)
     uid = _uid()
     my_votes = queries.statements_voted(uid, [s.id for s in statements])
-    problem = policy.participation_problem(current_user, discussion, now)
+    locked = _locked(discussion)
+    problem = policy.participation_problem(current_user, discussion, now, locked=locked)
     if form is None and problem is None:
         form = StatementForm()
     if form is not None and not policy.can_add_seed(current_user, discussion):
@@ -192,7 +201,7 @@ def _render_show(
         my_votes=my_votes,
         problem=problem,
         is_open=discussion_is_open(discussion.proposal, now),
-        locked=_locked(discussion),
+        locked=locked,
         form=form,
         similar=similar,
         page=page,
@@ -292,25 +301,28 @@ def card(proposal_id: int) -> Any:
     statement = queries.next_statement(
         discussion, uid, priorities=_routing_priorities(discussion.id) or None
     )
+    locked = _locked(discussion)
     context = {
         "discussion": discussion,
         "proposal": discussion.proposal,
         "statement": statement,
-        "problem": policy.participation_problem(current_user, discussion),
+        "problem": policy.participation_problem(current_user, discussion, locked=locked),
         "progress": queries.progress(discussion, uid),
     }
     if request.args.get("fragment"):
         return render_template("discussion/_card.html", **context)
-    return render_template("discussion/vote.html", locked=_locked(discussion), **context)
+    return render_template("discussion/vote.html", locked=locked, **context)
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
 @limiter.limit(_vote_limit, key_func=_user_key, methods=["POST"])
 def vote(statement_id: int) -> Any:
-    """The hot path: one statement load, then the vote operation (its policy check is one
-    query). JSON for fetch, else a redirect back to where the vote was cast (the card, by
-    default)."""
-    statement = queries.load_statement(statement_id)
+    """The hot path: one query loads the statement, its discussion and proposal, the voter
+    and the lock (``queries.vote_context``), then the vote operation asks the policy about
+    that data and writes. JSON for fetch, else a redirect back to where the vote was cast
+    (the card, by default)."""
+    statement, user, locked = queries.vote_context(statement_id, session_identity())
+    use_user(user)
     if statement is None:
         abort(404)
     raw = request.form.get("value")
@@ -328,7 +340,7 @@ def vote(statement_id: int) -> Any:
         flash(message, "error")
         return redirect(back)
     try:
-        result = operations.vote(current_user, statement, value)
+        result = operations.vote(current_user, statement, value, locked=locked)
     except RuleError as exc:
         if json_wanted:
             return _rule_error(exc)

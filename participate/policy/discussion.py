@@ -86,18 +86,24 @@ def participation_refusal(
     discussion: Discussion,
     now: datetime | None = None,
     statement_id: int | None = None,
+    locked: bool | None = None,
 ) -> Refusal | None:
     """Why ``user`` may not write in ``discussion`` (or in one statement's thread) now, or
     None when they may. One reason, the first of: closed, account (see
     :func:`account_refusal`), a moderators' lock (moderators write through locks). At most
-    one query (the lock), so the vote path can afford it."""
+    one query (the lock); none when the caller read the lock with its own data (``locked``,
+    the vote's one query: ``discussion.queries.vote_context``)."""
     now = now or utcnow()
     if not discussion_is_open(discussion.proposal, now):
         return Refusal("closed", _("This discussion is closed. You can still read it."))
     refusal = account_refusal(user, now)
     if refusal is not None:
         return refusal
-    if not is_moderator(user, now) and lock_on(discussion.id, statement_id) is not None:
+    if is_moderator(user, now):
+        return None
+    if locked is None:
+        locked = lock_on(discussion.id, statement_id) is not None
+    if locked:
         return Refusal("locked", locked_message())
     return None
 
@@ -107,9 +113,11 @@ def participation_problem(
     discussion: Discussion,
     now: datetime | None = None,
     statement_id: int | None = None,
+    locked: bool | None = None,
 ) -> str | None:
-    """:func:`participation_refusal`'s message: what the page tells the person."""
-    refusal = participation_refusal(user, discussion, now, statement_id)
+    """:func:`participation_refusal`'s message: what the page tells the person (``locked``
+    when the page read the lock already, for its note)."""
+    refusal = participation_refusal(user, discussion, now, statement_id, locked)
     return refusal.message if refusal is not None else None
 
 

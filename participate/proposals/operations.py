@@ -22,11 +22,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
-from participate.boundary import savepoint
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -264,38 +263,64 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     """One endorsement per verified account, never withdrawn; at the threshold the
     proposal is established in the same transaction.
 
-    The proposal row stays locked until the request commits, so concurrent endorsements
-    queue up and the count stays exact; the unique key (user, proposal) is the second wall,
-    checked inside a savepoint so losing that race is a plain 409. An endorsement after the
-    deadline is refused without storing the lapse: the sweep stores it.
+    The policy reads the proposal as it is; then, in this order: the endorsement is
+    inserted (``INSERT ... ON CONFLICT DO NOTHING``: the unique key (proposal, user)
+    decides a double, which is a plain 409), the follow too, and last the count moves in
+    one ``UPDATE ... WHERE status = endorsing RETURNING`` on the proposal's row. That
+    statement is the only one that waits on the row, so concurrent endorsers hold it from
+    that UPDATE to their commit only, not for the whole request: the count stays exact
+    (each increment sees the last committed one), the endorsement that reaches the
+    threshold establishes the proposal, and any endorsement whose UPDATE comes after that
+    commit finds the status changed and is refused, its row rolled back with the request.
+    An endorsement after the deadline is refused without storing the lapse: the sweep
+    stores it.
     """
     now = _at(now)
-    proposal = _lock_proposal(proposal_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise RuleError(_("We could not find that page."), status=404)
     if not policy.can_endorse(user, proposal, now):
         raise _endorse_refusal(user, proposal, now)
-    already = db.session.scalar(
-        select(Endorsement.id).where(
-            Endorsement.proposal_id == proposal.id, Endorsement.user_id == user.id
-        )
-    )
-    if already is not None:
+    table = Endorsement.__table__
+    inserted = db.session.execute(
+        _dialect_insert(table)
+        .values(proposal_id=proposal.id, user_id=user.id, created_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.proposal_id, table.c.user_id])
+        .returning(table.c.id)
+    ).scalar()
+    if inserted is None:
         raise _already_endorsed()
-    try:
-        with savepoint():  # the unique key is the second wall behind the row lock
-            db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id, created_at=now))
-            db.session.flush()
-    except IntegrityError as exc:
-        raise _already_endorsed() from exc
-    proposal.endorsement_count = (proposal.endorsement_count or 0) + 1
     _follow(user.id, proposal.id)
+    pt = Proposal.__table__
+    row = db.session.execute(
+        update(pt)
+        .where(pt.c.id == proposal.id, pt.c.status == S.ENDORSING)
+        .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
+        .returning(pt.c.endorsement_count)
+    ).first()
+    if row is None:  # established (or withdrawn) by a commit since the policy's read
+        db.session.refresh(proposal)
+        raise _endorse_refusal(user, proposal, now)
+    count = int(row[0])
+    set_committed_value(proposal, "endorsement_count", count)
     established = False
-    if proposal.endorsement_count >= cfg("ENDORSEMENT_THRESHOLD"):
-        transition(proposal, S.ESTABLISHED, None, now, count=proposal.endorsement_count)
+    if count >= cfg("ENDORSEMENT_THRESHOLD"):
+        transition(proposal, S.ESTABLISHED, None, now, count=count)
         notify_followers(proposal, NotificationKind.ESTABLISHED, now)
         _reindex(proposal)
         established = True
-    db.session.flush()
-    return EndorseResult(count=proposal.endorsement_count, established=established)
+        db.session.flush()
+    return EndorseResult(count=count, established=established)
+
+
+def _dialect_insert(table: Any) -> Any:
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert(table)
+    from sqlalchemy.dialects.sqlite import insert
+
+    return insert(table)
 
 
 # --------------------------------------------------------------------------- follow

@@ -1,0 +1,52 @@
+"""Who the request is: Flask-Login's user loader, and the hot paths' way around it.
+
+Session ids are ``id:version``: a password change, a suspension's logout or a role change
+bumps the account's ``session_version`` and every older cookie stops naming anyone. The
+loader reads the account once per request that asks for ``current_user``; the vote, the
+busiest request, reads it inside its own one query instead (``session_identity`` gives it
+the id and version from the signed cookie without a read, ``use_user`` hands the result to
+Flask-Login), so nothing is cached and nothing needs invalidating.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, session
+
+from participate.extensions import db
+from participate.models import User
+
+
+def parse_session_id(user_id: object) -> tuple[int, int] | None:
+    """``(id, version)`` from a session's ``id:version``, or None when it is not one."""
+    if not isinstance(user_id, str):
+        return None
+    try:
+        uid, version = (int(part) for part in user_id.split(":", 1))
+    except ValueError:
+        return None
+    return uid, version
+
+
+def session_identity() -> tuple[int, int] | None:
+    """Who the signed session cookie names, without a database read: what the vote reads
+    its voter with (in its own query) and keys its rate limit by. Only the server signs
+    the cookie; whether the account still holds that version is the query's to check."""
+    return parse_session_id(session.get("_user_id"))
+
+
+def use_user(user: User | None) -> None:
+    """Give Flask-Login the user a view loaded itself (validated by its query the way
+    :func:`load_user` validates), so ``current_user`` needs no second read."""
+    g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+
+
+def load_user(user_id: str) -> User | None:
+    """Session ids are ``id:version``; a bumped version logs the old cookie out."""
+    parsed = parse_session_id(user_id)
+    if parsed is None:
+        return None
+    uid, version = parsed
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    return user
