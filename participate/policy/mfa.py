@@ -55,8 +55,9 @@ def second_factor_ok(user: Any) -> bool:
 
 
 def can_enrol_second_factor(user: Any) -> bool:
-    """Anyone logged in may protect the account; staff must."""
-    return bool(getattr(user, "is_authenticated", False)) and user.deleted_at is None
+    """Staff enrol an authenticator app (citizens sign in with a password or their digital
+    identity; nothing asks them for a code, so nothing offers to set one up)."""
+    return is_staff_role(user) and user.deleted_at is None
 
 
 def can_link_identity(user: Any) -> bool:
