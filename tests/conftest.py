@@ -25,6 +25,10 @@ BACKEND = os.environ.get("PARTICIPATE_TEST_BACKEND", "sqlite")
 POLIS_DATA = Path(os.environ.get("PARTICIPATE_POLIS_DATA", ROOT.parent / "shared/data/polis"))
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
+# Every staff account the factories make has this authenticator key (staff act only with
+# their second factor; the helpers below give it the way a person would).
+TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+STAFF_ROLES = ("agency_staff", "moderator", "admin")
 
 os.environ.setdefault("PARTICIPATE_HUEY_IMMEDIATE", "1")
 
@@ -217,7 +221,8 @@ def make_agency(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
-    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None)``."""
+    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None,
+    totp=True)``: staff come with an authenticator app (``totp=False`` for one without)."""
     from participate.auth.passwords import hash_password
     from participate.extensions import db
     from participate.models import Role, User
@@ -232,6 +237,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
         agency: Any = None,
         email: str | None = None,
         name: str | None = None,
+        totp: bool = True,
     ) -> Any:
         counter["n"] += 1
         with app.app_context():
@@ -245,6 +251,9 @@ def make_user(app: Flask) -> Callable[..., Any]:
                 privacy_accepted_at=utcnow(),
             )
             db.session.add(user)
+            db.session.flush()
+            if role in STAFF_ROLES and totp:
+                enrol_staff(user)
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)
@@ -253,12 +262,51 @@ def make_user(app: Flask) -> Callable[..., Any]:
     return make
 
 
+def enrol_staff(user: Any) -> None:
+    """Give ``user`` an authenticator app with :data:`TOTP_SECRET` (inside an app context)."""
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    db.session.add(TotpCredential(user_id=user.id, secret=mfa.seal(TOTP_SECRET)))
+    db.session.flush()
+
+
+def totp_code(app: Flask, user: Any) -> str:
+    """The code the test's authenticator shows now. A code is accepted once; the helper
+    forgets the last accepted step, as if the next 30 seconds had passed."""
+    from sqlalchemy import update
+
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    with app.app_context():
+        db.session.execute(
+            update(TotpCredential).where(TotpCredential.user_id == user.id).values(last_step=None)
+        )
+        db.session.commit()
+    return mfa.current_code(TOTP_SECRET)
+
+
+def second_factor(app: Flask, client: FlaskClient, user: Any) -> Any:
+    """Give the code on the two-step page, as a staff member does after the password."""
+    resp = client.post("/auth/two-factor", data={"code": totp_code(app, user)})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return resp
+
+
 @pytest.fixture()
 def login(app: Flask) -> Callable[[FlaskClient, Any], FlaskClient]:
+    """Log in through the login form; staff then give their second factor."""
+
     def do_login(client: FlaskClient, user: Any) -> FlaskClient:
         resp = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         client.csrf_token = None  # the session changed; fetch a fresh token
+        if resp.headers["Location"].startswith("/auth/two-factor"):
+            second_factor(app, client, user)
+            client.csrf_token = None
         return client
 
     return do_login

@@ -87,9 +87,19 @@ def quick_login(app: Flask) -> Callable[[Any, Any], Any]:
     (argon2 verification) is tested in the auth area and costs ~0.3 s per account here."""
 
     def do_login(client: Any, user: Any) -> Any:
+        from participate.auth import mfa
+        from participate.extensions import db
+        from participate.models.mfa import TotpCredential
+
+        with app.app_context():  # staff: the session holds the second factor too
+            credential = db.session.scalar(
+                select(TotpCredential.id).where(TotpCredential.user_id == user.id)
+            )
         with client.session_transaction() as sess:
             sess["_user_id"] = f"{user.id}:{user.session_version or 1}"
             sess["_fresh"] = True
+            if credential is not None:
+                sess[mfa.SESSION_KEY] = f"{user.id}:{user.session_version or 1}:{credential}"
         client.csrf_token = None
         return client
 

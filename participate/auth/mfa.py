@@ -62,6 +62,11 @@ def code_at(secret: str, step: int) -> str:
     return str(value % 10**DIGITS).zfill(DIGITS)
 
 
+def current_code(secret: str) -> str:
+    """The code an app shows now (for the demo accounts' console hint and the tests)."""
+    return code_at(secret, step_of(utcnow()))
+
+
 def matching_step(secret: str, code: str, now: datetime, after: int | None = None) -> int | None:
     """The time step ``code`` belongs to within the window around ``now``, or None; steps at
     or before ``after`` (already used) never match."""
@@ -273,3 +278,9 @@ def erase(user: User) -> None:
     db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
+
+
+if __name__ == "__main__":  # python -m participate.auth.mfa SECRET: print the current code
+    import sys
+
+    print(current_code(sys.argv[1]))
