@@ -207,7 +207,6 @@ def verify_second_factor(user: User, code: str, now: datetime | None = None) -> 
     """Check a code from the authenticator app, or a recovery code (used up by this):
     returns ``"totp"`` or ``"recovery"``, or refuses."""
     now = now or utcnow()
-    wrong = RuleError(_("This code is not correct."), field="code")
     credential = db.session.scalar(
         select(TotpCredential).where(TotpCredential.user_id == user.id).with_for_update()
     )
@@ -218,7 +217,7 @@ def verify_second_factor(user: User, code: str, now: datetime | None = None) -> 
         secret = unseal(credential.secret)
         step = None if secret is None else matching_step(secret, code, now, credential.last_step)
         if step is None:
-            raise wrong
+            raise _wrong_code()
         credential.last_step = step
         credential.last_used_at = now
         db.session.flush()
@@ -233,10 +232,15 @@ def verify_second_factor(user: User, code: str, now: datetime | None = None) -> 
         .values(used_at=now)
     )
     if used.rowcount != 1:
-        raise wrong
+        raise _wrong_code()
     db.session.flush()
     audit.record(user, "mfa.recovery_used", "user", user.id)
     return "recovery"
+
+
+def _wrong_code() -> RuleError:
+    """Made only when raised: a RuleError marks the request refused (rolled back)."""
+    return RuleError(_("This code is not correct."), field="code")
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:

@@ -180,13 +180,18 @@ def reset(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=target.id))
 
 
+def staff_locked() -> bool:
+    """For the pages: a staff session whose tools wait for the second factor."""
+    return (
+        current_user.is_authenticated
+        and policy.needs_second_factor(current_user)
+        and not policy.second_factor_ok(current_user)
+    )
+
+
 def banners(_sender: Any = None) -> list[dict[str, Any]]:
     """Staff whose session has not given the second factor are told why their tools are off."""
-    if not current_user.is_authenticated or not policy.needs_second_factor(current_user):
-        return []
-    if policy.second_factor_ok(current_user):
-        return []
-    return [{"kind": "warning", "text": LOCKED_BANNER}]
+    return [{"kind": "warning", "text": LOCKED_BANNER}] if staff_locked() else []
 
 
 LOCKED_BANNER = _l(

@@ -177,4 +177,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oidc_views.bp)
     oidc.init_app(app)
     signals.connect(signals.banners, mfa_views.banners)
+    app.jinja_env.globals["staff_locked"] = mfa_views.staff_locked
     signals.connect(signals.account_deleting, erase_second_factors)
