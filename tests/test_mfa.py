@@ -160,7 +160,7 @@ def test_session_without_the_code_is_refused_staff_writes(app, client, make_user
     resp = client.post("/moderation/terms", data={"term": "壞字"})
     assert resp.status_code in (302, 403)
     assert resp.status_code == 403 or resp.headers["Location"].startswith("/auth/two-factor")
-    assert "two-step sign-in" in client.get("/").get_data(as_text=True)  # the banner
+    assert "完成兩步驟登入之前" in client.get("/").get_data(as_text=True)  # the banner
     second_factor(app, client, moderator)
     assert client.get("/moderation/").status_code == 200
 
