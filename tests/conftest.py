@@ -86,6 +86,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     with application.app_context():
         upgrade(revision="head")  # one head: a branched history fails here, loudly
+    _SESSION_APP[:] = [application]
     yield application
     # Close pooled connections before the throwaway PostgreSQL database is dropped, or psycopg
     # warns at exit about connections the server killed (an error under filterwarnings).
@@ -270,6 +271,47 @@ def enrol_staff(user: Any) -> None:
 
     db.session.add(TotpCredential(user_id=user.id, secret=mfa.seal(TOTP_SECRET)))
     db.session.flush()
+
+
+def mark_second_factor(app: Flask, sess: Any, user: Any) -> None:
+    """For helpers that write the login session directly: write the second factor's mark
+    too, as the two-step page does, when the account has an authenticator app."""
+    from sqlalchemy import select
+
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    with app.app_context():
+        credential = db.session.scalar(
+            select(TotpCredential.id).where(TotpCredential.user_id == user.id)
+        )
+    if credential is not None:
+        sess[mfa.SESSION_KEY] = f"{user.id}:{user.session_version or 1}:{credential}"
+
+
+_SESSION_APP: list[Flask] = []  # the session's app, for helpers called without it
+
+
+def pass_second_factor(page: Any, user: Any) -> None:
+    """In Chromium, after the password: staff land on the two-step page; give the code.
+    ``user`` is the account or its email address."""
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+    if "/auth/two-factor" not in page.url:
+        return
+    app = _SESSION_APP[0]
+    if isinstance(user, str):
+        from sqlalchemy import select
+
+        from participate.extensions import db
+        from participate.models import User
+
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == user))
+            db.session.expunge(user)
+    page.fill("#code", totp_code(app, user))
+    page.locator("main form.form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/auth/two-factor" not in url)
 
 
 def totp_code(app: Flask, user: Any) -> str:

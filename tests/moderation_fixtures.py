@@ -21,6 +21,7 @@ from participate.models import (
 )
 from participate.models.discussion import get_or_create_discussion
 from participate.timeutil import utcnow
+from tests.conftest import mark_second_factor
 
 
 @pytest.fixture()
@@ -87,19 +88,10 @@ def quick_login(app: Flask) -> Callable[[Any, Any], Any]:
     (argon2 verification) is tested in the auth area and costs ~0.3 s per account here."""
 
     def do_login(client: Any, user: Any) -> Any:
-        from participate.auth import mfa
-        from participate.extensions import db
-        from participate.models.mfa import TotpCredential
-
-        with app.app_context():  # staff: the session holds the second factor too
-            credential = db.session.scalar(
-                select(TotpCredential.id).where(TotpCredential.user_id == user.id)
-            )
         with client.session_transaction() as sess:
             sess["_user_id"] = f"{user.id}:{user.session_version or 1}"
             sess["_fresh"] = True
-            if credential is not None:
-                sess[mfa.SESSION_KEY] = f"{user.id}:{user.session_version or 1}:{credential}"
+            mark_second_factor(app, sess, user)  # staff: the session holds the code too
         client.csrf_token = None
         return client
 
