@@ -16,6 +16,7 @@ from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import AuditLog, MailMessage, Role, User
 from participate.models.mfa import RecoveryCode, TotpCredential
+from participate.timeutil import utcnow
 from tests.conftest import PASSWORD, TOTP_SECRET, second_factor, totp_code
 
 
@@ -147,7 +148,7 @@ def test_staff_powers_need_the_second_factor(app, make_user, make_agency):
         assert refused.value.status == 403
         assert not policy.can_moderate(db.session.get(User, bare.id))
         assert not policy.is_agency_staff(db.session.get(User, staff.id))
-        assert not policy.can_open_consultation(db.session.get(User, staff.id), mfa.utcnow())
+        assert not policy.can_open_consultation(db.session.get(User, staff.id), utcnow())
         admin.second_factor_verified = True
         assert policy.can_manage_roles(admin)
         db.session.rollback()
