@@ -247,3 +247,12 @@ def test_rfc6238_reference_values():
     assert mfa.code_at(secret, mfa.step_of(datetime.fromtimestamp(59, UTC))) == "287082"
     assert mfa.code_at(secret, mfa.step_of(datetime.fromtimestamp(1111111109, UTC))) == "081804"
     assert mfa.code_at(secret, mfa.step_of(datetime.fromtimestamp(2000000000, UTC))) == "279037"
+
+
+def test_reset_reason_with_a_control_character_is_refused_whole(app, make_user, login, client):
+    admin, moderator = make_user(role="admin"), make_user(role="moderator")
+    login(client, admin)
+    resp = client.post(f"/auth/two-factor/reset/{moderator.id}", data={"reason": "遺失\x00"})
+    assert resp.status_code == 302
+    assert _count(app, TotpCredential, TotpCredential.user_id == moderator.id) == 1
+    assert _audit(app, "mfa.reset") == []

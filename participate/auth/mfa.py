@@ -31,6 +31,7 @@ from participate.extensions import db
 from participate.mail import queue_mail
 from participate.models import User
 from participate.models.mfa import RecoveryCode, TotpCredential
+from participate.text import accept_text
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -264,6 +265,7 @@ def reset(actor: User, user: User, reason: str | None = None) -> None:
     phone): the person enrols again at the next sign-in; audited, and the person is told."""
     if not policy.can_reset_second_factor(actor, user):
         raise RuleError(_("Only another administrator can reset a second factor."), status=403)
+    reason = accept_text(reason, "reason", required=False) or None
     had = credential_of(user) is not None
     db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

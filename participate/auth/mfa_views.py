@@ -170,7 +170,7 @@ def reset(user_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        mfa.reset(current_user, target, form.reason.data or None)
+        mfa.reset(current_user, target, form.reason.data)
     except RuleError as err:
         if err.status == 403:
             abort(403)
