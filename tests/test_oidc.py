@@ -195,3 +195,41 @@ def test_unlink_and_deleted_account_free_the_identity(app, client, gov, make_use
         delete_account(db.session.get(User, person.id))
         db.session.commit()
     assert _rows(app) == []
+
+
+def test_eight_accounts_linking_one_identity_at_once_one_wins(app, make_user):
+    """One identity, one account, even when eight try at the same moment (both databases:
+    the unique key decides, the losers get a clear refusal and write nothing)."""
+    import threading
+
+    from participate.auth import oidc
+    from participate.boundary import unit
+    from participate.errors import RuleError
+
+    app.config["OIDC_HMAC_KEY"] = "test-oidc-hmac-key"
+    people = [make_user() for _ in range(8)]
+    start = threading.Barrier(len(people))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def one(user_id: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                with unit():
+                    oidc.link(db.session.get(User, user_id), "https://id.example.tw", "same")
+                result = "linked"
+            except RuleError as err:
+                result = f"refused {err.status}"
+            finally:
+                db.session.remove()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=one, args=(p.id,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["linked"] + ["refused 409"] * 7, outcomes
+    assert len(_rows(app)) == 1
