@@ -256,3 +256,39 @@ def test_reset_reason_with_a_control_character_is_refused_whole(app, make_user, 
     assert resp.status_code == 302
     assert _count(app, TotpCredential, TotpCredential.user_id == moderator.id) == 1
     assert _audit(app, "mfa.reset") == []
+
+
+def test_new_recovery_codes_replace_the_old_and_need_the_code(app, make_user, login, client):
+    staff = make_user(role="agency_staff", agency=None)
+    login(client, staff)
+    page = client.get("/auth/security").get_data(as_text=True)
+    assert "/auth/two-factor/recovery-codes" in page
+    made = client.post("/auth/two-factor/recovery-codes")
+    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", made.get_data(as_text=True))
+    assert made.status_code == 200 and len(set(codes)) == 10
+    again = client.post("/auth/two-factor/recovery-codes")
+    newer = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", again.get_data(as_text=True))
+    assert not set(codes) & set(newer)
+    device = app.test_client()
+    _password(device, staff)
+    assert device.post("/auth/two-factor", data={"code": codes[0]}).status_code == 400
+    assert device.post("/auth/two-factor", data={"code": newer[0]}).status_code == 302
+    assert len(_audit(app, "mfa.recovery_regenerate")) == 2
+    locked = app.test_client()
+    with locked.session_transaction() as sess:  # a session that did not give the code
+        sess["_user_id"] = f"{staff.id}:1"
+    resp = locked.post("/auth/two-factor/recovery-codes")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/auth/two-factor")
+
+
+def test_locked_admin_pages_lead_to_the_code_and_back(app, make_user):
+    admin = make_user(role="admin")
+    device = app.test_client()
+    with device.session_transaction() as sess:  # remembered login, no code this session
+        sess["_user_id"] = f"{admin.id}:1"
+    resp = device.get("/admin/users")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/auth/two-factor?next=/admin/users?"
+    back = device.post(resp.headers["Location"], data={"code": totp_code(app, admin)})
+    assert back.status_code == 302 and back.headers["Location"].startswith("/admin/users")
+    assert device.get("/admin/users").status_code == 200
