@@ -178,6 +178,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MODERATION_PAGE_SIZE": _int("MODERATION_PAGE_SIZE", 25),
         # How long after a decision the author may appeal.
         "MODERATION_APPEAL_DAYS": _int("MODERATION_APPEAL_DAYS", 14),
+        # Staff (agency staff, moderators, admins) need a TOTP second factor, given in the
+        # session, before any staff power works. Keep it on; the demo accounts come enrolled.
+        "REQUIRE_STAFF_2FA": _bool("REQUIRE_STAFF_2FA", True),
+        "MFA_RATE_LIMIT": _env("MFA_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Key for the TOTP secrets at rest (default: derived from SECRET_KEY).
+        "MFA_ENCRYPTION_KEY": _env("MFA_ENCRYPTION_KEY"),
+        # Government digital identity (OpenID Connect). Off unless all three are set.
+        "OIDC_ISSUER": _env("OIDC_ISSUER"),
+        "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET"),
+        "OIDC_SCOPES": _env("OIDC_SCOPES", "openid"),
+        # Key of the HMAC kept instead of the OpenID subject (default: derived from SECRET_KEY;
+        # set it in production so rotating SECRET_KEY does not orphan every link).
+        "OIDC_HMAC_KEY": _env("OIDC_HMAC_KEY"),
         "TESTING": False,
     }
     if overrides:

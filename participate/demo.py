@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from participate.auth import mfa
 from participate.auth.passwords import hash_password
 from participate.extensions import db
 from participate.models import Agency, Role, User
+from participate.models.mfa import TotpCredential
 from participate.timeutil import utcnow
 
 AGENCIES = [
@@ -26,6 +28,9 @@ AGENCIES = [
 ]
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public demo credentials, printed and documented
+# The demo staff accounts' authenticator key (add it to any TOTP app, or run
+# `python -m participate.auth.mfa JBSWY3DPEHPK3PXP`): public, like the password.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105
 DEMO_USERS = [
     ("admin@demo.participate.tw", "管理員小安", Role.ADMIN, None),
     ("moderator@demo.participate.tw", "審核員阿明", Role.MODERATOR, None),
@@ -61,6 +66,9 @@ def get_or_create_user(
         )
         db.session.add(user)
         db.session.flush()
+    if role in (Role.AGENCY_STAFF, Role.MODERATOR, Role.ADMIN) and mfa.credential_of(user) is None:
+        db.session.add(TotpCredential(user_id=user.id, secret=mfa.seal(DEMO_TOTP_SECRET)))
+        db.session.flush()
     return user
 
 
@@ -74,5 +82,7 @@ def seed_accounts() -> None:
 
 def describe_accounts(echo: Callable[[str], None] = print) -> None:
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    code = mfa.current_code(DEMO_TOTP_SECRET)
+    echo(f"  staff two-step sign-in key: {DEMO_TOTP_SECRET} (code now: {code})")
     for email, _name, role, slug in DEMO_USERS:
         echo(f"  {role.value:13} {email}" + (f"  ({slug})" if slug else ""))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from participate import policy
@@ -28,6 +28,10 @@ def requires(predicate: Callable[[Any], bool]) -> Callable[[F], F]:
 
                 return login_manager.unauthorized()
             if not predicate(current_user):
+                if policy.needs_second_factor(current_user) and not policy.second_factor_ok(
+                    current_user
+                ):  # staff without the code of this session: ask for it, then come back
+                    return redirect(url_for("mfa.verify", next=request.full_path))
                 abort(403)
             return view(*args, **kwargs)
 

@@ -25,6 +25,10 @@ BACKEND = os.environ.get("PARTICIPATE_TEST_BACKEND", "sqlite")
 POLIS_DATA = Path(os.environ.get("PARTICIPATE_POLIS_DATA", ROOT.parent / "shared/data/polis"))
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
+# Every staff account the factories make has this authenticator key (staff act only with
+# their second factor; the helpers below give it the way a person would).
+TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+STAFF_ROLES = ("agency_staff", "moderator", "admin")
 
 os.environ.setdefault("PARTICIPATE_HUEY_IMMEDIATE", "1")
 
@@ -82,6 +86,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     with application.app_context():
         upgrade(revision="head")  # one head: a branched history fails here, loudly
+    _SESSION_APP[:] = [application]
     yield application
     # Close pooled connections before the throwaway PostgreSQL database is dropped, or psycopg
     # warns at exit about connections the server killed (an error under filterwarnings).
@@ -228,7 +233,8 @@ def make_agency(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
-    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None)``."""
+    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None,
+    totp=True)``: staff come with an authenticator app (``totp=False`` for one without)."""
     from participate.auth.passwords import hash_password
     from participate.extensions import db
     from participate.models import Role, User
@@ -243,6 +249,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
         agency: Any = None,
         email: str | None = None,
         name: str | None = None,
+        totp: bool = True,
     ) -> Any:
         counter["n"] += 1
         with app.app_context():
@@ -256,6 +263,9 @@ def make_user(app: Flask) -> Callable[..., Any]:
                 privacy_accepted_at=utcnow(),
             )
             db.session.add(user)
+            db.session.flush()
+            if role in STAFF_ROLES and totp:
+                enrol_staff(user)
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)
@@ -264,12 +274,92 @@ def make_user(app: Flask) -> Callable[..., Any]:
     return make
 
 
+def enrol_staff(user: Any) -> None:
+    """Give ``user`` an authenticator app with :data:`TOTP_SECRET` (inside an app context)."""
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    db.session.add(TotpCredential(user_id=user.id, secret=mfa.seal(TOTP_SECRET)))
+    db.session.flush()
+
+
+def mark_second_factor(app: Flask, sess: Any, user: Any) -> None:
+    """For helpers that write the login session directly: write the second factor's mark
+    too, as the two-step page does, when the account has an authenticator app."""
+    from sqlalchemy import select
+
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    with app.app_context():
+        credential = db.session.scalar(
+            select(TotpCredential.id).where(TotpCredential.user_id == user.id)
+        )
+    if credential is not None:
+        sess[mfa.SESSION_KEY] = f"{user.id}:{user.session_version or 1}:{credential}"
+
+
+_SESSION_APP: list[Flask] = []  # the session's app, for helpers called without it
+
+
+def pass_second_factor(page: Any, user: Any) -> None:
+    """In Chromium, after the password: staff land on the two-step page; give the code.
+    ``user`` is the account or its email address."""
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+    if "/auth/two-factor" not in page.url:
+        return
+    app = _SESSION_APP[0]
+    if isinstance(user, str):
+        from sqlalchemy import select
+
+        from participate.extensions import db
+        from participate.models import User
+
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == user))
+            db.session.expunge(user)
+    page.fill("#code", totp_code(app, user))
+    page.locator("main form.form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/auth/two-factor" not in url)
+
+
+def totp_code(app: Flask, user: Any) -> str:
+    """The code the test's authenticator shows now. A code is accepted once; the helper
+    forgets the last accepted step, as if the next 30 seconds had passed."""
+    from sqlalchemy import update
+
+    from participate.auth import mfa
+    from participate.extensions import db
+    from participate.models.mfa import TotpCredential
+
+    with app.app_context():
+        db.session.execute(
+            update(TotpCredential).where(TotpCredential.user_id == user.id).values(last_step=None)
+        )
+        db.session.commit()
+    return mfa.current_code(TOTP_SECRET)
+
+
+def second_factor(app: Flask, client: FlaskClient, user: Any) -> Any:
+    """Give the code on the two-step page, as a staff member does after the password."""
+    resp = client.post("/auth/two-factor", data={"code": totp_code(app, user)})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return resp
+
+
 @pytest.fixture()
 def login(app: Flask) -> Callable[[FlaskClient, Any], FlaskClient]:
+    """Log in through the login form; staff then give their second factor."""
+
     def do_login(client: FlaskClient, user: Any) -> FlaskClient:
         resp = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         client.csrf_token = None  # the session changed; fetch a fresh token
+        if resp.headers["Location"].startswith("/auth/two-factor"):
+            second_factor(app, client, user)
+            client.csrf_token = None
         return client
 
     return do_login

@@ -21,6 +21,7 @@ from participate.models import (
 )
 from participate.models.discussion import get_or_create_discussion
 from participate.timeutil import utcnow
+from tests.conftest import mark_second_factor
 
 
 @pytest.fixture()
@@ -90,6 +91,7 @@ def quick_login(app: Flask) -> Callable[[Any, Any], Any]:
         with client.session_transaction() as sess:
             sess["_user_id"] = f"{user.id}:{user.session_version or 1}"
             sess["_fresh"] = True
+            mark_second_factor(app, sess, user)  # staff: the session holds the code too
         client.csrf_token = None
         return client
 

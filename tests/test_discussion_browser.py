@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from participate.extensions import db
 from participate.models import Reply, Statement, Vote
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 from tests.discussion_fixtures import add_statements, make_discussion  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,7 @@ def _login(page: Any, base: str, user: Any, then: str) -> None:
     page.fill("#email", user.email)
     page.fill("#password", PASSWORD)
     page.click("input[name=submit]")
+    pass_second_factor(page, user)
     page.wait_for_url(f"{base}{then}")
 
 

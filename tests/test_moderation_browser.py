@@ -29,7 +29,7 @@ from participate.models import (
     Statement,
     User,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, mark_second_factor, pass_second_factor
 from tests.moderation_fixtures import add_statement, get, make_consultation, quick_login  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -52,6 +52,7 @@ def browser_login(page: Any, base: str, user: Any) -> None:
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form.form [type=submit]").first.click()
+    pass_second_factor(page, user)
     page.wait_for_load_state()
 
 
@@ -154,6 +155,7 @@ def _post_everything(app: Any, make_user: Any, pid: int, did: int) -> dict[str, 
         with c.session_transaction() as sess:
             sess["_user_id"] = f"{user.id}:1"
             sess["_fresh"] = True
+            mark_second_factor(app, sess, user)
         return c
 
     author_c = logged(author)

@@ -83,6 +83,7 @@ def _project(agency_id: int, asker: Any) -> tuple[int, int]:
     from participate.models import Role, User
     from participate.projects import operations
     from participate.timeutil import taipei_today, utcnow
+    from tests.conftest import enrol_staff
 
     staff = User(
         email="staff@motc.example.tw",
@@ -94,6 +95,7 @@ def _project(agency_id: int, asker: Any) -> tuple[int, int]:
     )
     db.session.add(staff)
     db.session.flush()
+    enrol_staff(staff)  # staff act with their second factor
     today = taipei_today()
     project = operations.publish_project(
         staff,

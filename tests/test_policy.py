@@ -55,7 +55,7 @@ P = ProposalKind
 
 
 def _user(uid: int, role: Role, verified: bool = True, **kw: Any) -> User:
-    return User(
+    user = User(
         id=uid,
         role=role,
         email=f"u{uid}@example.tw",
@@ -65,6 +65,10 @@ def _user(uid: int, role: Role, verified: bool = True, **kw: Any) -> User:
         suspended_until=kw.pop("suspended_until", None),
         agency_id=kw.pop("agency_id", None),
     )
+    # Staff here stand for a session that gave the second factor (tests/test_mfa.py
+    # covers the staff who did not).
+    user.second_factor_verified = True  # type: ignore[attr-defined]
+    return user
 
 
 def users() -> dict[str, Any]:

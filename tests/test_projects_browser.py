@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from participate.extensions import db
 from participate.models import Project, ProjectNotification
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,7 @@ def _login(browser, base: str, user, errors: list[str]):
     page.fill("#email", user.email)
     page.fill("#password", PASSWORD)
     page.click("input[name=submit]")
+    pass_second_factor(page, user)
     page.wait_for_url(re.compile(r".*/$|.*/account/.*"))
     return context, page
 

@@ -64,7 +64,7 @@ S = ProjectStatus
 
 
 def _user(uid: int, role: Role, verified: bool = True, **kw: Any) -> User:
-    return User(
+    user = User(
         id=uid,
         role=role,
         email=f"u{uid}@example.tw",
@@ -74,6 +74,8 @@ def _user(uid: int, role: Role, verified: bool = True, **kw: Any) -> User:
         suspended_until=kw.pop("suspended_until", None),
         agency_id=kw.pop("agency_id", None),
     )
+    user.second_factor_verified = True  # staff here gave their second factor (test_mfa.py)
+    return user
 
 
 def users() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from participate.extensions import db
 from participate.models import DraftStatus, RegulationComment, RegulationDraft
 from participate.timeutil import aware, utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 from tests.regulations_fixtures import TABLE
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,7 @@ def _login(browser, base: str, user, errors: list[str], javascript: bool = True)
     page.fill("#email", user.email)
     page.fill("#password", PASSWORD)
     page.click("input[name=submit]")
+    pass_second_factor(page, user)
     page.wait_for_url(re.compile(r".*/$|.*/account/.*"))
     return context, page
 

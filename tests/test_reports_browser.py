@@ -16,7 +16,7 @@ from participate.extensions import db
 from participate.models import AnalysisState, Statement
 from participate.reports import scheduler
 from participate.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 from tests.reports_fixtures import make_camps
 
 pytestmark = pytest.mark.browser
@@ -82,6 +82,7 @@ def test_report_in_chromium(app, live_server, page, make_user, make_agency):
     page.get_by_label("電子郵件").fill(staff.email)
     page.get_by_label("密碼", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登入").click()
+    pass_second_factor(page, staff)
     page.wait_for_load_state()
     page.goto(url)
     with page.expect_download() as info:

@@ -15,7 +15,7 @@ from participate.extensions import db
 from participate.models import Survey, SurveyResponse
 from participate.participants import population as pop
 from participate.timeutil import taipei_today
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 from tests.surveys_fixtures import answer_as, crowd, questions_of
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,7 @@ def _login(page, base: str, email: str, next_path: str) -> None:
     page.get_by_label("電子郵件").fill(email)
     page.get_by_label("密碼", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登入").click()
+    pass_second_factor(page, email)
     page.wait_for_load_state()
 
 

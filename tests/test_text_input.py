@@ -779,6 +779,9 @@ NOT_TEXT = {
     ("discussion.VoteForm", "value"): "a vote: agree, disagree or pass, parsed as a number",
     ("moderation.BulkForm", "message"): "tested above (the form sits in the queue page)",
     ("projects.AnswerForm", "answer"): "tested above (the form sits in the project's page)",
+    ("auth.CodeForm", "code"): "a one-time code, compared and never stored (tests/test_mfa.py)",
+    ("auth.SetupForm", "code"): "a one-time code, compared and never stored (tests/test_mfa.py)",
+    ("auth.ResetForm", "reason"): "tried in tests/test_mfa.py (the admin's reset)",
 }
 
 

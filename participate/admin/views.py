@@ -22,6 +22,7 @@ from participate import audit_labels, paging
 from participate.admin import queries
 from participate.admin.forms import AgencyForm, RoleForm
 from participate.auth import operations
+from participate.auth.mfa_forms import ResetForm
 from participate.errors import RuleError
 from participate.extensions import db, limiter
 from participate.models import Agency, Role, User
@@ -116,6 +117,7 @@ def user(user_id: int) -> tuple[str, int] | Response:
         form=form,
         history=queries.user_history(target.id),
         role_labels=ROLE_LABELS,
+        reset_form=ResetForm(),
     ), status
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import current_app, g, session
 
+from participate import policy
+from participate.auth import mfa
 from participate.extensions import db
 from participate.models import User
 
@@ -49,4 +51,6 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, uid)
     if user is None or user.session_version != version or not user.is_active:
         return None
+    if policy.needs_second_factor(user):  # what policy.mfa.second_factor_ok reads
+        user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
     return user

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Flask,
@@ -18,23 +16,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from participate.auth import operations
+from participate import signals
+from participate.auth import mfa, mfa_views, oidc, oidc_views, operations
 from participate.auth.forms import ForgotForm, LoginForm, RegisterForm, ResendForm, ResetForm
 from participate.auth.loader import load_user  # noqa: F401 - create_app registers it
+from participate.auth.signin import finish_login
 from participate.errors import RuleError
 from participate.extensions import limiter
+from participate.models import User
 from participate.tokens import read_reset_token, read_verify_token
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            if not target.startswith("//"):
-                return target
-    return url_for("main.index")
 
 
 def _register_limit() -> str:
@@ -113,9 +105,8 @@ def login() -> str | Response | tuple[str, int]:
         if user is None:
             form.password.errors.append(_("The email or password is not correct."))
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+            return finish_login(user, form.remember.data, request.args.get("next"))
+    return render_template("auth/login.html", form=form, oidc_enabled=oidc.enabled())
 
 
 @bp.route("/logout", methods=["POST"])
@@ -159,6 +150,19 @@ def reset(token: str) -> str | Response:
     return render_template("auth/reset.html", form=form)
 
 
+def erase_second_factors(user: User) -> None:
+    """Account deletion: the authenticator app, recovery codes and identity link go."""
+    mfa.erase(user)
+    oidc.erase(user)
+
+
 def init_app(app: Flask) -> None:
-    """Register this area with the app (``create_app`` calls every area's, by name)."""
+    """Register this area with the app (``create_app`` calls every area's, by name): the
+    password pages, two-step sign-in (mfa_views) and the digital identity (oidc_views)."""
     app.register_blueprint(bp)
+    app.register_blueprint(mfa_views.bp)
+    app.register_blueprint(oidc_views.bp)
+    oidc.init_app(app)
+    signals.connect(signals.banners, mfa_views.banners)
+    app.jinja_env.globals["staff_locked"] = mfa_views.staff_locked
+    signals.connect(signals.account_deleting, erase_second_factors)

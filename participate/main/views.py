@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from participate.account import operations as account_operations
-from participate.auth.views import _safe_next
+from participate.auth.signin import safe_next as _safe_next
 from participate.extensions import db
 from participate.i18n import LOCALES
 from participate.models import MailMessage

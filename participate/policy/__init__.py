@@ -13,6 +13,7 @@ from participate.policy.accounts import (
     can_make_api_token,
     can_manage_agencies,
     can_manage_roles,
+    can_reset_second_factor,
     can_revoke_api_token,
 )
 from participate.policy.core import (
@@ -48,6 +49,14 @@ from participate.policy.discussion import (
     participation_problem,
     participation_refusal,
     suspended_message,
+)
+from participate.policy.mfa import (
+    can_enrol_second_factor,
+    can_link_identity,
+    has_government_identity,
+    has_second_factor,
+    needs_second_factor,
+    second_factor_ok,
 )
 from participate.policy.moderation import (
     can_appeal,
@@ -128,6 +137,13 @@ from participate.policy.surveys import (
 )
 
 __all__ = [
+    "can_enrol_second_factor",
+    "can_link_identity",
+    "can_reset_second_factor",
+    "has_government_identity",
+    "has_second_factor",
+    "needs_second_factor",
+    "second_factor_ok",
     "Refusal",
     "acts_for_survey",
     "can_attach_survey",

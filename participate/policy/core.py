@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from participate.models import Discussion, Proposal, ProposalKind, Role
 from participate.models.proposals import proposal_responsible_agency
+from participate.policy.mfa import second_factor_ok
 from participate.proposals.lifecycle import PUBLIC_STATUSES
 from participate.timeutil import utcnow
 
@@ -47,16 +48,26 @@ def is_verified(user: Any, now: datetime | None = None) -> bool:
 
 
 def is_moderator(user: Any, now: datetime | None = None) -> bool:
-    """An active moderator or admin (admins hold every moderator power)."""
-    return is_active(user, now) and user.role in (Role.MODERATOR, Role.ADMIN)
+    """An active moderator or admin (admins hold every moderator power), with the second
+    factor (every staff predicate asks :func:`participate.policy.mfa.second_factor_ok`)."""
+    return (
+        is_active(user, now)
+        and user.role in (Role.MODERATOR, Role.ADMIN)
+        and second_factor_ok(user)
+    )
 
 
 def is_admin(user: Any, now: datetime | None = None) -> bool:
-    return is_active(user, now) and user.role == Role.ADMIN
+    return is_active(user, now) and user.role == Role.ADMIN and second_factor_ok(user)
 
 
 def is_agency_staff(user: Any, now: datetime | None = None) -> bool:
-    return is_active(user, now) and user.role == Role.AGENCY_STAFF and user.agency_id is not None
+    return (
+        is_active(user, now)
+        and user.role == Role.AGENCY_STAFF
+        and user.agency_id is not None
+        and second_factor_ok(user)
+    )
 
 
 def is_public(proposal: Proposal) -> bool:
@@ -76,7 +87,7 @@ def can_view_proposal(user: Any, proposal: Proposal) -> bool:
         return True
     if not is_authenticated(user) or user.deleted_at is not None:
         return False
-    return user.id == proposal.author_id or user.role in (Role.MODERATOR, Role.ADMIN)
+    return user.id == proposal.author_id or is_moderator(user)
 
 
 def agencies_of(proposal: Proposal) -> set[int]:
@@ -101,9 +112,9 @@ def responsible_clause(agency_id: int | None) -> ColumnElement[bool]:
 def acts_for(user: Any, proposal: Proposal, now: datetime | None = None) -> bool:
     """Active staff of a responsible agency, or an admin once some agency is responsible."""
     ids = agencies_of(proposal)
-    if not ids or not is_active(user, now):
+    if not ids:
         return False
-    return user.role == Role.ADMIN or (user.role == Role.AGENCY_STAFF and user.agency_id in ids)
+    return is_admin(user, now) or (is_agency_staff(user, now) and user.agency_id in ids)
 
 
 def agency_staff_may_moderate() -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from participate.models import Proposal, ProposalKind, ProposalStatus, Role
+from participate.models import Proposal, ProposalKind, ProposalStatus
 from participate.policy.core import (
     acts_for,
     is_active,
+    is_agency_staff,
     is_moderator,
     is_public,
     is_verified,
@@ -90,7 +91,7 @@ def can_respond(user: Any, proposal: Proposal, now: datetime) -> bool:
 
 def can_open_consultation(user: Any, now: datetime) -> bool:
     """Agency staff open consultations for their own agency (admins belong to none)."""
-    return is_active(user, now) and user.role == Role.AGENCY_STAFF and user.agency_id is not None
+    return is_agency_staff(user, now)
 
 
 def can_close_consultation(user: Any, proposal: Proposal, now: datetime) -> bool:

@@ -15,11 +15,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from participate.models import Role, Survey, SurveyStatus
+from participate.models import Survey, SurveyStatus
 from participate.policy.core import (
     acts_for,
-    is_active,
     is_admin,
+    is_agency_staff,
     is_authenticated,
 )
 from participate.policy.discussion import Refusal, suspended_message
@@ -31,7 +31,7 @@ def can_create_survey(user: Any, now: datetime | None = None) -> bool:
     """Agency staff (for their agency) and admins."""
     if is_admin(user, now):
         return True
-    return is_active(user, now) and user.role == Role.AGENCY_STAFF and user.agency_id is not None
+    return is_agency_staff(user, now)
 
 
 def acts_for_survey(user: Any, survey: Survey, now: datetime | None = None) -> bool:
@@ -39,8 +39,7 @@ def acts_for_survey(user: Any, survey: Survey, now: datetime | None = None) -> b
     if is_admin(user, now):
         return True
     return (
-        is_active(user, now)
-        and user.role == Role.AGENCY_STAFF
+        is_agency_staff(user, now)
         and survey.owner_agency_id is not None
         and user.agency_id == survey.owner_agency_id
     )
