@@ -3,14 +3,22 @@ the test factories hash the same way without importing any operation."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from participate.models import User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A real hash to compare against when the email is unknown, so timing doesn't reveal accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to compare against when the email is unknown, so timing doesn't reveal
+    accounts. Made on first use, not at import: every process (job consumers, commands)
+    imports this module and most never see a login."""
+    return _hasher.hash("not-a-real-password-just-for-timing")
 
 
 def hash_password(password: str) -> str:
@@ -35,6 +43,6 @@ def spend_equal_time(password: str) -> None:
     """Verify against a dummy hash, so a login for an unknown email takes as long as one
     for a known email with a wrong password."""
     try:
-        _hasher.verify(_DUMMY_HASH, password or "x")
+        _hasher.verify(_dummy_hash(), password or "x")
     except VerificationError:
         pass
