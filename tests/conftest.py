@@ -217,7 +217,9 @@ def make_agency(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
-    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None)``."""
+    """``make_user(role="citizen", verified=True, agency=None, email=None, name=None,
+    mobile=None)``: ``mobile`` (default: as ``verified``) gives the account a verified mobile
+    number, the level endorsing and proposing need by default."""
     from participate.auth.passwords import hash_password
     from participate.extensions import db
     from participate.models import Role, User
@@ -232,6 +234,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
         agency: Any = None,
         email: str | None = None,
         name: str | None = None,
+        mobile: bool | None = None,
     ) -> Any:
         counter["n"] += 1
         with app.app_context():
@@ -245,6 +248,11 @@ def make_user(app: Flask) -> Callable[..., Any]:
                 privacy_accepted_at=utcnow(),
             )
             db.session.add(user)
+            db.session.flush()
+            if verified if mobile is None else mobile:
+                from participate.models import PhoneNumber
+
+                db.session.add(PhoneNumber(number_hash=secrets.token_hex(32), user_id=user.id))
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)

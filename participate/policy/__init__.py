@@ -49,6 +49,20 @@ from participate.policy.discussion import (
     participation_refusal,
     suspended_message,
 )
+from participate.policy.identity import (
+    active_hold,
+    can_hold_count,
+    can_see_integrity,
+    can_verify_mobile,
+    count_is_held,
+    has_level,
+    has_mobile,
+    level_of,
+    meets_level,
+    missing_step,
+    required_level,
+    step_message,
+)
 from participate.policy.moderation import (
     can_appeal,
     can_decide,
@@ -128,6 +142,18 @@ from participate.policy.surveys import (
 )
 
 __all__ = [
+    "active_hold",
+    "can_hold_count",
+    "can_see_integrity",
+    "can_verify_mobile",
+    "count_is_held",
+    "has_level",
+    "has_mobile",
+    "level_of",
+    "meets_level",
+    "missing_step",
+    "required_level",
+    "step_message",
     "Refusal",
     "acts_for_survey",
     "can_attach_survey",
