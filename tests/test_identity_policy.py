@@ -35,8 +35,8 @@ def people(app, make_user) -> dict[str, Any]:
             with db.engine.begin() as conn:
                 conn.execute(
                     text(
-                        "CREATE TABLE oidc_identities (id INTEGER PRIMARY KEY, "
-                        "user_id INTEGER NOT NULL, subject_hash VARCHAR(64) NOT NULL)"
+                        "CREATE TABLE oidc_identities (user_id INTEGER NOT NULL, "
+                        "subject_hash VARCHAR(64) NOT NULL)"
                     )
                 )
     found = {
