@@ -38,7 +38,15 @@ def main() -> None:
     from participate import create_app
     from participate.boundary import unit
     from participate.extensions import db
-    from participate.models import Endorsement, Proposal, ProposalKind, ProposalStatus, Role, User
+    from participate.models import (
+        Endorsement,
+        PhoneNumber,
+        Proposal,
+        ProposalKind,
+        ProposalStatus,
+        Role,
+        User,
+    )
     from participate.proposals import operations
     from participate.timeutil import utcnow
 
@@ -74,6 +82,12 @@ def main() -> None:
         db.session.commit()
         pid = p.id
         ids = list(db.session.scalars(select(User.id).where(User.email.like(f"bench{stamp}-%"))))
+        # Endorsing needs a verified mobile number (issue 18): one per account.
+        db.session.execute(
+            insert(PhoneNumber),
+            [{"number_hash": f"bench{stamp}-{uid}", "user_id": uid} for uid in ids],
+        )
+        db.session.commit()
 
     chunks = [ids[i :: args.threads] for i in range(args.threads)]
     latencies: list[float] = []
