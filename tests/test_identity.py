@@ -416,3 +416,31 @@ def test_a_moderator_holds_the_count_and_publishes_the_outcome(app, client, logi
     assert staff.get(f"/proposals/{pid}/integrity").status_code == 200
     resp = staff.post(f"/proposals/{pid}/integrity/hold", data={"reason": "再審一次"})
     assert resp.status_code == 403
+
+
+def test_demo_accounts_come_with_verified_numbers(app):
+    from participate import policy
+    from participate.demo import seed_accounts
+
+    with app.test_request_context():
+        with unit():
+            seed_accounts()
+        with unit():
+            seed_accounts()  # idempotent
+        citizen = db.session.scalar(select(User).where(User.email.like("citizen@%")))
+        assert policy.level_of(citizen) == "mobile"
+        assert db.session.scalar(select(func.count()).select_from(PhoneNumber)) == 5
+
+
+def test_the_account_page_and_the_data_download_say_whether_a_number_is_verified(
+    app, client, login, make_user
+):
+    person = make_user()
+    login(client, person)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "已驗證" in page and "/identity/" in page
+    data = client.get("/account/data.json").get_json()
+    assert data["mobile_number"]["verified"] is True
+    assert "912" not in str(data["mobile_number"])
+    level_page = client.get("/identity/").get_data(as_text=True)
+    assert "已驗證的手機號碼" in level_page

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -102,3 +103,16 @@ def public_hold(proposal_id: int) -> EndorsementHold | None:
         .order_by(EndorsementHold.released_at.is_(None).desc(), EndorsementHold.id.desc())
         .limit(1)
     )
+
+
+def personal_data(user: User) -> tuple[str, Any]:
+    """``personal_data``: whether a number is verified and when; the site has no number
+    to give (only its keyed hash, which means nothing without the key)."""
+    row = db.session.scalar(select(PhoneNumber).where(PhoneNumber.user_id == user.id))
+    if row is None:
+        return "mobile_number", None
+    return "mobile_number", {
+        "verified": True,
+        "verified_at": aware(row.verified_at).isoformat(),
+        "kept": "HMAC-SHA256 of the number; the number itself is not stored",
+    }

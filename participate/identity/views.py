@@ -197,6 +197,11 @@ def identity_step(action: str) -> str | None:
     return policy.missing_step(current_user, action)
 
 
+def identity_level() -> str:
+    """The current person's level (template helper for the account page)."""
+    return policy.level_of(current_user)
+
+
 def init_app(app: Flask) -> None:
     """Register this area with the app: its pages, the template helpers the proposal page
     uses (the missing step, the count's hold), account deletion, the CLI."""
@@ -207,7 +212,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(identity_step, "identity_step")
     app.add_template_global(step_url, "identity_step_url")
     app.add_template_global(policy.step_message, "policy_step_message")
+    app.add_template_global(identity_level, "identity_level")
     app.add_template_global(queries.public_hold, "endorsement_hold")
     app.add_template_global(policy.can_see_integrity, "can_see_integrity")
+    signals.connect(signals.personal_data, queries.personal_data)
     signals.connect(signals.account_deleting, operations.detach_on_deletion)
     cli.register(app)
