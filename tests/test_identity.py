@@ -388,13 +388,16 @@ def test_a_moderator_holds_the_count_and_publishes_the_outcome(app, client, logi
         assert p.endorsement_count == 3 and p.status == S.ENDORSING  # held: not established
     page = client.get(f"/proposals/{pid}").get_data(as_text=True)
     assert 'id="endorse-count">1<' in page  # the public count stays at the held value
+    other = login(app.test_client(), make_user())
+    resp = other.post(f"/proposals/{pid}/endorse", headers={"Accept": "application/json"})
+    assert resp.get_json() == {"count": 1, "established": False, "under_review": True}
 
     resp = client.post(
         f"/proposals/{pid}/integrity/release", data={"outcome": "查無異常，附議有效。"}
     )
     assert resp.status_code == 302
     page = client.get(f"/proposals/{pid}").get_data(as_text=True)
-    assert 'id="count-under-review"' not in page and 'id="endorse-count">3<' in page
+    assert 'id="count-under-review"' not in page and 'id="endorse-count">4<' in page
     assert "查無異常，附議有效。" in page
     with app.app_context():
         assert db.session.get(Proposal, pid).status == S.ESTABLISHED

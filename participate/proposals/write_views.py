@@ -177,7 +177,14 @@ def endorse(proposal_id: int) -> Response:
             return redirect(step_url(exc.code, back))
         return rule_error(exc, back)
     if wants_json():
-        return jsonify({"count": result.count, "established": result.established})
+        hold = policy.active_hold(proposal.id)  # a held count stays at its held value
+        return jsonify(
+            {
+                "count": hold.held_count if hold else result.count,
+                "established": result.established,
+                "under_review": hold is not None,
+            }
+        )
     if result.established:
         flash(_("Thank you! With your endorsement the proposal is established."), "success")
     else:
