@@ -447,3 +447,20 @@ def test_the_account_page_and_the_data_download_say_whether_a_number_is_verified
     assert "912" not in str(data["mobile_number"])
     level_page = client.get("/identity/").get_data(as_text=True)
     assert "已驗證的手機號碼" in level_page
+
+
+def test_a_raised_comment_level_sends_the_writer_to_the_step(app, client, login, cast, make_user):
+    app.config["IDENTITY_LEVELS"] = {**app.config["IDENTITY_LEVELS"], "comment": "mobile"}
+    with app.test_request_context():
+        freeze(app, T0)
+        pid = make_endorsing(cast).id
+    login(client, make_user(mobile=False))
+    page = client.get(f"/proposals/{pid}/discussion").get_data(as_text=True)
+    assert "請先驗證手機號碼" in page
+    assert f'href="/identity/mobile?next=/proposals/{pid}/discussion"' in page
+    resp = client.post(f"/proposals/{pid}/discussion/statements", data={"text": "待轉區要改"})
+    assert resp.headers["Location"] == f"/identity/mobile?next=/proposals/{pid}/discussion"
+    with app.app_context():
+        from participate.models import Statement
+
+        assert db.session.scalar(select(func.count()).select_from(Statement)) == 0
