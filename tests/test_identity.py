@@ -464,3 +464,46 @@ def test_a_raised_comment_level_sends_the_writer_to_the_step(app, client, login,
         from participate.models import Statement
 
         assert db.session.scalar(select(func.count()).select_from(Statement)) == 0
+
+
+def test_the_http_gateway_posts_the_message_after_the_commit(app, make_user):
+    """A real HTTP server on 127.0.0.1 stands for the SMS provider."""
+    import json
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[tuple[str, dict]] = []
+
+    class Provider(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server hook
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers.get("Authorization"), json.loads(body)))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        app.config.update(
+            SMS_GATEWAY="http",
+            SMS_HTTP_URL=f"http://127.0.0.1:{server.server_port}/send",
+            SMS_HTTP_TOKEN="provider-token",
+        )
+        person = make_user(mobile=False)
+        with app.test_request_context():
+            with pytest.raises(RuleError):
+                with unit():  # refused: nothing is sent
+                    operations.send_code(db.session.get(User, person.id), "12", "192.0.2.1")
+            assert received == []
+            _send(person.id)
+            assert db.session.scalar(select(func.count()).select_from(MailMessage)) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(received) == 1
+    auth, payload = received[0]
+    assert auth == "Bearer provider-token"
+    assert payload["to"] == E164 and re.search(r"\d{6}", payload["text"])

@@ -136,6 +136,10 @@ def send_code(user: User, raw_number: str, client: str, now: datetime | None = N
     now = now or utcnow()
     if not policy.can_verify_mobile(user, now):
         raise RuleError(_("Confirm your email address first."), status=403)
+    if policy.has_mobile(user):
+        raise RuleError(
+            _("Your account already has a verified number."), field="number", status=409
+        )
     e164 = normalise_number(raw_number)
     digest = number_hash(e164)
     holder = db.session.scalar(select(PhoneNumber).where(PhoneNumber.number_hash == digest))
@@ -270,17 +274,6 @@ def confirm_code(user: User, code: str, now: datetime | None = None) -> CodeChec
         ) from exc
     audit.record(user, "identity.mobile_verified", "user", user.id)
     return CodeCheck(True)
-
-
-def verify_number_directly(user: User, e164: str, now: datetime | None = None) -> PhoneNumber:
-    """Record a number as verified without a code: demo data and the operator's CLI."""
-    now = now or utcnow()
-    row = PhoneNumber(number_hash=number_hash(normalise_number(e164)), user_id=user.id)
-    row.verified_at = now
-    with savepoint():
-        db.session.add(row)
-        db.session.flush()
-    return row
 
 
 # --------------------------------------------------------------------------- deletion
