@@ -507,3 +507,28 @@ def test_the_http_gateway_posts_the_message_after_the_commit(app, make_user):
     auth, payload = received[0]
     assert auth == "Bearer provider-token"
     assert payload["to"] == E164 and re.search(r"\d{6}", payload["text"])
+
+
+@pytest.mark.parametrize("field", ["reason", "outcome"])
+@pytest.mark.parametrize(
+    ("text", "status"), [("查核\x00中", 400), ("  \u200b ", 400), ("a" * 4001, 400)]
+)
+def test_hold_text_is_accepted_like_every_text(app, client, login, cast, field, text, status):
+    with app.test_request_context():
+        freeze(app, T0)
+        pid = make_endorsing(cast).id
+    login(client, cast.moderator)
+    if field == "outcome":
+        client.post(f"/proposals/{pid}/integrity/hold", data={"reason": "審查"})
+    resp = client.post(
+        f"/proposals/{pid}/integrity/{'hold' if field == 'reason' else 'release'}",
+        data={field: text},
+    )
+    assert resp.status_code == status
+    assert 'class="field-error"' in resp.get_data(as_text=True)
+    with app.app_context():
+        from participate.models import EndorsementHold
+
+        holds = db.session.scalars(select(EndorsementHold)).all()
+        assert len(holds) == (0 if field == "reason" else 1)
+        assert all(h.released_at is None for h in holds)

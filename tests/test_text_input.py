@@ -779,6 +779,10 @@ NOT_TEXT = {
     ("discussion.VoteForm", "value"): "a vote: agree, disagree or pass, parsed as a number",
     ("moderation.BulkForm", "message"): "tested above (the form sits in the queue page)",
     ("projects.AnswerForm", "answer"): "tested above (the form sits in the project's page)",
+    ("identity.NumberForm", "number"): "a phone number, parsed to digits (tests/test_identity.py)",
+    ("identity.CodeForm", "code"): "six digits, parsed (tests/test_identity.py)",
+    ("identity.HoldForm", "reason"): "text.accept_text, tests/test_identity.py (hold text)",
+    ("identity.ReleaseForm", "outcome"): "text.accept_text, tests/test_identity.py (hold text)",
 }
 
 
