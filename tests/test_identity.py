@@ -532,3 +532,20 @@ def test_hold_text_is_accepted_like_every_text(app, client, login, cast, field, 
         holds = db.session.scalars(select(EndorsementHold)).all()
         assert len(holds) == (0 if field == "reason" else 1)
         assert all(h.released_at is None for h in holds)
+
+
+def test_past_endorsements_of_email_only_accounts_stay(app, client, login, cast, make_user):
+    """The new requirement applies to new endorsements: an account that endorsed with an
+    email only keeps its endorsement, counted and shown as its own."""
+    with app.test_request_context():
+        freeze(app, T0)
+        pid = make_endorsing(cast).id
+    earlier = make_user(mobile=False)
+    with app.app_context():
+        db.session.add(Endorsement(proposal_id=pid, user_id=earlier.id, created_at=T0))
+        db.session.get(Proposal, pid).endorsement_count = 1
+        db.session.commit()
+    login(client, earlier)
+    page = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'id="endorse-count">1<' in page
+    assert 'id="verify-to-endorse"' not in page  # shown as endorsed, nothing to verify
