@@ -41,7 +41,7 @@ def prepare(env: dict[str, str], users: int) -> dict:
 
     from participate import create_app
     from participate.extensions import db
-    from participate.models import Proposal, ProposalKind, ProposalStatus, Role, User
+    from participate.models import PhoneNumber, Proposal, ProposalKind, ProposalStatus, Role, User
     from participate.timeutil import utcnow
 
     app = create_app()
@@ -74,6 +74,12 @@ def prepare(env: dict[str, str], users: int) -> dict:
         db.session.add(p)
         db.session.commit()
         ids = list(db.session.scalars(select(User.id).order_by(User.id)))
+        # Endorsing needs a verified mobile number (issue 18): one per account.
+        db.session.execute(
+            insert(PhoneNumber),
+            [{"number_hash": f"bench-{uid}", "user_id": uid} for uid in ids],
+        )
+        db.session.commit()
         setup = {
             "proposal_id": p.id,
             "logins": signed_sessions(app, ids, {}),

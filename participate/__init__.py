@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate.auth import views as auth
     from participate.cli import register_cli
     from participate.discussion import views as discussion
+    from participate.identity import views as identity
     from participate.main import views as main
     from participate.moderation import views as moderation
     from participate.participants import views as participants
@@ -96,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         account,
         admin,
+        identity,
         proposals,
         discussion,
         reports,

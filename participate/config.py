@@ -57,6 +57,34 @@ MAX_FORM_MEMORY_SIZE = 500_000
 MAX_FORM_PARTS = 1_000
 
 
+IDENTITY_LEVEL_NAMES = ("none", "email", "mobile", "gov")
+DEFAULT_IDENTITY_LEVELS = {
+    "read": "none",
+    "comment": "email",
+    "vote": "email",
+    "answer": "email",
+    "endorse": "mobile",
+    "propose": "mobile",
+}
+
+
+def _levels(raw: str | None) -> dict[str, str]:
+    """The default levels, with the ``action=level`` pairs of ``raw`` over them."""
+    levels = dict(DEFAULT_IDENTITY_LEVELS)
+    for pair in (raw or "").replace(";", ",").split(","):
+        if not pair.strip():
+            continue
+        action, _sep, level = pair.partition("=")
+        action, level = action.strip(), level.strip()
+        if action not in levels or level not in IDENTITY_LEVEL_NAMES:
+            raise ConfigError(
+                f"PARTICIPATE_IDENTITY_LEVELS: {pair.strip()!r} is not action=level "
+                f"(actions {', '.join(levels)}; levels {', '.join(IDENTITY_LEVEL_NAMES)})"
+            )
+        levels[action] = level
+    return levels
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE / 'participate.db'}"
 
@@ -192,6 +220,35 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Key of the HMAC kept instead of the OpenID subject (default: derived from SECRET_KEY;
         # set it in production so rotating SECRET_KEY does not orphan every link).
         "OIDC_HMAC_KEY": _env("OIDC_HMAC_KEY"),
+        # Identity levels (participate/policy/identity.py): the level each action needs,
+        # "none" < "email" < "mobile" < "gov"; e.g. PARTICIPATE_IDENTITY_LEVELS=
+        # "endorse=gov,propose=mobile" changes only the actions it names.
+        "IDENTITY_LEVELS": _levels(_env("IDENTITY_LEVELS", "")),
+        # Mobile verification: the country calling codes accepted (886 = Taiwan, whose
+        # numbers are checked as 09xxxxxxxx), the SMS gateway ("dev": the dev outbox;
+        # "http": POST to SMS_HTTP_URL), the key of the numbers' HMAC, the codes' limits.
+        "SMS_COUNTRIES": [
+            c.strip().lstrip("+")
+            for c in (_env("SMS_COUNTRIES", "886") or "").split(",")
+            if c.strip()
+        ],
+        "SMS_GATEWAY": _env("SMS_GATEWAY", "dev"),
+        "SMS_HTTP_URL": _env("SMS_HTTP_URL"),
+        "SMS_HTTP_TOKEN": _env("SMS_HTTP_TOKEN"),
+        "SMS_SENDER": _env("SMS_SENDER", "participate"),
+        "PHONE_HMAC_KEY": _env("PHONE_HMAC_KEY"),
+        "PHONE_CODE_MINUTES": _int("PHONE_CODE_MINUTES", 10),
+        "PHONE_CODE_MAX_TRIES": _int("PHONE_CODE_MAX_TRIES", 5),
+        "PHONE_CODES_PER_NUMBER_PER_DAY": _int("PHONE_CODES_PER_NUMBER_PER_DAY", 5),
+        "PHONE_CODES_PER_ACCOUNT_PER_DAY": _int("PHONE_CODES_PER_ACCOUNT_PER_DAY", 5),
+        "PHONE_CODES_PER_CLIENT_PER_HOUR": _int("PHONE_CODES_PER_CLIENT_PER_HOUR", 10),
+        "SMS_RATE_LIMIT": _env("SMS_RATE_LIMIT", "5 per 10 minutes;20 per day"),
+        # Days a deleted account's number hash is kept (so it cannot endorse twice).
+        "PHONE_RETENTION_DAYS": _int("PHONE_RETENTION_DAYS", 365),
+        # The integrity panel: an hour is a burst above this many times the proposal's
+        # median hourly rate, and with at least INTEGRITY_BURST_MIN endorsements.
+        "INTEGRITY_BURST_FACTOR": _float("INTEGRITY_BURST_FACTOR", 5),
+        "INTEGRITY_BURST_MIN": _int("INTEGRITY_BURST_MIN", 10),
         "TESTING": False,
     }
     if overrides:
@@ -202,4 +259,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("PARTICIPATE_TRUSTED_PROXIES must be 0 or the number of proxies")
     if cfg["ENV_NAME"] == "production" and len(str(cfg["SECRET_KEY"])) < 32:
         raise ConfigError("PARTICIPATE_SECRET_KEY must be at least 32 characters in production")
+    if cfg["ENV_NAME"] == "production" and len(str(cfg.get("PHONE_HMAC_KEY") or "")) < 32:
+        raise ConfigError(
+            "PARTICIPATE_PHONE_HMAC_KEY must be set to a long random value in production "
+            "(it keys the hashes of verified mobile numbers; never change it)"
+        )
     return cfg

@@ -75,9 +75,21 @@ def get_or_create_user(
 def seed_accounts() -> None:
     """The demo agencies and one account per role (idempotent)."""
     agencies = {slug: get_or_create_agency(slug, zh, en) for slug, zh, en in AGENCIES}
-    for email, name, role, slug in DEMO_USERS:
-        get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
+    for index, (email, name, role, slug) in enumerate(DEMO_USERS, start=1):
+        user = get_or_create_user(email, name, role, agencies.get(slug) if slug else None)
+        give_demo_number(user, index)
     db.session.flush()
+
+
+def give_demo_number(user: User, index: int) -> None:
+    """A verified mobile number (+886 900 000 00N, stored as its keyed hash like any
+    other), so the demo accounts endorse and propose as before (issue 18)."""
+    from participate.identity.operations import number_hash
+    from participate.models import PhoneNumber
+
+    if db.session.scalar(select(PhoneNumber.id).where(PhoneNumber.user_id == user.id)):
+        return
+    db.session.add(PhoneNumber(number_hash=number_hash(f"+886900000{index:03d}"), user_id=user.id))
 
 
 def describe_accounts(echo: Callable[[str], None] = print) -> None:

@@ -234,7 +234,9 @@ def make_agency(app: Flask) -> Callable[..., Any]:
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     """``make_user(role="citizen", verified=True, agency=None, email=None, name=None,
-    totp=True)``: staff come with an authenticator app (``totp=False`` for one without)."""
+    totp=True, mobile=None)``: staff come with an authenticator app (``totp=False`` for one
+    without); ``mobile`` (default: as ``verified``) gives the account a verified mobile
+    number, the level endorsing and proposing need by default."""
     from participate.auth.passwords import hash_password
     from participate.extensions import db
     from participate.models import Role, User
@@ -250,6 +252,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
         email: str | None = None,
         name: str | None = None,
         totp: bool = True,
+        mobile: bool | None = None,
     ) -> Any:
         counter["n"] += 1
         with app.app_context():
@@ -266,6 +269,10 @@ def make_user(app: Flask) -> Callable[..., Any]:
             db.session.flush()
             if role in STAFF_ROLES and totp:
                 enrol_staff(user)
+            if verified if mobile is None else mobile:
+                from participate.models import PhoneNumber
+
+                db.session.add(PhoneNumber(number_hash=secrets.token_hex(32), user_id=user.id))
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)

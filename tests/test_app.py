@@ -68,6 +68,10 @@ def test_production_refuses_default_secret(monkeypatch):
     with pytest.raises(ConfigError):
         load_config()
     monkeypatch.setenv("PARTICIPATE_SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("PARTICIPATE_PHONE_HMAC_KEY", raising=False)
+    with pytest.raises(ConfigError):  # the key of the mobile numbers' hashes is required too
+        load_config()
+    monkeypatch.setenv("PARTICIPATE_PHONE_HMAC_KEY", "k" * 40)
     cfg = load_config()
     assert cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["DEV_OUTBOX"] is False

@@ -54,6 +54,18 @@ S = ProposalStatus
 P = ProposalKind
 
 
+@pytest.fixture(autouse=True)
+def _roles_only(app):
+    """This matrix is about roles and phases, with accounts that exist only in memory:
+    endorsing and proposing need a confirmed email here. The identity levels (a verified
+    mobile number by default) have their own matrix, tests/test_identity_policy.py."""
+    app.config["IDENTITY_LEVELS"] = {
+        **app.config["IDENTITY_LEVELS"],
+        "endorse": "email",
+        "propose": "email",
+    }
+
+
 def _user(uid: int, role: Role, verified: bool = True, **kw: Any) -> User:
     user = User(
         id=uid,

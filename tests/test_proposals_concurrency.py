@@ -18,7 +18,15 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, insert, select
 
 from participate.extensions import db
-from participate.models import AuditLog, Endorsement, Proposal, ProposalStatus, Role, User
+from participate.models import (
+    AuditLog,
+    Endorsement,
+    PhoneNumber,
+    Proposal,
+    ProposalStatus,
+    Role,
+    User,
+)
 from participate.timeutil import utcnow
 from tests import proposals_fixtures as fixtures
 from tests.proposals_fixtures import make_endorsing
@@ -49,10 +57,15 @@ def _users(n: int) -> list[tuple[int, int]]:
             for i in range(n)
         ],
     )
-    db.session.commit()
     rows = db.session.execute(
         select(User.id, User.session_version).where(User.email.like("crowd%")).order_by(User.id)
     ).all()
+    # Endorsing needs a verified mobile number (issue 18): one per account.
+    db.session.execute(
+        insert(PhoneNumber),
+        [{"number_hash": secrets.token_hex(32), "user_id": uid} for uid, _v in rows],
+    )
+    db.session.commit()
     return [(uid, version) for uid, version in rows]
 
 

@@ -782,6 +782,10 @@ NOT_TEXT = {
     ("auth.CodeForm", "code"): "a one-time code, compared and never stored (tests/test_mfa.py)",
     ("auth.SetupForm", "code"): "a one-time code, compared and never stored (tests/test_mfa.py)",
     ("auth.ResetForm", "reason"): "tried in tests/test_mfa.py (the admin's reset)",
+    ("identity.NumberForm", "number"): "a phone number, parsed to digits (tests/test_identity.py)",
+    ("identity.CodeForm", "code"): "six digits, parsed (tests/test_identity.py)",
+    ("identity.HoldForm", "reason"): "text.accept_text, tests/test_identity.py (hold text)",
+    ("identity.ReleaseForm", "outcome"): "text.accept_text, tests/test_identity.py (hold text)",
 }
 
 

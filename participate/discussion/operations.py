@@ -85,7 +85,7 @@ class PostResult:
 # Refusals whose reason JSON callers see as the error code (the site's fetch and the API
 # have answered "locked" and "suspended" since those were introduced); the others keep the
 # status's generic code ("login_required"/"unauthorized", "forbidden").
-CODED_REFUSALS = ("locked", "suspended")
+CODED_REFUSALS = ("locked", "suspended", "mobile_required", "gov_required")
 
 
 def _refuse(refusal: policy.Refusal) -> RuleError:
@@ -94,11 +94,16 @@ def _refuse(refusal: policy.Refusal) -> RuleError:
 
 
 def _require_participation(
-    user: Any, discussion: Discussion, now: datetime, statement_id: int | None = None
+    user: Any,
+    discussion: Discussion,
+    now: datetime,
+    statement_id: int | None = None,
+    action: str = "comment",
 ) -> None:
-    """The policy's answer for writing here: closed, logged out, unconfirmed, suspended or
-    locked (the code says which, for the API and the page)."""
-    refusal = policy.participation_refusal(user, discussion, now, statement_id)
+    """The policy's answer for writing here: closed, logged out, unconfirmed, suspended,
+    without the identity level ``action`` needs, or locked (the code says which, for the
+    API and the page)."""
+    refusal = policy.participation_refusal(user, discussion, now, statement_id, action=action)
     if refusal is not None:
         raise _refuse(refusal)
 
@@ -107,7 +112,7 @@ def _require_participation_in(
     user: Any, statement: Statement, now: datetime, locked: bool | None
 ) -> None:
     refusal = policy.participation_refusal(
-        user, statement.discussion, now, statement.id, locked=locked
+        user, statement.discussion, now, statement.id, locked=locked, action="vote"
     )
     if refusal is not None:
         raise _refuse(refusal)

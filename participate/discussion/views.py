@@ -42,6 +42,7 @@ from participate.discussion.forms import (
 )
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
+from participate.identity.steps import STEP_CODES, step_url
 from participate.models import Discussion, Proposal, Reply, Statement
 from participate.models.discussion import STATEMENT_MAX_LENGTH, get_or_create_discussion
 from participate.proposals.lifecycle import discussion_is_open
@@ -143,6 +144,9 @@ def _refused(refusal: policy.Refusal, back: str) -> Response:
     note on the page the person came from."""
     if refusal.code == "login_required":
         return redirect(url_for("auth.login", next=back))
+    if refusal.code in STEP_CODES:
+        flash(refusal.message, "error")
+        return redirect(step_url(refusal.code, back))
     page = _refusal_page(refusal)
     if page is not None:
         return page

@@ -26,6 +26,11 @@ from participate.models.discussion import (  # noqa: F401
     VoteHistory,
     VoteValue,
 )
+from participate.models.identity import (  # noqa: F401, E402
+    EndorsementHold,
+    PhoneChallenge,
+    PhoneNumber,
+)
 from participate.models.mfa import OidcIdentity, RecoveryCode, TotpCredential  # noqa: F401, E402
 from participate.models.moderation import (  # noqa: F401
     Appeal,

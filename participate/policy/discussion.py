@@ -27,6 +27,7 @@ from participate.policy.core import (
     is_moderator,
     is_verified,
 )
+from participate.policy.identity import missing_step, step_message
 from participate.proposals.lifecycle import discussion_is_open
 from participate.timeutil import aware, utcnow
 
@@ -67,9 +68,20 @@ class Refusal:
     status: int = 403
 
 
-def account_refusal(user: Any, now: datetime | None = None) -> Refusal | None:
+def level_refusal(user: Any, action: str) -> Refusal | None:
+    """The identity level ``action`` needs (policy.identity), above a confirmed email: the
+    refusal's code names the missing step ("mobile_required", "gov_required")."""
+    step = missing_step(user, action)
+    if step is None or step in ("login", "email"):
+        return None
+    return Refusal(f"{step}_required", step_message(step))
+
+
+def account_refusal(
+    user: Any, now: datetime | None = None, action: str = "comment"
+) -> Refusal | None:
     """The account's half of :func:`participation_refusal`: logged in, confirmed, not
-    suspended (or deleted)."""
+    suspended (or deleted), with the identity level ``action`` needs."""
     if not is_authenticated(user):
         return Refusal("login_required", _("Log in to take part in the discussion."), 401)
     if not user.is_verified:
@@ -78,7 +90,7 @@ def account_refusal(user: Any, now: datetime | None = None) -> Refusal | None:
         )
     if user.is_suspended(now or utcnow()) or user.deleted_at is not None:
         return Refusal("suspended", suspended_message())
-    return None
+    return level_refusal(user, action)
 
 
 def participation_refusal(
@@ -87,6 +99,7 @@ def participation_refusal(
     now: datetime | None = None,
     statement_id: int | None = None,
     locked: bool | None = None,
+    action: str = "comment",
 ) -> Refusal | None:
     """Why ``user`` may not write in ``discussion`` (or in one statement's thread) now, or
     None when they may. One reason, the first of: closed, account (see
@@ -96,7 +109,7 @@ def participation_refusal(
     now = now or utcnow()
     if not discussion_is_open(discussion.proposal, now):
         return Refusal("closed", _("This discussion is closed. You can still read it."))
-    refusal = account_refusal(user, now)
+    refusal = account_refusal(user, now, action)
     if refusal is not None:
         return refusal
     if is_moderator(user, now):
@@ -128,7 +141,7 @@ def can_post_statement(user: Any, discussion: Discussion, now: datetime | None =
 def can_vote(user: Any, statement: Statement, now: datetime | None = None) -> bool:
     return (
         statement.status == ContentStatus.VISIBLE
-        and participation_problem(user, statement.discussion, now, statement.id) is None
+        and participation_refusal(user, statement.discussion, now, statement.id, "vote") is None
     )
 
 

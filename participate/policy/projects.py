@@ -30,6 +30,7 @@ from participate.policy.core import (
     is_moderator,
     is_verified,
 )
+from participate.policy.identity import meets_level
 from participate.proposals.lifecycle import effective_status
 
 S = ProjectStatus
@@ -90,8 +91,9 @@ def can_follow_project(user: Any, project: Project, now: datetime) -> bool:
 
 
 def can_ask(user: Any, project: Project, now: datetime) -> bool:
-    """Ask a public question: confirmed, unsuspended accounts, in every phase."""
-    return is_verified(user, now)
+    """Ask a public question: confirmed, unsuspended accounts with the identity level
+    commenting needs, in every phase."""
+    return is_verified(user, now) and meets_level(user, "comment")
 
 
 def can_answer(user: Any, question: ProjectQuestion, now: datetime) -> bool:

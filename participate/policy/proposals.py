@@ -19,6 +19,7 @@ from participate.policy.core import (
     is_public,
     is_verified,
 )
+from participate.policy.identity import meets_level
 from participate.proposals.lifecycle import effective_status, in_election_freeze
 
 S = ProposalStatus
@@ -26,7 +27,9 @@ P = ProposalKind
 
 
 def can_propose(user: Any, now: datetime) -> bool:
-    return is_verified(user, now) and not in_election_freeze(now)
+    """Confirmed email and the identity level proposing needs (a verified mobile number by
+    default), outside an election freeze."""
+    return is_verified(user, now) and meets_level(user, "propose") and not in_election_freeze(now)
 
 
 def can_edit(user: Any, proposal: Proposal, now: datetime) -> bool:
@@ -40,7 +43,7 @@ def can_edit(user: Any, proposal: Proposal, now: datetime) -> bool:
 
 
 def can_submit(user: Any, proposal: Proposal, now: datetime) -> bool:
-    return can_edit(user, proposal, now) and is_verified(user, now) and not in_election_freeze(now)
+    return can_edit(user, proposal, now) and can_propose(user, now)
 
 
 def can_review(user: Any, proposal: Proposal, now: datetime) -> bool:
@@ -51,7 +54,8 @@ def can_review(user: Any, proposal: Proposal, now: datetime) -> bool:
 
 
 def can_endorse(user: Any, proposal: Proposal, now: datetime) -> bool:
-    """Verified, active, the proposal open for endorsement now, and no election freeze.
+    """Verified, active, with the identity level endorsing needs (a verified mobile
+    number by default), the proposal open for endorsement now, and no election freeze.
 
     Endorsing one's own proposal is allowed (as on join.gov.tw). Having endorsed already
     is checked by the operation against the database, under the row lock.
@@ -61,6 +65,7 @@ def can_endorse(user: Any, proposal: Proposal, now: datetime) -> bool:
         and proposal.kind == P.PROPOSAL
         and effective_status(proposal, now) == S.ENDORSING
         and not in_election_freeze(now)
+        and meets_level(user, "endorse")
     )
 
 

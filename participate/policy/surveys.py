@@ -22,7 +22,7 @@ from participate.policy.core import (
     is_agency_staff,
     is_authenticated,
 )
-from participate.policy.discussion import Refusal, suspended_message
+from participate.policy.discussion import Refusal, level_refusal, suspended_message
 from participate.surveys.lifecycle import effective_status, is_open
 from participate.timeutil import utcnow
 
@@ -81,7 +81,7 @@ def survey_refusal(user: Any, survey: Survey, now: datetime | None = None) -> Re
         return Refusal("unverified", _("Confirm your email address to answer this survey."))
     if user.is_suspended(now) or user.deleted_at is not None:
         return Refusal("suspended", suspended_message())
-    return None
+    return level_refusal(user, "answer")
 
 
 def can_answer_survey(user: Any, survey: Survey, now: datetime | None = None) -> bool:

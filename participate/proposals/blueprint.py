@@ -64,7 +64,7 @@ def agency_choices() -> list[tuple[int, str]]:
 def rule_error(exc: RuleError, back: str) -> Response:
     """A refused one-button action: JSON for fetch() callers, else a flash and back."""
     if wants_json():
-        return error_response(exc.status, "rule", exc.message, exc.fields or None)
+        return error_response(exc.status, exc.code or "rule", exc.message, exc.fields or None)
     flash(exc.message, "error")
     return redirect(back)
 

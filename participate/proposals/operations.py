@@ -93,6 +93,15 @@ def _send_to_review(author: User, proposal: Proposal, now: datetime) -> None:
     _reindex(proposal)
 
 
+def _require_level(user: Any, action: str) -> None:
+    """The identity level ``action`` needs (policy.identity): a refusal names the missing
+    step in its code ("email_required", "mobile_required"...), so pages can send the
+    person there and bring them back."""
+    step = policy.missing_step(user, action)
+    if step is not None:
+        raise RuleError(policy.step_message(step), status=403, code=f"{step}_required")
+
+
 def _freeze_refusal() -> RuleError:
     return RuleError(_("No new proposals during the election freeze."), status=409)
 
@@ -102,7 +111,7 @@ def create_proposal(
 ) -> Proposal:
     """A citizen writes a proposal: saved as a draft, or sent straight to review."""
     now = _at(now)
-    _require(policy.is_verified(author, now), _("Confirm your email address first."))
+    _require_level(author, "propose")
     if submit and not policy.can_propose(author, now):
         raise _freeze_refusal()
     proposal = Proposal(kind=P.PROPOSAL, status=S.DRAFT, author_id=author.id, created_at=now)
@@ -123,6 +132,8 @@ def update_proposal(
     """The author edits a draft or a proposal sent back for changes, and may resubmit."""
     now = _at(now)
     _require(policy.can_edit(author, proposal, now))
+    if submit:
+        _require_level(author, "propose")
     if submit and not policy.can_submit(author, proposal, now):
         raise _freeze_refusal()
     content.apply_proposal(proposal, data)
@@ -138,6 +149,7 @@ def submit_proposal(author: User, proposal: Proposal, now: datetime | None = Non
     """The author sends a draft (or a proposal sent back) to the moderators."""
     now = _at(now)
     _require(policy.can_edit(author, proposal, now))
+    _require_level(author, "propose")
     if not policy.can_submit(author, proposal, now):
         raise _freeze_refusal()
     _send_to_review(author, proposal, now)
@@ -252,6 +264,9 @@ def _endorse_refusal(user: Any, proposal: Proposal, now: datetime) -> RuleError:
         return RuleError(_("The endorsement period has ended."), status=409)
     if proposal.status != S.ENDORSING:
         return RuleError(_("This proposal is not open for endorsement."), status=409)
+    step = policy.missing_step(user, "endorse")
+    if step is not None:
+        return RuleError(policy.step_message(step), status=403, code=f"{step}_required")
     return RuleError(_("You do not have permission to do that."), status=403)
 
 
@@ -303,12 +318,8 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
         raise _endorse_refusal(user, proposal, now)
     count = int(row[0])
     set_committed_value(proposal, "endorsement_count", count)
-    established = False
-    if count >= cfg("ENDORSEMENT_THRESHOLD"):
-        transition(proposal, S.ESTABLISHED, None, now, count=count)
-        notify_followers(proposal, NotificationKind.ESTABLISHED, now)
-        _reindex(proposal)
-        established = True
+    established = _establish(proposal, now)  # not while a moderator holds the count
+    if established:
         db.session.flush()
     return EndorseResult(count=count, established=established)
 
@@ -321,6 +332,31 @@ def _dialect_insert(table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert
 
     return insert(table)
+
+
+def _establish(proposal: Proposal, now: datetime) -> bool:
+    """Establish the (locked) proposal when its count reached the threshold, unless a
+    moderator holds the count pending review (the release establishes it then)."""
+    if proposal.endorsement_count < cfg("ENDORSEMENT_THRESHOLD"):
+        return False
+    if proposal.status != S.ENDORSING or policy.count_is_held(proposal.id):
+        return False
+    transition(proposal, S.ESTABLISHED, None, now, count=proposal.endorsement_count)
+    notify_followers(proposal, NotificationKind.ESTABLISHED, now)
+    _reindex(proposal)
+    return True
+
+
+def establish_if_due(proposal_id: int, now: datetime | None = None) -> bool:
+    """After a hold on the count is released: establish the proposal if the endorsements
+    recorded meanwhile reached the threshold within its endorsement period."""
+    now = _at(now)
+    proposal = _lock_proposal(proposal_id)
+    if effective_status(proposal, now) != S.ENDORSING:
+        return False
+    established = _establish(proposal, now)
+    db.session.flush()
+    return established
 
 
 # --------------------------------------------------------------------------- follow

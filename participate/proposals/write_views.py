@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from participate import policy
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import limiter
+from participate.identity.steps import STEP_CODES, step_url
 from participate.models import Proposal
 from participate.permissions import write_limit
 from participate.proposals import lifecycle, operations
@@ -122,10 +123,14 @@ def _write(proposal: Proposal | None) -> str | Response | tuple[str, int]:
 @login_required
 @limiter.limit(write_limit, methods=["POST"])
 def new() -> Any:
-    if not current_user.is_verified:
-        return error_response(
-            403, "forbidden", _("Confirm your email address before writing a proposal.")
-        )
+    """Writing a proposal needs the level proposing needs: a person without it is told
+    which step is missing and sent there, and comes back here afterwards."""
+    step = policy.missing_step(current_user, "propose")
+    if step is not None:
+        if wants_json():
+            return error_response(403, f"{step}_required", policy.step_message(step))
+        flash(policy.step_message(step), "error")
+        return redirect(step_url(step, url_for("proposals.new")))
     return _write(None)
 
 
@@ -167,9 +172,19 @@ def endorse(proposal_id: int) -> Response:
     try:
         result = operations.endorse(current_user, proposal.id, now())
     except RuleError as exc:
+        if exc.code in STEP_CODES and not wants_json():
+            flash(exc.message, "error")
+            return redirect(step_url(exc.code, back))
         return rule_error(exc, back)
     if wants_json():
-        return jsonify({"count": result.count, "established": result.established})
+        hold = policy.active_hold(proposal.id)  # a held count stays at its held value
+        return jsonify(
+            {
+                "count": hold.held_count if hold else result.count,
+                "established": result.established,
+                "under_review": hold is not None,
+            }
+        )
     if result.established:
         flash(_("Thank you! With your endorsement the proposal is established."), "success")
     else:

@@ -1,0 +1,1 @@
+"""Identity levels: mobile verification, the level each action needs, endorsement integrity."""
