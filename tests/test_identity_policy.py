@@ -69,7 +69,7 @@ ACTIONS: dict[str, Any] = {
     ),
     "vote": lambda u: (
         policy.participation_refusal(
-            u, Discussion(id=None, proposal=_endorsing()), NOW, None, "vote"
+            u, Discussion(id=None, proposal=_endorsing()), NOW, None, action="vote"
         )
         is None
     ),

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from participate import policy, signals
-from participate.auth.views import _safe_next
+from participate.auth.signin import safe_next as _safe_next
 from participate.errors import RuleError
 from participate.extensions import _client_key, db, limiter
 from participate.identity import operations, queries

@@ -98,6 +98,7 @@ def participation_refusal(
     discussion: Discussion,
     now: datetime | None = None,
     statement_id: int | None = None,
+    *,
     locked: bool | None = None,
     action: str = "comment",
 ) -> Refusal | None:
@@ -130,7 +131,7 @@ def participation_problem(
 ) -> str | None:
     """:func:`participation_refusal`'s message: what the page tells the person (``locked``
     when the page read the lock already, for its note)."""
-    refusal = participation_refusal(user, discussion, now, statement_id, locked)
+    refusal = participation_refusal(user, discussion, now, statement_id, locked=locked)
     return refusal.message if refusal is not None else None
 
 
@@ -141,7 +142,8 @@ def can_post_statement(user: Any, discussion: Discussion, now: datetime | None =
 def can_vote(user: Any, statement: Statement, now: datetime | None = None) -> bool:
     return (
         statement.status == ContentStatus.VISIBLE
-        and participation_refusal(user, statement.discussion, now, statement.id, "vote") is None
+        and participation_refusal(user, statement.discussion, now, statement.id, action="vote")
+        is None
     )
 
 
