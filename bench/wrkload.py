@@ -153,6 +153,7 @@ def app_env(url: str, tmp: Path, redis: str) -> dict[str, str]:
     env = {
         "PARTICIPATE_ENV": "production",
         "PARTICIPATE_SECRET_KEY": secrets.token_urlsafe(48),
+        "PARTICIPATE_PHONE_HMAC_KEY": secrets.token_urlsafe(48),
         "PARTICIPATE_DATABASE_URL": url,
         "PARTICIPATE_INSTANCE_PATH": str(tmp / "instance"),
         "PARTICIPATE_HUEY_PATH": str(tmp / "huey.db"),

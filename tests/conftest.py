@@ -139,17 +139,6 @@ def _forget_similarity_indexes(app: Flask) -> None:
 CLEANUP_HOOKS.append(_forget_similarity_indexes)
 
 
-def _forget_pending_analyses(app: Flask) -> None:
-    """Votes remember, per process, that an analysis is already scheduled for a discussion
-    id; emptied tables reuse the ids."""
-    from participate.discussion.visibility import forget_pending
-
-    forget_pending()
-
-
-CLEANUP_HOOKS.append(_forget_pending_analyses)
-
-
 @pytest.fixture(autouse=True)
 def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:

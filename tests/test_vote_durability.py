@@ -134,6 +134,7 @@ def test_every_acknowledged_vote_survives_killed_workers(
         **os.environ,
         "PARTICIPATE_ENV": "production",
         "PARTICIPATE_SECRET_KEY": app.config["SECRET_KEY"],
+        "PARTICIPATE_PHONE_HMAC_KEY": "durability-test-" + "k" * 32,
         "PARTICIPATE_DATABASE_URL": database_url,
         "PARTICIPATE_INSTANCE_PATH": str(tmp_path / "instance"),
         "PARTICIPATE_HUEY_PATH": str(tmp_path / "huey.db"),

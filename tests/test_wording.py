@@ -130,17 +130,15 @@ cast = proposals_fixtures.cast
 req = proposals_fixtures.req
 
 
-def test_publishing_a_response_needs_the_confirmation_box(app, client, cast, req):
+def test_publishing_a_response_needs_the_confirmation_box(app, client, login, cast, req):
     from participate.extensions import db
     from participate.models import AgencyResponse
-    from tests.conftest import PASSWORD
 
     p = proposals_fixtures.make_established(app, cast)
     pid, measures = p.id, [m.id for m in p.measures]
     proposals_fixtures.freeze(app, proposals_fixtures.T0 + 10 * proposals_fixtures.DAY)
     db.session.remove()
-    client.post("/auth/login", data={"email": cast.staff.email, "password": PASSWORD})
-    client.csrf_token = None
+    login(client, cast.staff)  # with the second factor, as staff sign in
     page = client.get(f"/proposals/{pid}/response").get_data(as_text=True)
     assert 'type="checkbox"' in page and "我了解回應公開後無法修改" in page
 

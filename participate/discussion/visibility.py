@@ -13,17 +13,14 @@ the reports area's scheduler.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from participate import audit, outbox, policy, search
 from participate.errors import RuleError
 from participate.extensions import db
-from participate.models import AnalysisState, ContentStatus, Discussion, Reply, Statement, User
+from participate.models import ContentStatus, Discussion, Reply, Statement, User
 from participate.reports import scheduler
-from participate.timeutil import aware, utcnow
+from participate.timeutil import utcnow
 
 ALLOWED = {
     ContentStatus.VISIBLE: {ContentStatus.HIDDEN},
@@ -31,41 +28,13 @@ ALLOWED = {
 }
 
 
-# Per process: discussion id -> until when a vote need not ask for an analysis (see
-# :func:`vote_changed`). Plain dict operations, safe under the GIL across a worker's threads.
-_PENDING_UNTIL: dict[int, datetime] = {}
-# How long a seen "run requested and scheduled" is trusted without reading it again.
-PENDING_TRUST = timedelta(seconds=1)
-
-
 def vote_changed(discussion_id: int) -> None:
-    """The votes' outbox effect: one "this discussion changed" mark per discussion, not a
-    read and a transaction per vote. When this process saw, less than
-    :data:`PENDING_TRUST` ago, that a run is requested and its task scheduled for later,
-    a vote committed now is one that run will read (it claims no earlier than its slot),
-    so there is nothing to ask; otherwise the scheduler's request runs as for any change.
-    (A staff-forced run may start before its slot; a vote in the second after that is
-    marked by the next vote after the second.)"""
-    now = utcnow()
-    until = _PENDING_UNTIL.get(discussion_id)
-    if until is not None and now < until:
-        return
-    scheduler.request_analysis(discussion_id, "vote", now)
-    seen = db.session.execute(
-        select(AnalysisState.requested_at, AnalysisState.scheduled_for).where(
-            AnalysisState.discussion_id == discussion_id
-        )
-    ).first()
-    slot = aware(seen.scheduled_for) if seen is not None else None
-    if seen is not None and seen.requested_at is not None and slot is not None:
-        _PENDING_UNTIL[discussion_id] = min(now + PENDING_TRUST, slot - scheduler.TOLERANCE)
-    else:
-        _PENDING_UNTIL.pop(discussion_id, None)
-
-
-def forget_pending() -> None:
-    """Drop what :func:`vote_changed` remembers (tests empty the tables between runs)."""
-    _PENDING_UNTIL.clear()
+    """The votes' outbox effect: one "this discussion changed" mark per discussion and
+    transaction (the outbox coalesces), asked of the scheduler after the commit. Not
+    skipped on a remembered "a run is already scheduled": a run forced meanwhile by staff
+    or taken by another process consumes that request, and the vote would then wait for
+    some later vote to be analysed."""
+    scheduler.request_analysis(discussion_id, "vote", utcnow())
 
 
 def request_analysis(discussion_id: int, trigger: str = "vote") -> None:
