@@ -42,6 +42,7 @@ __all__ = [
     "check_encoding",
     "load_export",
     "polis_groups",
+    "read_comments",
     "read_records",
 ]
 
@@ -342,6 +343,13 @@ class PolisRecords:
     votes: list[VoteEvent]
     participants: set[int] | None
     wide_votes: bool  # votes came from participants-votes.csv (no votes.csv)
+
+
+def read_comments(folder: Path, encoding: str = "utf-8") -> tuple[Path, list[Comment]]:
+    """comments.csv alone, by the rules :func:`read_records` applies (raises
+    :class:`PolisFormatError`): for importers that read the vote files their own way."""
+    table, comments = _comments(folder, encoding)
+    return table.path, comments
 
 
 def _comments(folder: Path, encoding: str) -> tuple[Table, list[Comment]]:

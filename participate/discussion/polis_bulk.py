@@ -31,16 +31,15 @@ from sqlalchemy import Table, UniqueConstraint, insert
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from nlp.polis_io import (
-    COMMENT_COLUMNS,
     MAX_ID,
     MAX_TIMESTAMP,
-    MODERATION_VALUES,
     VOTE_COLUMNS,
     Comment,
+    PolisFormatError,
     PolisRecords,
     check_encoding,
+    read_comments,
     read_records,
-    read_table,
 )
 from participate.extensions import db
 
@@ -82,34 +81,11 @@ def _from_records(rec: PolisRecords) -> ExportArrays:
 
 def _comments(folder: Path, encoding: str) -> tuple[Path, list[Comment]] | None:
     """comments.csv (small) read as ``read_records`` reads it; None when a rule of the
-    slow reader would apply (it then reports the problem)."""
-    table = read_table(folder / "comments.csv", encoding, COMMENT_COLUMNS)
-    if not table.records:
+    slow reader applies (it then reports the problem, with its row and column)."""
+    try:
+        return read_comments(folder, encoding)
+    except PolisFormatError:
         return None
-    seen: set[int] = set()
-    out = []
-    for rec in table.records:
-        cid = table.whole(rec, "comment-id")
-        if cid in seen:
-            return None
-        seen.add(cid)
-        moderated = 0
-        if table.text(rec, "moderated").strip():
-            moderated = table.choice(rec, "moderated", MODERATION_VALUES, "moderated_value")
-        out.append(
-            Comment(
-                row=rec.row,
-                line=rec.line,
-                id=cid,
-                author=table.integer(rec, "author-id", required=False),
-                text=table.text(rec, "comment-body"),
-                moderated=moderated,
-                timestamp=table.whole(rec, "timestamp", 0, MAX_TIMESTAMP),
-                agrees=table.integer(rec, "agrees", default=0) or 0,
-                disagrees=table.integer(rec, "disagrees", default=0) or 0,
-            )
-        )
-    return table.path, out
 
 
 def _rectangular(path: Path, fields: int) -> bool:
