@@ -173,6 +173,7 @@ class Crawl:
     findings: list[Finding] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     shapes: set[str] = field(default_factory=set)
+    html_pages: dict[str, str] = field(default_factory=dict)  # shape -> first 200 HTML page
 
 
 def crawl(
@@ -205,6 +206,8 @@ def crawl(
         if 300 <= resp.status_code < 400 and resp.location:
             links.append(resp.location)
         elif (resp.content_type or "").startswith("text/html"):
+            if resp.status_code == 200:
+                result.html_pages.setdefault(_shape(url), url)
             page = _Page()
             page.feed(resp.get_data(as_text=True))
             page.close()
