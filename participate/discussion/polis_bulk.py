@@ -17,7 +17,6 @@ as large ``executemany`` batches of the table's Core ``INSERT`` elsewhere (SQLit
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,15 +30,12 @@ from sqlalchemy import Table, UniqueConstraint, insert
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from nlp.polis_io import (
-    MAX_ID,
-    MAX_TIMESTAMP,
-    VOTE_COLUMNS,
     Comment,
     PolisFormatError,
     PolisRecords,
-    check_encoding,
     read_comments,
     read_records,
+    vote_arrays,
 )
 from participate.extensions import db
 
@@ -88,102 +84,15 @@ def _comments(folder: Path, encoding: str) -> tuple[Path, list[Comment]] | None:
         return None
 
 
-def _rectangular(path: Path, fields: int) -> bool:
-    """Every line of a file without quotes has ``fields`` fields (its commas counted): no
-    short row, no long row, no blank line. One ``bytes.count`` per line (33,000 lines of
-    participants-votes.csv at 2M votes: a few tens of milliseconds, no copy of the file)."""
-    with open(path, "rb") as fh:
-        return all(b'"' not in line and line.count(b",") == fields - 1 for line in fh)
-
-
-def _int_columns(
-    path: Path, names: tuple[str, ...], empty_cells: bool = False
-) -> dict[str, np.ndarray] | None:
-    """The named columns of a UTF-8 CSV file as int64 arrays, or None when polars cannot
-    read every row as the row reader would accept it (a byte-order mark, a doubled or
-    missing column, a cell that is not a plain whole number, an empty cell, a ragged row).
-    ``empty_cells``: the other columns may have empty cells (participants-votes.csv); the
-    file must then have no quotes and every line its fields, counted on the bytes."""
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline()
-        if any(first.startswith(bom) for bom in _BOMS):
-            return None
-        # The header as the row reader splits it (polars renames a doubled column).
-        header = [h.strip() for h in next(csv.reader([first.decode("utf-8")]), [])]
-        if len(set(header)) != len(header) or not set(names) <= set(header):
-            return None
-        if empty_cells and not _rectangular(path, len(header)):
-            return None
-        # Every column is read (no projection), the others as strings (cheap for votes.csv's
-        # one text column): only then are ragged rows refused. The wide file's rows were
-        # counted above, so only its named columns are read.
-        df = pl.read_csv(
-            path,
-            schema_overrides={c: pl.Int64 for c in names},
-            infer_schema=False,
-            columns=list(names) if empty_cells else None,
-        )
-    except (pl.exceptions.PolarsError, OSError, ValueError, csv.Error):
-        return None
-    if any(df[c].null_count() for c in (names if empty_cells else df.columns)):
-        return None  # empty cells, short or blank rows
-    return {c: df[c].to_numpy() for c in names}
-
-
-def _member(values: np.ndarray, allowed: np.ndarray) -> bool:
-    """Every value is one of ``allowed``."""
-    allowed = np.unique(allowed)
-    pos = np.searchsorted(allowed, values)
-    pos[pos == allowed.size] = 0
-    return bool(allowed.size and (allowed[pos] == values).all())
-
-
 def _read_fast(folder: Path, encoding: str) -> ExportArrays | None:
-    try:
-        if check_encoding(encoding) != "utf-8" or not (folder / "votes.csv").is_file():
-            return None
-    except LookupError:
-        return None
     found = _comments(folder, encoding)
     if found is None:
         return None
     comments_file, comments = found
-    known = np.fromiter((c.id for c in comments), np.int64, len(comments))
-    participants = None
-    if (folder / "participants-votes.csv").is_file():
-        cols = _int_columns(folder / "participants-votes.csv", ("participant",), True)
-        if cols is None:
-            return None
-        participants = cols["participant"]
-        if (
-            participants.size == 0
-            or participants.min() < 0
-            or participants.max() > MAX_ID
-            or np.unique(participants).size != participants.size
-        ):
-            return None
-        authors = np.fromiter((c.author for c in comments if c.author is not None), np.int64)
-        if authors.size and not _member(authors, participants):
-            return None
-    votes = _int_columns(folder / "votes.csv", VOTE_COLUMNS)
-    if votes is None or votes["vote"].size == 0:
+    arrays = vote_arrays(folder, encoding, comments)  # the row reader's rules, as arrays
+    if arrays is None:
         return None
-    ts, cid, pid, val = (votes[c] for c in VOTE_COLUMNS)
-    if (
-        ts.min() < 0
-        or ts.max() > MAX_TIMESTAMP
-        or cid.min() < 0
-        or cid.max() > MAX_ID
-        or pid.min() < 0
-        or pid.max() > MAX_ID
-        or val.min() < -1
-        or val.max() > 1
-        or not _member(cid, known)
-        or (participants is not None and not _member(pid, participants))
-    ):
-        return None
-    return ExportArrays(comments_file, comments, ts, cid, pid, val)
+    return ExportArrays(comments_file, comments, *arrays)
 
 
 # --- bulk writes ------------------------------------------------------------------------------
