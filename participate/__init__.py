@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participate.extensions import babel, csrf, db, limiter, login_manager, migrate
     from participate.i18n import ensure_compiled, select_locale, select_timezone
 
+    _engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -112,6 +113,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     boundary.init_app(app)  # last: it commits before the other after-request functions run
     return app
+
+
+def _engine_options(app: Flask) -> None:
+    """No liveness ping per checkout on SQLite (a file does not go away the way a server
+    connection does; the ping was a statement on every request's checkout). PostgreSQL
+    keeps it, so a restarted server costs one retried checkout rather than an error."""
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["pool_pre_ping"] = False
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")

@@ -182,7 +182,7 @@ def init_app(app: Flask) -> None:
         retry_after = None
         if status == 429:
             limit = getattr(exc, "limit", None)
-            retry_after = _retry_after(limit)
+            retry_after = getattr(exc, "retry_after", None) or _retry_after(limit)
             if retry_after:
                 message = _(
                     "Too many requests. Please try again in %(seconds)d seconds.",

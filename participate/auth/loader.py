@@ -38,7 +38,10 @@ def session_identity() -> tuple[int, int] | None:
 
 def use_user(user: User | None) -> None:
     """Give Flask-Login the user a view loaded itself (validated by its query the way
-    :func:`load_user` validates), so ``current_user`` needs no second read."""
+    :func:`load_user` validates), so ``current_user`` needs no second read; a staff
+    account gets the second-factor mark :func:`load_user` gives it."""
+    if user is not None and policy.needs_second_factor(user):
+        user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
     g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
 
 

@@ -44,6 +44,7 @@ from participate.models import (
 from participate.models.discussion import PATH_WIDTH, REPLY_MAX_LENGTH, STATEMENT_MAX_LENGTH
 from participate.moderation import queue
 from participate.moderation.screening import ScreenRequest, ScreenResult, screen
+from participate.reports import scheduler
 from participate.text import accept_text, render_reply
 from participate.timeutil import utcnow
 
@@ -441,6 +442,7 @@ def vote(
     value: int,
     now: datetime | None = None,
     locked: bool | None = None,
+    analysis: tuple[Any, Any] | None | bool = False,
 ) -> VoteResult:
     """Agree (+1), disagree (-1) or pass (0); the last vote counts, every vote is kept.
 
@@ -451,8 +453,11 @@ def vote(
     difference, last, so the statement's row is held for the shortest time. Two concurrent
     votes by one person end as one row because the unique (participant, statement)
     constraint decides. A vote asks for a fresh analysis after the commit (the outbox
-    keeps one such effect per discussion and transaction, and the scheduler's check is
-    one read when a run is already scheduled).
+    keeps one such effect per discussion and transaction), unless the caller read the
+    discussion's analysis state with the statement (``analysis``: the
+    ``(requested_at, scheduled_for)`` pair or None, as ``queries.vote_context`` reads it)
+    and a run is already requested and queued (``scheduler.waiting``): then the vote is one
+    transaction and nothing after it. ``analysis=False``: not read, so ask.
     """
     now = now or utcnow()
     _require_participation_in(user, statement, now, locked)
@@ -490,5 +495,6 @@ def vote(
     # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
-    outbox.add(vote_changed, statement.discussion_id)
+    if analysis is False or not scheduler.waiting(analysis, now):  # type: ignore[arg-type]
+        outbox.add(vote_changed, statement.discussion_id)
     return VoteResult(statement.id, value, previous, True, *counts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from participate.extensions import db
 from participate.models import (
+    AnalysisState,
     ContentStatus,
     Discussion,
     Reply,
@@ -39,6 +41,18 @@ def load_statement(statement_id: int) -> Statement | None:
 _VOTE_CONTEXT: list[Any] = []
 
 
+@dataclass(frozen=True)
+class VoteContext:
+    """What the vote's policy and its analysis request ask about, read in one query."""
+
+    statement: Statement | None
+    user: User | None
+    locked: bool
+    # The discussion's analysis state when the vote read it: (requested_at, scheduled_for)
+    # or None (no state row yet). ``scheduler.waiting`` tells whether a run already waits.
+    analysis: tuple[Any, Any] | None
+
+
 def _vote_context_query() -> Any:
     """Built once: building and hashing the statement per vote cost more than running it."""
     if not _VOTE_CONTEXT:
@@ -56,29 +70,38 @@ def _vote_context_query() -> Any:
             User.deleted_at.is_(None),
         )
         _VOTE_CONTEXT.append(
-            select(Statement, User, locked)
+            select(
+                Statement,
+                User,
+                locked,
+                AnalysisState.discussion_id,
+                AnalysisState.requested_at,
+                AnalysisState.scheduled_for,
+            )
+            .select_from(Statement)
             .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
             .outerjoin(User, voter)
+            .outerjoin(AnalysisState, AnalysisState.discussion_id == Statement.discussion_id)
             .where(Statement.id == bindparam("statement_id"))
         )
     return _VOTE_CONTEXT[0]
 
 
-def vote_context(
-    statement_id: int, identity: tuple[int, int] | None
-) -> tuple[Statement | None, User | None, bool]:
-    """Everything the vote's policy asks about, in one query: the statement with its
-    discussion and proposal, the voter (the session's id and version, so a suspension, a
-    password change or a role change counts at once: the row is read in the vote's own
-    transaction, no cache to invalidate) and whether a moderators' lock covers the thread.
-    The user is None when the session names no current account (logged out, or its
-    version was bumped); ``(None, None, False)`` when there is no such statement."""
+def vote_context(statement_id: int, identity: tuple[int, int] | None) -> VoteContext:
+    """Everything the vote asks about, in one query: the statement with its discussion and
+    proposal, the voter (the session's id and version, so a suspension, a password change
+    or a role change counts at once: the row is read in the vote's own request, no cache to
+    invalidate), whether a moderators' lock covers the thread, and the discussion's analysis
+    state (so a vote made while a run is already scheduled writes nothing more). The user
+    is None when the session names no current account (logged out, or its version was
+    bumped); the statement is None when there is no such statement."""
     uid, version = identity if identity is not None else (None, None)
     params = {"statement_id": statement_id, "uid": uid, "version": version}
     row = db.session.execute(_vote_context_query(), params).first()
     if row is None:
-        return None, None, False
-    return row[0], row[1], bool(row[2])
+        return VoteContext(None, None, False, None)
+    analysis = (row[4], row[5]) if row[3] is not None else None
+    return VoteContext(row[0], row[1], bool(row[2]), analysis)
 
 
 def visible_count(discussion_id: int) -> int:

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from participate import paging, policy, signals
+from participate import paging, policy, ratelimit, signals
 from participate.auth.loader import session_identity, use_user
 from participate.discussion import operations, queries
 from participate.discussion.forms import (
@@ -64,22 +64,8 @@ def _write_limit() -> str:
     return current_app.config["WRITE_RATE_LIMIT"]
 
 
-def _vote_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT"]
-
-
 def _similar_limit() -> str:
     return current_app.config["SIMILAR_RATE_LIMIT"]
-
-
-def _user_key() -> str:
-    """Votes are limited per person, not per address: many people share a school's NAT.
-    The person is the one the signed session names (no database read: the vote reads the
-    account in its own query)."""
-    identity = session_identity()
-    if identity is not None:
-        return f"user:{identity[0]}"
-    return f"ip:{request.remote_addr}"
 
 
 def _uid() -> int | None:
@@ -261,7 +247,7 @@ def post_statement(proposal_id: int) -> Any:
 
 
 @bp.route("/proposals/<int:proposal_id>/discussion/similar.json")
-@limiter.limit(_similar_limit, key_func=_user_key)
+@limiter.limit(_similar_limit, key_func=ratelimit.person_key)
 def similar(proposal_id: int) -> Response:
     """Statements similar to what is being typed, for the live duplicate warning (its own
     rate limit; the discussion's index is cached, see ``discussion.similar``)."""
@@ -319,14 +305,16 @@ def card(proposal_id: int) -> Any:
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
-@limiter.limit(_vote_limit, key_func=_user_key, methods=["POST"])
 def vote(statement_id: int) -> Any:
-    """The hot path: one query loads the statement, its discussion and proposal, the voter
-    and the lock (``queries.vote_context``), then the vote operation asks the policy about
-    that data and writes. JSON for fetch, else a redirect back to where the vote was cast
-    (the card, by default)."""
-    statement, user, locked = queries.vote_context(statement_id, session_identity())
-    use_user(user)
+    """The hot path: a fixed-window limit per person (``participate.ratelimit``: one
+    round trip), one query loads the statement, its discussion and proposal, the voter,
+    the lock and the analysis state (``queries.vote_context``), then the vote operation
+    asks the policy about that data and writes. JSON for fetch, else a redirect back to
+    where the vote was cast (the card, by default)."""
+    ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
+    context = queries.vote_context(statement_id, session_identity())
+    statement = context.statement
+    use_user(context.user)
     if statement is None:
         abort(404)
     raw = request.form.get("value")
@@ -344,7 +332,9 @@ def vote(statement_id: int) -> Any:
         flash(message, "error")
         return redirect(back)
     try:
-        result = operations.vote(current_user, statement, value, locked=locked)
+        result = operations.vote(
+            current_user, statement, value, locked=context.locked, analysis=context.analysis
+        )
     except RuleError as exc:
         if json_wanted:
             return _rule_error(exc)

@@ -36,7 +36,11 @@ def required_level(action: str) -> str:
 
 
 def has_mobile(user: Any) -> bool:
-    """The account has a verified mobile number (one query)."""
+    """The account has a verified mobile number (one query, unless the request's own query
+    read it with the account: ``verified_mobile``, as the endorsement's context does)."""
+    known = getattr(user, "verified_mobile", None)
+    if known is not None:
+        return bool(known)
     return (
         db.session.scalar(select(PhoneNumber.id).where(PhoneNumber.user_id == user.id).limit(1))
         is not None

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
@@ -296,23 +296,13 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
         raise RuleError(_("We could not find that page."), status=404)
     if not policy.can_endorse(user, proposal, now):
         raise _endorse_refusal(user, proposal, now)
-    table = Endorsement.__table__
-    inserted = db.session.execute(
-        _dialect_insert(table)
-        .values(proposal_id=proposal.id, user_id=user.id, created_at=now)
-        .on_conflict_do_nothing(index_elements=[table.c.proposal_id, table.c.user_id])
-        .returning(table.c.id)
-    ).scalar()
-    if inserted is None:
+    connection = db.session.connection()
+    sql = _endorse_sql(connection.dialect.name)
+    pair = {"proposal_id": proposal.id, "user_id": user.id, "now": now}
+    if connection.execute(sql.endorse, pair).scalar() is None:
         raise _already_endorsed()
-    _follow(user.id, proposal.id)
-    pt = Proposal.__table__
-    row = db.session.execute(
-        update(pt)
-        .where(pt.c.id == proposal.id, pt.c.status == S.ENDORSING)
-        .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
-        .returning(pt.c.endorsement_count)
-    ).first()
+    connection.execute(sql.follow, pair)
+    row = connection.execute(sql.count, {"proposal_id": proposal.id}).first()
     if row is None:  # established (or withdrawn) by a commit since the policy's read
         db.session.refresh(proposal)
         raise _endorse_refusal(user, proposal, now)
@@ -324,14 +314,47 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     return EndorseResult(count=count, established=established)
 
 
-def _dialect_insert(table: Any) -> Any:
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+class _EndorseSql:
+    """The endorsement's statements, built once per dialect: building, coercing and
+    hashing them on every request cost more than running them."""
 
-        return insert(table)
-    from sqlalchemy.dialects.sqlite import insert
+    def __init__(self, dialect: str) -> None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        pair = {
+            "proposal_id": bindparam("proposal_id"),
+            "user_id": bindparam("user_id"),
+            "created_at": bindparam("now"),
+        }
+        et, ft, pt = Endorsement.__table__, Follow.__table__, Proposal.__table__
+        self.endorse = (
+            insert(et)
+            .values(pair)
+            .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
+            .returning(et.c.id)
+        )
+        self.follow = (
+            insert(ft)
+            .values(pair)
+            .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
+        )
+        self.count = (
+            update(pt)
+            .where(pt.c.id == bindparam("proposal_id"), pt.c.status == S.ENDORSING)
+            .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
+            .returning(pt.c.endorsement_count)
+        )
 
-    return insert(table)
+
+_ENDORSE_SQL: dict[str, _EndorseSql] = {}
+
+
+def _endorse_sql(dialect: str) -> _EndorseSql:
+    if dialect not in _ENDORSE_SQL:
+        _ENDORSE_SQL[dialect] = _EndorseSql(dialect)
+    return _ENDORSE_SQL[dialect]
 
 
 def _establish(proposal: Proposal, now: datetime) -> bool:
@@ -367,15 +390,10 @@ def _follow(user_id: int, proposal_id: int) -> None:
     moment keeps the first, and the unique key's refusal never undoes the caller's other
     writes (no savepoint needed, which SQLite's driver would commit on release when it is
     the first write of the transaction)."""
-    table = Follow.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(table)
-        .values(proposal_id=proposal_id, user_id=user_id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[table.c.proposal_id, table.c.user_id])
+    connection = db.session.connection()
+    connection.execute(
+        _endorse_sql(connection.dialect.name).follow,
+        {"proposal_id": proposal_id, "user_id": user_id, "now": utcnow()},
     )
 
 

@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participate import policy
+from participate import policy, ratelimit
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import db, limiter
 from participate.models import RegulationComment
@@ -30,13 +30,6 @@ VOTE_WORDS = {"agree": 1, "disagree": -1, "1": 1, "-1": -1}
 
 def _vote_limit() -> str:
     return current_app.config["VOTE_RATE_LIMIT"]
-
-
-def _user_key() -> str:
-    """Votes are limited per person, not per address (many people share a school's NAT)."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return f"ip:{request.remote_addr}"
 
 
 def _refused(refusal: policy.Refusal, back: str) -> Response:
@@ -133,7 +126,7 @@ def post_reply(comment_id: int) -> Any:
 
 
 @bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
-@limiter.limit(_vote_limit, key_func=_user_key, methods=["POST"])
+@limiter.limit(_vote_limit, key_func=ratelimit.person_key, methods=["POST"])
 def vote(comment_id: int) -> Any:
     """Agree or disagree: JSON for fetch() callers, else back to where it was cast."""
     item = comment_or_404(comment_id)

@@ -1,0 +1,71 @@
+"""The hot path's rate limit: one fixed-window counter per key, in the limiter's own store.
+
+Flask-Limiter's decorator costs a vote more than the vote's SQL did: it resolves the
+route's limits, blueprint exemptions and request filters on every call, and the moving
+window it is configured with (right for logins, where a burst at a window's edge matters)
+is a Lua script over a list in Redis. Votes need neither: a person's vote budget
+(``VOTE_RATE_LIMIT``) is generous, so a fixed window (one INCR with its expiry, one round
+trip) bounds a script just as well, and the twice-the-limit burst a fixed window allows at
+its edge is still far under what would hurt. The counters live in the same storage as every
+other limit (Redis when configured, else memory), so several workers on several machines
+share them, and ``RATELIMIT_ENABLED`` switches this off with the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app, request
+from limits import RateLimitItem, parse_many
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+from participate.auth.loader import session_identity
+from participate.extensions import limiter
+
+_STRATEGY: dict[int, FixedWindowRateLimiter] = {}
+
+
+class Limited(TooManyRequests):
+    """A 429 that knows when the window resets (the error page's Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
+@lru_cache(maxsize=32)
+def _items(limit: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limit))
+
+
+def _strategy() -> FixedWindowRateLimiter:
+    storage: Any = limiter.storage
+    strategy = _STRATEGY.get(id(storage))
+    if strategy is None:
+        strategy = _STRATEGY[id(storage)] = FixedWindowRateLimiter(storage)
+    return strategy
+
+
+def enforce(limit: str, scope: str, key: str) -> None:
+    """Count one hit of ``key`` against ``limit`` ("600 per minute;…") in ``scope``; past
+    any of its windows, a 429 with the seconds until that window resets."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    strategy = _strategy()
+    for item in _items(limit):
+        if not strategy.hit(item, scope, key):
+            reset = strategy.get_window_stats(item, scope, key).reset_time
+            raise Limited(max(1, int(reset - time.time()) + 1))
+
+
+def person_key() -> str:
+    """The hot writes are limited per person, not per address: many people share a
+    school's NAT. The person is the one the signed session names (no database read: the
+    write reads the account in its own query); a visitor is limited by address."""
+    identity = session_identity()
+    if identity is not None:
+        return f"user:{identity[0]}"
+    return f"ip:{request.remote_addr}"
