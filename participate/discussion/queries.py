@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from participate.extensions import db
 from participate.models import (
     AnalysisState,
     ContentStatus,
     Discussion,
+    Proposal,
     Reply,
     Statement,
     ThreadLock,
@@ -70,6 +71,8 @@ def _vote_context_query() -> Any:
             User.deleted_at.is_(None),
         )
         _VOTE_CONTEXT.append(
+            # Plain joins filled in with contains_eager, not joinedload: the same row
+            # without the eager loader's aliasing set up on every execution.
             select(
                 Statement,
                 User,
@@ -79,7 +82,9 @@ def _vote_context_query() -> Any:
                 AnalysisState.scheduled_for,
             )
             .select_from(Statement)
-            .options(joinedload(Statement.discussion).joinedload(Discussion.proposal))
+            .join(Discussion, Discussion.id == Statement.discussion_id)
+            .join(Proposal, Proposal.id == Discussion.proposal_id)
+            .options(contains_eager(Statement.discussion).contains_eager(Discussion.proposal))
             .outerjoin(User, voter)
             .outerjoin(AnalysisState, AnalysisState.discussion_id == Statement.discussion_id)
             .where(Statement.id == bindparam("statement_id"))

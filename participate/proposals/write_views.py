@@ -165,6 +165,7 @@ def submit(proposal_id: int) -> Response:
 
 
 @bp.route("/proposals/<int:proposal_id>/endorse", methods=["POST"])
+@limiter.exempt  # limited by participate.ratelimit (one round trip), not per call here
 def endorse(proposal_id: int) -> Response:
     """The busiest write of a popular proposal: logged in (the session's account, read
     with the proposal, the endorser's verified number and a held count in one query:
