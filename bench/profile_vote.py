@@ -80,7 +80,7 @@ def main() -> None:
             bare_client.get("/bare")
         bare_ms = (time.perf_counter() - started) / 300 * 1000
         bare_cpu = (time.process_time() - cpu) / 300 * 1000
-        print(f"--- {bare_ms:.2f} ms a bare Flask request (same test client; {bare_cpu:.2f} ms CPU)")
+        print(f"--- {bare_ms:.2f} ms a bare Flask request (test client; {bare_cpu:.2f} ms CPU)")
         half = len(jobs) // 2
         started, cpu = time.perf_counter(), time.process_time()
         for login, sid in jobs[1:half]:
