@@ -21,7 +21,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -411,6 +411,30 @@ class _VoteSql:
             created_at=bindparam("now"),
         )
         self.counts = select(*_COUNTS).where(_ST.c.id == s)
+        # PostgreSQL: a first vote (the common case) is one statement, one round trip:
+        # the vote, its history row and the counter move as data-modifying CTEs, which
+        # PostgreSQL runs together; no row comes back when the person had voted already,
+        # and the change path below runs instead. (SQLite has no data-modifying CTEs.)
+        self.first: dict[int, Any] = {}
+        if dialect == "postgresql":
+            for value, col in VOTE_VALUES.items():
+                self.first[value] = text(
+                    "WITH ins AS ("
+                    " INSERT INTO vote (discussion_id, statement_id, participant_id, value,"
+                    " created_at, updated_at)"
+                    " VALUES (:discussion_id, :statement_id, :participant_id, :value, :now, :now)"
+                    " ON CONFLICT (participant_id, statement_id) DO NOTHING RETURNING id"
+                    "), hist AS ("
+                    " INSERT INTO vote_history (discussion_id, statement_id, participant_id,"
+                    " value, created_at)"
+                    " SELECT :discussion_id, :statement_id, :participant_id, :value, :now"
+                    " FROM ins"
+                    "), moved AS ("
+                    f" UPDATE statement SET {col} = {col} + 1"
+                    " WHERE id = :statement_id AND EXISTS (SELECT 1 FROM ins)"
+                    " RETURNING agree_count, disagree_count, pass_count"
+                    ") SELECT agree_count, disagree_count, pass_count FROM moved"
+                )
         # One counter statement per (new value, old value): the moves are constants.
         self.move: dict[tuple[int, int | None], Any] = {}
         for new_value, new_col in VOTE_VALUES.items():
@@ -483,6 +507,10 @@ def vote(
     # key that names one of its table's columns.
     pair = {"participant_id": user.id, "statement_id": statement.id}
     previous: int | None = None
+    if sql.first:
+        counts = connection.execute(sql.first[value], params).first()
+        if counts is not None:
+            return _voted(statement, value, None, counts, analysis, now)
     if connection.execute(sql.insert, params).scalar() is None:
         row = connection.execute(sql.previous, pair).one()
         previous = int(row.value)
@@ -492,7 +520,19 @@ def vote(
         connection.execute(sql.change, {"vote_id": row.id, "value": value, "now": now})
     connection.execute(sql.history, params)
     counts = connection.execute(sql.move[(value, previous)], pair).one()
-    # The counters moved in SQL; the loaded statement shows the same numbers, no reload.
+    return _voted(statement, value, previous, counts, analysis, now)
+
+
+def _voted(
+    statement: Statement,
+    value: int,
+    previous: int | None,
+    counts: Any,
+    analysis: tuple[Any, Any] | None | bool,
+    now: datetime,
+) -> VoteResult:
+    """After the vote's writes: the loaded statement shows the counters SQL moved (no
+    reload), and the analysis is asked for unless a run already waits."""
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
     if analysis is False or not scheduler.waiting(analysis, now):  # type: ignore[arg-type]
