@@ -24,7 +24,6 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -255,32 +254,12 @@ def import_polis(
     tally = {v: np.bincount(c_index[last][current == v], minlength=cids.size) for v in (1, -1, 0)}
 
     lap("read")
-    # Placeholder accounts, one per Pol.is participant, inserted in bulk.
-    user_ids: list[int] = []
-    for chunk in range(0, pids.size, CHUNK):
-        user_ids.extend(
-            db.session.scalars(
-                insert(User).returning(User.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "email": None,
-                        "display_name": f"polis-{pid}",
-                        "password_hash": None,
-                        "role": Role.CITIZEN,
-                        "created_at": now,
-                        "session_version": 1,
-                        "email_digest": False,
-                    }
-                    for pid in pids[chunk : chunk + CHUNK].tolist()
-                ],
-            ).all()
-        )
-    uids = np.asarray(user_ids, dtype=np.int64)
+    uids = _placeholder_accounts(pids, now)
     polis_bulk.write_rows(
         PolisParticipant.__table__,
         {"discussion_id": discussion.id, "polis_pid": pids, "user_id": uids},
     )
-    user_of = dict(zip(pids.tolist(), user_ids, strict=True))
+    user_of = dict(zip(pids.tolist(), uids.tolist(), strict=True))
 
     lap("accounts")
     statement_rows = []
@@ -315,8 +294,12 @@ def import_polis(
     del p_index, c_index
     lap("statements")
     tables = [VoteHistory.__table__, Vote.__table__]
-    with polis_bulk.bulk_load(tables) if exclusive else nullcontext():
-        _write_votes(discussion.id, statement, participant, value, ms, first, last)
+    if exclusive:
+        with polis_bulk.bulk_load(tables):
+            _write_votes(discussion.id, statement, participant, value, ms, first, last)
+    else:
+        with polis_bulk.keys_checked_once(tables):
+            _write_votes(discussion.id, statement, participant, value, ms, first, last)
     del statement, participant
     lap("votes")
     audit.record(
@@ -340,6 +323,49 @@ def import_polis(
         votes=int(last.size),
         timings=timings,
     )
+
+
+def _placeholder_accounts(pids: np.ndarray, now: datetime) -> np.ndarray:
+    """One pseudonymous account per Pol.is participant (no email, no password: nobody can
+    log in as them); their ids, in ``pids`` order. PostgreSQL: ids reserved from the
+    sequence and the rows sent by COPY; elsewhere: ``INSERT ... RETURNING`` in batches."""
+    ids = polis_bulk.reserve_ids(User.__table__, int(pids.size))
+    if ids is not None:
+        polis_bulk.write_rows(
+            User.__table__,
+            {
+                "id": ids,
+                "email": None,
+                "display_name": [f"polis-{pid}" for pid in pids.tolist()],
+                "password_hash": None,
+                "role": Role.CITIZEN.value,
+                "created_at": _dt_to_ms(now),
+                "session_version": 1,
+                "email_digest": False,
+            },
+            timestamps=("created_at",),
+        )
+        return ids
+    user_ids: list[int] = []
+    for chunk in range(0, pids.size, CHUNK):
+        user_ids.extend(
+            db.session.scalars(
+                insert(User).returning(User.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "email": None,
+                        "display_name": f"polis-{pid}",
+                        "password_hash": None,
+                        "role": Role.CITIZEN,
+                        "created_at": now,
+                        "session_version": 1,
+                        "email_digest": False,
+                    }
+                    for pid in pids[chunk : chunk + CHUNK].tolist()
+                ],
+            ).all()
+        )
+    return np.asarray(user_ids, dtype=np.int64)
 
 
 def _write_votes(
