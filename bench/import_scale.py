@@ -16,7 +16,7 @@ Run::
 
     .venv/bin/python bench/import_scale.py [--backend postgresql|sqlite|both]
         [--url postgresql+psycopg://postgres@127.0.0.1:5432] [--db participate_bench_import]
-        [--shape 33000x783x2000000] [--no-wide] [--export DIR] [--exclusive]
+        [--shape 33000x783x2000000] [--no-wide] [--export DIR] [--exclusive] [--import-only]
 """
 
 from __future__ import annotations
@@ -219,6 +219,8 @@ def run(backend: str, args: argparse.Namespace, export: Path) -> None:
     )
     print(f"[{backend}] {out}")
     print(f"[{backend}] flask import-polis {' '.join(extra)}: {figures}", flush=True)
+    if args.import_only:
+        return
     out, figures = measured(["analyse", "--proposal", str(pid)], env, server)
     print(f"[{backend}] {out}")
     print(f"[{backend}] flask analyse: {figures}", flush=True)
@@ -246,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shape", default="33000x783x2000000")
     ap.add_argument("--no-wide", action="store_true", help="no participants-votes.csv")
     ap.add_argument("--exclusive", action="store_true", help="import-polis --exclusive")
+    ap.add_argument("--import-only", action="store_true", help="stop after the import")
     ap.add_argument("--export", type=Path, help="use this export folder instead of writing one")
     args = ap.parse_args(argv)
     p, s, v = (int(x) for x in args.shape.lower().split("x"))

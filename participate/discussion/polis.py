@@ -248,8 +248,6 @@ def import_polis(
     _keys, last_rev = np.unique(key[::-1], return_index=True)
     last = key.size - 1 - last_rev
     del key, _keys, last_rev
-    by_first = np.argsort(first, kind="stable")  # votes in the order they were first cast
-    first, last = first[by_first], last[by_first]
     current = value[last]
     tally = {v: np.bincount(c_index[last][current == v], minlength=cids.size) for v in (1, -1, 0)}
 
@@ -296,12 +294,12 @@ def import_polis(
     tables = [VoteHistory.__table__, Vote.__table__]
     if exclusive:
         with polis_bulk.bulk_load(tables):
-            _write_votes(discussion.id, statement, participant, value, ms, first, last)
+            _write_votes(discussion.id, statement, participant, value, ms, first, last, lap)
     else:
         with polis_bulk.keys_checked_once(tables):
-            _write_votes(discussion.id, statement, participant, value, ms, first, last)
+            _write_votes(discussion.id, statement, participant, value, ms, first, last, lap)
     del statement, participant
-    lap("votes")
+    lap("votes_indexes")
     audit.record(
         actor,
         "discussion.import_polis",
@@ -376,6 +374,7 @@ def _write_votes(
     ms: np.ndarray,
     first: np.ndarray,
     last: np.ndarray,
+    lap: Callable[[str], None],
 ) -> None:
     """Every vote event (the history) and the current votes: each current vote is its last
     event, created when its first event was cast."""
@@ -390,6 +389,12 @@ def _write_votes(
         },
         timestamps=("created_at",),
     )
+    lap("vote_history")
+    # Current votes by participant (each one's in the order first cast): the unique
+    # (participant, statement) index and the (discussion, participant) one then grow at one
+    # place instead of at random, a third less work for the database at 1.9M votes.
+    by_participant = np.lexsort((first, participant[last]))
+    first, last = first[by_participant], last[by_participant]
     polis_bulk.write_rows(
         Vote.__table__,
         {
@@ -402,6 +407,7 @@ def _write_votes(
         },
         timestamps=("created_at", "updated_at"),
     )
+    lap("votes")
 
 
 def _polis_datetime(dt: datetime) -> str:
