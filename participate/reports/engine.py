@@ -120,21 +120,28 @@ class Inputs:
     authors: set[int]
 
 
-def _warm_up() -> None:
+def _warm_up(texts: list[str]) -> None:
     try:
         import nlp.analysis  # noqa: F401 - scipy and the rest of the analysis
-        from nlp.segment import tokenizer
+        from nlp import segment, topics
 
-        tokenizer()  # the segmenter's dictionary, for the topics and keywords
+        segment.tokenizer()  # the segmenter's dictionary
+        for text in texts:  # memoised: the topics and keywords then find them segmented
+            segment.tokens(text)
+            topics._words(text)
     except Exception:  # noqa: BLE001, S110 - the run itself meets and reports the same error
         pass
 
 
-def warm_up() -> threading.Thread:
-    """Load the analysis code and the segmenter in a background thread while this one
-    waits for the database: in a fresh process (``flask analyse``) they are a second of
-    CPU that the other core does during the read. Idempotent and harmless when warm."""
-    thread = threading.Thread(target=_warm_up, name="analysis-warm-up", daemon=True)
+def warm_up(texts: list[str]) -> threading.Thread:
+    """Load the analysis code and the segmenter and segment the statements in a background
+    thread while this one waits for the database: in a fresh process (``flask analyse``)
+    that is a second and a half of CPU the other core does during the read. Harmless when
+    warm (the worker's second run): everything it touches is memoised. Not under tests
+    (:func:`load_inputs`): jieba's first import swaps the process's warning filters, which
+    a test's own filters must not race with."""
+    thread = threading.Thread(target=_warm_up, args=(texts,), name="analysis-warm-up")
+    thread.daemon = True
     thread.start()
     return thread
 
@@ -142,7 +149,6 @@ def warm_up() -> threading.Thread:
 def load_inputs(discussion_id: int) -> Inputs:
     """Vote events in order (the history, so changed votes count as Pol.is does) and the
     statements; hidden statements are passed as moderated out."""
-    warm_up()
     rows = db.session.execute(
         select(Statement.id, Statement.text, Statement.status, Statement.author_id).where(
             Statement.discussion_id == discussion_id
@@ -150,6 +156,8 @@ def load_inputs(discussion_id: int) -> Inputs:
     ).all()
     texts = {r.id: r.text for r in rows if r.status == ContentStatus.VISIBLE}
     hidden = sorted(r.id for r in rows if r.status != ContentStatus.VISIBLE)
+    if not current_app.testing:
+        warm_up(list(texts.values()))
     events = _vote_arrays(VoteHistory.__table__, discussion_id)
     last_at_col = VoteHistory.created_at
     # The statements' tallies, as the report page counts the votes that came after a run.
