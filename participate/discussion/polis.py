@@ -252,11 +252,12 @@ def import_polis(
     tally = {v: np.bincount(c_index[last][current == v], minlength=cids.size) for v in (1, -1, 0)}
 
     lap("read")
-    uids = _placeholder_accounts(pids, now)
-    polis_bulk.write_rows(
-        PolisParticipant.__table__,
-        {"discussion_id": discussion.id, "polis_pid": pids, "user_id": uids},
-    )
+    with polis_bulk.keys_checked_once([User.__table__, PolisParticipant.__table__]):
+        uids = _placeholder_accounts(pids, now)
+        polis_bulk.write_rows(
+            PolisParticipant.__table__,
+            {"discussion_id": discussion.id, "polis_pid": pids, "user_id": uids},
+        )
     user_of = dict(zip(pids.tolist(), uids.tolist(), strict=True))
 
     lap("accounts")
