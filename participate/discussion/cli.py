@@ -7,7 +7,6 @@ a non-zero exit, and nothing written.
 
 from __future__ import annotations
 
-import gc
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from participate.boundary import command
+from participate.cli import freeze_objects
 from participate.extensions import db
 from participate.models import Proposal
 from participate.models.discussion import get_or_create_discussion
@@ -74,9 +74,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusiv
     from participate.discussion.polis import PolisFormatError, describe, import_polis
 
     started = time.perf_counter()
-    # A short-lived process: the app's objects leave the garbage collector's view, so its
-    # collections during the import and the final ones at exit do not walk them again.
-    gc.freeze()
+    freeze_objects()
     try:
         with command():  # all or nothing
             proposal = _proposal(proposal_id, "--proposal")
@@ -90,7 +88,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusiv
         f"in {time.perf_counter() - started:.1f} s."
     )
     click.echo("Steps (s): " + ", ".join(f"{k} {v}" for k, v in result.timings.items()))
-    gc.freeze()
+    freeze_objects()
 
 
 @click.command("export-polis")

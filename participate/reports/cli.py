@@ -3,14 +3,13 @@ process, without a worker; useful right after ``flask import-polis`` and for ope
 
 from __future__ import annotations
 
-import gc
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from participate.boundary import command
+from participate.cli import freeze_objects
 from participate.extensions import db
 from participate.models import Discussion, Vote
 from participate.reports import scheduler
@@ -31,10 +30,7 @@ def analyse_command(proposal_id: int | None, everything: bool) -> None:
     one-run rule), without the follow-up scheduling."""
     if everything == (proposal_id is not None):
         raise click.UsageError("give either --proposal ID or --all")
-    # A short-lived process: the app's objects (and, at the end, the run's) leave the
-    # garbage collector's view, so the collections during the run and the final ones at
-    # exit do not walk them all again (0.7 s at exit after a 2M-vote run on our machine).
-    gc.freeze()
+    freeze_objects()
     with command():
         if everything:
             ids = sorted(set(db.session.scalars(select(Vote.discussion_id).distinct())))
@@ -55,7 +51,7 @@ def analyse_command(proposal_id: int | None, everything: bool) -> None:
                 + (f" ({outcome.error})" if outcome.error else "")
             )
             failed += outcome.status == "failed"
-    gc.freeze()
+    freeze_objects()
     if failed:
         raise click.ClickException(f"{failed} analysis run(s) failed")
 
