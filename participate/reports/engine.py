@@ -234,6 +234,8 @@ def _vote_arrays(
         participants, statements = pair >> 32, pair & 0xFFFFFFFF
         if by_update:
             order = np.lexsort((ids, _int8_array(row[2])))
+        elif ids.size < 2 or bool((ids[1:] > ids[:-1]).all()):
+            return ids, participants, statements, values  # in id order already (an import)
         else:
             order = np.argsort(ids, kind="stable")
         return ids[order], participants[order], statements[order], values[order]
