@@ -65,6 +65,9 @@ class ImportResult:
     vote_events: int
     votes: int
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+    # The vote tables' foreign keys checked once per distinct value (True), or by the
+    # database for every row (False: the role may not set session_replication_role).
+    keys_set_based: bool = False
 
 
 def _ms_to_dt(ms: int) -> datetime:
@@ -297,11 +300,12 @@ def import_polis(
     del p_index, c_index
     lap("statements")
     tables = [VoteHistory.__table__, Vote.__table__]
+    keys_set_based = exclusive  # checked once at the end by bulk_load
     if exclusive:
         with polis_bulk.bulk_load(tables):
             _write_votes(discussion.id, statement, participant, value, ms, first, last, lap)
     else:
-        with polis_bulk.keys_checked_once(tables):
+        with polis_bulk.keys_checked_once(tables) as keys_set_based:
             _write_votes(discussion.id, statement, participant, value, ms, first, last, lap)
     del statement, participant
     lap("votes_indexes")
@@ -325,6 +329,7 @@ def import_polis(
         vote_events=int(ms.size),
         votes=int(last.size),
         timings=timings,
+        keys_set_based=keys_set_based,
     )
 
 
