@@ -20,6 +20,7 @@ import codecs
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,8 @@ class KeyCheckError(RuntimeError):
     :func:`keys_checked_once` found what a per-row foreign-key check would have refused)."""
 
 
-_TRUSTED: list[set[str]] = []  # tables whose row triggers are off in the open keys_checked_once
+# The tables whose row triggers are off in the open keys_checked_once block (this thread's).
+_SET_BASED: ContextVar[frozenset[str]] = ContextVar("polis_bulk_set_based", default=frozenset())
 
 
 def _may_skip_row_triggers(conn: Connection, tables: list[Table]) -> bool:
@@ -188,11 +190,11 @@ def keys_checked_once(tables: list[Table]) -> Iterator[bool]:
         yield False
         return
     conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-    _TRUSTED.append({t.name for t in tables})
+    token = _SET_BASED.set(frozenset(t.name for t in tables))
     try:
         yield True
     finally:
-        _TRUSTED.pop()
+        _SET_BASED.reset(token)
     # Not in ``finally``: after an error the transaction is rolled back, and the setting
     # with it.
     conn.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
@@ -343,7 +345,7 @@ def write_rows(table: Table, columns: dict[str, Any], timestamps: tuple[str, ...
                 copy.write(buf.getvalue())
             if layout is not None:
                 copy.write(b"\xff\xff")  # end of data
-        if _TRUSTED and table.name in _TRUSTED[-1]:
+        if table.name in _SET_BASED.get():
             _check_keys(conn, table, columns)
         return
     # SQLite (and any other driver): the Core INSERT, executemany in large batches, the
