@@ -17,7 +17,9 @@ import hashlib
 import importlib.util
 import logging
 import os
+import pickle
 import re
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -141,7 +143,17 @@ def _import_jieba() -> Any:
             "ignore", message="pkg_resources is deprecated", category=UserWarning
         )
         warnings.filterwarnings("ignore", message=".*pkg_resources.*", category=DeprecationWarning)
-        import jieba  # noqa: PLC0415
+        # jieba only uses pkg_resources to open its own files, and falls back to plain
+        # open() without it; importing it costs 0.3 s per process (a third of a cold
+        # segmenter). Hidden from jieba's import only, for processes that have not loaded it.
+        hide = "pkg_resources" not in sys.modules
+        if hide:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import jieba  # noqa: PLC0415
+        finally:
+            if hide:
+                del sys.modules["pkg_resources"]
 
     jieba.setLogLevel(logging.WARNING)
     return jieba
@@ -245,9 +257,42 @@ def tokenizer() -> Any:
             tok = jieba.Tokenizer(dictionary=str(path))
             tok.tmp_dir = str(cache_dir())
             tok.cache_file = f"jieba-{path.stem}.cache"
-            tok.initialize()
+            if not _load_prefix_dict(tok, path):
+                tok.initialize()
+                _save_prefix_dict(tok, path)
             _tok = tok
     return _tok
+
+
+def _prefix_pickle(path: Path) -> Path:
+    return cache_dir() / f"jieba-{path.stem}.pickle"
+
+
+def _load_prefix_dict(tok: Any, path: Path) -> bool:
+    """The prefix dictionary from our own pickle of it (newer than the dictionary file):
+    0.25 s where jieba's marshal cache of the same 378,000 entries takes 0.65 s. The file
+    is ours, in the app's cache directory, like jieba's own (marshal is no safer)."""
+    cached = _prefix_pickle(path)
+    try:
+        if cached.stat().st_mtime <= path.stat().st_mtime:
+            return False
+        with open(cached, "rb") as fh:
+            freq, total = pickle.load(fh)  # noqa: S301 - our own cache file
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+        return False
+    tok.FREQ, tok.total, tok.initialized = freq, total, True
+    return True
+
+
+def _save_prefix_dict(tok: Any, path: Path) -> None:
+    cached = _prefix_pickle(path)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump((tok.FREQ, tok.total), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:  # a read-only cache: jieba's own cache still works
+        tmp.unlink(missing_ok=True)
 
 
 _SPACE = re.compile(r"\s+")

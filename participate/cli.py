@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import click
@@ -13,6 +14,15 @@ from participate import search
 from participate.boundary import command
 
 NAME_LENGTH = 40  # User.display_name
+
+
+def freeze_objects() -> None:
+    """For a short-lived command process: the objects alive now leave the garbage
+    collector's view (``gc.freeze``), so its later collections, and the final ones at exit,
+    do not walk them again: about a second of ``flask analyse`` after a 2M-vote run. Not
+    under tests, whose one process runs many commands and must free their cycles."""
+    if not current_app.testing:
+        gc.freeze()
 
 
 def _checked(email: str, name: str, password: str) -> tuple[str, str]:

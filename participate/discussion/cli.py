@@ -16,12 +16,14 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from participate.boundary import command
+from participate.cli import freeze_objects
 from participate.extensions import db
 from participate.models import Proposal
 from participate.models.discussion import get_or_create_discussion
 from participate.security import MAX_ID
 
 PROPOSAL_ID = click.IntRange(1, MAX_ID)
+SLOW_KEYS_HINT = 100_000  # vote events from which per-row key checks are worth a hint
 
 
 def _encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -73,6 +75,7 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusiv
     from participate.discussion.polis import PolisFormatError, describe, import_polis
 
     started = time.perf_counter()
+    freeze_objects()
     try:
         with command():  # all or nothing
             proposal = _proposal(proposal_id, "--proposal")
@@ -86,6 +89,14 @@ def import_polis_command(folder: Path, proposal_id: int, encoding: str, exclusiv
         f"in {time.perf_counter() - started:.1f} s."
     )
     click.echo("Steps (s): " + ", ".join(f"{k} {v}" for k, v in result.timings.items()))
+    slow_keys = not result.keys_set_based and result.vote_events >= SLOW_KEYS_HINT
+    if slow_keys and db.engine.dialect.name == "postgresql":
+        click.echo(
+            "The database checked the votes' keys one row at a time. On PostgreSQL 15 or "
+            "later, GRANT SET ON PARAMETER session_replication_role TO the app's role to let "
+            "the import check them once per participant and statement instead."
+        )
+    freeze_objects()
 
 
 @click.command("export-polis")

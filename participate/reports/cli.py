@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from participate.boundary import command
+from participate.cli import freeze_objects
 from participate.extensions import db
 from participate.models import Discussion, Vote
 from participate.reports import scheduler
@@ -29,6 +30,7 @@ def analyse_command(proposal_id: int | None, everything: bool) -> None:
     one-run rule), without the follow-up scheduling."""
     if everything == (proposal_id is not None):
         raise click.UsageError("give either --proposal ID or --all")
+    freeze_objects()
     with command():
         if everything:
             ids = sorted(set(db.session.scalars(select(Vote.discussion_id).distinct())))
@@ -49,6 +51,7 @@ def analyse_command(proposal_id: int | None, everything: bool) -> None:
                 + (f" ({outcome.error})" if outcome.error else "")
             )
             failed += outcome.status == "failed"
+    freeze_objects()
     if failed:
         raise click.ClickException(f"{failed} analysis run(s) failed")
 
