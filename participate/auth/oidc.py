@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -44,7 +44,31 @@ EXTENSION = "participate.oidc"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = OAuth(app)
+    """Nothing to do at start: Authlib (and requests under it) is imported by the first
+    sign-in that needs it, so a process that never signs anyone in (a job consumer, a CLI
+    command such as ``flask analyse``) does not pay a third of a second to load it."""
+
+
+def _oauth() -> Any:
+    """The app's Authlib registry, made on first use (two threads racing make two; the
+    loser's clients are registered again on their next use, which is harmless)."""
+    oauth = current_app.extensions.get(EXTENSION)
+    if oauth is None:
+        from authlib.integrations.flask_client import OAuth
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        oauth = app.extensions[EXTENSION] = OAuth(app)
+    return oauth
+
+
+def provider_errors() -> tuple[type[BaseException], ...]:
+    """What a provider that is down, slow or lying raises through Authlib (imported only
+    when an ``except`` clause asks, that is when something was raised)."""
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+    from requests import RequestException
+
+    return (OAuthError, JoseError, RequestException, ValueError)
 
 
 def enabled() -> bool:
@@ -62,7 +86,7 @@ def client():  # noqa: ANN201 - Authlib's FlaskOAuth2App
     """The Authlib client for the configured provider (one per issuer and client id, so a
     changed setting gets a new client and discovery runs again)."""
     cfg = current_app.config
-    oauth: OAuth = current_app.extensions[EXTENSION]
+    oauth = _oauth()
     key = hashlib.sha256(f"{issuer()}\0{cfg['OIDC_CLIENT_ID']}".encode()).hexdigest()[:12]
     name = f"gov{key}"
     found = oauth.create_client(name)

@@ -5,12 +5,9 @@ links."""
 
 from __future__ import annotations
 
-from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from joserfc.errors import JoseError
-from requests import RequestException
 
 from participate.auth import oidc, signin
 from participate.auth.mfa_forms import ConfirmForm
@@ -29,7 +26,7 @@ def _start(intent: str) -> Response:
     session[INTENT_KEY] = {"intent": intent, "next": signin.safe_next(request.args.get("next"))}
     try:
         return oidc.client().authorize_redirect(url_for("oidc.callback", _external=True))
-    except (OAuthError, RequestException, ValueError):
+    except oidc.provider_errors():
         flash(_("The digital identity service is not answering. Try again later."), "error")
         return redirect(url_for("auth.login"))
 
@@ -74,7 +71,7 @@ def callback() -> Response | tuple[str, int]:
     intent = session.pop(INTENT_KEY, None) or {}
     try:
         token = oidc.client().authorize_access_token()
-    except (OAuthError, JoseError, RequestException, ValueError, KeyError):
+    except oidc.provider_errors() + (KeyError,):
         # a forged or replayed state, a wrong nonce, a bad signature, a refused code...
         flash(_("The sign-in with your digital identity could not be confirmed."), "error")
         return redirect(url_for("auth.login")), 400  # type: ignore[return-value]
