@@ -10,7 +10,10 @@ Flask-Login), so nothing is cached and nothing needs invalidating.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g, session
+from sqlalchemy import ColumnElement, and_, bindparam
 
 from participate import policy
 from participate.auth import mfa
@@ -36,12 +39,38 @@ def session_identity() -> tuple[int, int] | None:
     return parse_session_id(session.get("_user_id"))
 
 
+def session_account() -> ColumnElement[bool]:
+    """The join condition by which a hot path's one query finds the session's account: the
+    id and version of :func:`session_params` (bound as ``uid`` and ``version``), not deleted.
+    What :func:`load_user` checks, in SQL; with :func:`use_user` the result becomes
+    ``current_user``."""
+    return and_(
+        User.id == bindparam("uid"),
+        User.session_version == bindparam("version"),
+        User.deleted_at.is_(None),
+    )
+
+
+def session_params() -> dict[str, Any]:
+    """``uid`` and ``version`` for :func:`session_account` (both None when logged out)."""
+    identity = session_identity()
+    uid, version = identity if identity is not None else (None, None)
+    return {"uid": uid, "version": version}
+
+
+def _mark_second_factor(user: User) -> None:
+    """A staff account carries whether this session passed the second factor (what
+    ``policy.mfa.second_factor_ok`` reads)."""
+    if policy.needs_second_factor(user):
+        user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
+
+
 def use_user(user: User | None) -> None:
     """Give Flask-Login the user a view loaded itself (validated by its query the way
     :func:`load_user` validates), so ``current_user`` needs no second read; a staff
     account gets the second-factor mark :func:`load_user` gives it."""
-    if user is not None and policy.needs_second_factor(user):
-        user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
+    if user is not None:
+        _mark_second_factor(user)
     g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
 
 
@@ -54,6 +83,5 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, uid)
     if user is None or user.session_version != version or not user.is_active:
         return None
-    if policy.needs_second_factor(user):  # what policy.mfa.second_factor_ok reads
-        user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
+    _mark_second_factor(user)
     return user

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -450,14 +451,7 @@ class _VoteSql:
                 )
 
 
-_VOTE_SQL: dict[str, _VoteSql] = {}
-
-
-def _vote_sql(connection: Any) -> _VoteSql:
-    name = connection.dialect.name
-    if name not in _VOTE_SQL:
-        _VOTE_SQL[name] = _VoteSql(name)
-    return _VOTE_SQL[name]
+_vote_sql = cache(_VoteSql)  # one set of statements per dialect name
 
 
 def vote(
@@ -466,7 +460,7 @@ def vote(
     value: int,
     now: datetime | None = None,
     locked: bool | None = None,
-    analysis: tuple[Any, Any] | None | bool = False,
+    analysis: tuple[Any, Any] | None = None,
 ) -> VoteResult:
     """Agree (+1), disagree (-1) or pass (0); the last vote counts, every vote is kept.
 
@@ -479,9 +473,9 @@ def vote(
     constraint decides. A vote asks for a fresh analysis after the commit (the outbox
     keeps one such effect per discussion and transaction), unless the caller read the
     discussion's analysis state with the statement (``analysis``: the
-    ``(requested_at, scheduled_for)`` pair or None, as ``queries.vote_context`` reads it)
-    and a run is already requested and queued (``scheduler.waiting``): then the vote is one
-    transaction and nothing after it. ``analysis=False``: not read, so ask.
+    ``(requested_at, scheduled_for)`` pair ``queries.vote_context`` reads; None when not
+    read) and a run is already requested and queued (``scheduler.waiting``): then the vote
+    is one transaction and nothing after it.
     """
     now = now or utcnow()
     _require_participation_in(user, statement, now, locked)
@@ -495,7 +489,7 @@ def vote(
         raise RuleError(_("Choose agree, disagree or pass."), field="value")
 
     connection = db.session.connection()
-    sql = _vote_sql(connection)
+    sql = _vote_sql(connection.dialect.name)
     params = {
         "participant_id": user.id,
         "statement_id": statement.id,
@@ -507,11 +501,14 @@ def vote(
     # key that names one of its table's columns.
     pair = {"participant_id": user.id, "statement_id": statement.id}
     previous: int | None = None
-    if sql.first:
+    if sql.first:  # PostgreSQL: no row back means the vote conflicted (a change)
         counts = connection.execute(sql.first[value], params).first()
         if counts is not None:
             return _voted(statement, value, None, counts, analysis, now)
-    if connection.execute(sql.insert, params).scalar() is None:
+        first_vote = False
+    else:
+        first_vote = connection.execute(sql.insert, params).scalar() is not None
+    if not first_vote:
         row = connection.execute(sql.previous, pair).one()
         previous = int(row.value)
         if previous == value:
@@ -528,13 +525,13 @@ def _voted(
     value: int,
     previous: int | None,
     counts: Any,
-    analysis: tuple[Any, Any] | None | bool,
+    analysis: tuple[Any, Any] | None,
     now: datetime,
 ) -> VoteResult:
     """After the vote's writes: the loaded statement shows the counters SQL moved (no
     reload), and the analysis is asked for unless a run already waits."""
     for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
         set_committed_value(statement, col, number)
-    if analysis is False or not scheduler.waiting(analysis, now):  # type: ignore[arg-type]
+    if analysis is None or not scheduler.waiting(analysis, now):
         outbox.add(vote_changed, statement.discussion_id)
     return VoteResult(statement.id, value, previous, True, *counts)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from participate.auth.loader import session_account, session_params
 from participate.extensions import db
 from participate.models import (
     AnalysisState,
@@ -39,9 +41,6 @@ def load_statement(statement_id: int) -> Statement | None:
     )
 
 
-_VOTE_CONTEXT: list[Any] = []
-
-
 @dataclass(frozen=True)
 class VoteContext:
     """What the vote's policy and its analysis request ask about, read in one query."""
@@ -49,50 +48,37 @@ class VoteContext:
     statement: Statement | None
     user: User | None
     locked: bool
-    # The discussion's analysis state when the vote read it: (requested_at, scheduled_for)
-    # or None (no state row yet). ``scheduler.waiting`` tells whether a run already waits.
-    analysis: tuple[Any, Any] | None
+    # The discussion's analysis state when the vote read it, (requested_at, scheduled_for),
+    # both None before its first run was asked for: ``scheduler.waiting`` reads it.
+    analysis: tuple[Any, Any]
 
 
+@cache
 def _vote_context_query() -> Any:
     """Built once: building and hashing the statement per vote cost more than running it."""
-    if not _VOTE_CONTEXT:
-        locked = (
-            exists()
-            .where(
-                ThreadLock.discussion_id == Statement.discussion_id,
-                or_(ThreadLock.statement_id.is_(None), ThreadLock.statement_id == Statement.id),
-            )
-            .label("locked")
+    locked = (
+        exists()
+        .where(
+            ThreadLock.discussion_id == Statement.discussion_id,
+            or_(ThreadLock.statement_id.is_(None), ThreadLock.statement_id == Statement.id),
         )
-        voter = and_(
-            User.id == bindparam("uid"),
-            User.session_version == bindparam("version"),
-            User.deleted_at.is_(None),
-        )
-        _VOTE_CONTEXT.append(
-            # Plain joins filled in with contains_eager, not joinedload: the same row
-            # without the eager loader's aliasing set up on every execution.
-            select(
-                Statement,
-                User,
-                locked,
-                AnalysisState.discussion_id,
-                AnalysisState.requested_at,
-                AnalysisState.scheduled_for,
-            )
-            .select_from(Statement)
-            .join(Discussion, Discussion.id == Statement.discussion_id)
-            .join(Proposal, Proposal.id == Discussion.proposal_id)
-            .options(contains_eager(Statement.discussion).contains_eager(Discussion.proposal))
-            .outerjoin(User, voter)
-            .outerjoin(AnalysisState, AnalysisState.discussion_id == Statement.discussion_id)
-            .where(Statement.id == bindparam("statement_id"))
-        )
-    return _VOTE_CONTEXT[0]
+        .label("locked")
+    )
+    # Plain joins filled in with contains_eager, not joinedload: the same row without the
+    # eager loader's aliasing set up on every execution.
+    return (
+        select(Statement, User, locked, AnalysisState.requested_at, AnalysisState.scheduled_for)
+        .select_from(Statement)
+        .join(Discussion, Discussion.id == Statement.discussion_id)
+        .join(Proposal, Proposal.id == Discussion.proposal_id)
+        .options(contains_eager(Statement.discussion).contains_eager(Discussion.proposal))
+        .outerjoin(User, session_account())
+        .outerjoin(AnalysisState, AnalysisState.discussion_id == Statement.discussion_id)
+        .where(Statement.id == bindparam("statement_id"))
+    )
 
 
-def vote_context(statement_id: int, identity: tuple[int, int] | None) -> VoteContext:
+def vote_context(statement_id: int) -> VoteContext:
     """Everything the vote asks about, in one query: the statement with its discussion and
     proposal, the voter (the session's id and version, so a suspension, a password change
     or a role change counts at once: the row is read in the vote's own request, no cache to
@@ -100,13 +86,11 @@ def vote_context(statement_id: int, identity: tuple[int, int] | None) -> VoteCon
     state (so a vote made while a run is already scheduled writes nothing more). The user
     is None when the session names no current account (logged out, or its version was
     bumped); the statement is None when there is no such statement."""
-    uid, version = identity if identity is not None else (None, None)
-    params = {"statement_id": statement_id, "uid": uid, "version": version}
+    params = {"statement_id": statement_id, **session_params()}
     row = db.session.execute(_vote_context_query(), params).first()
     if row is None:
-        return VoteContext(None, None, False, None)
-    analysis = (row[4], row[5]) if row[3] is not None else None
-    return VoteContext(row[0], row[1], bool(row[2]), analysis)
+        return VoteContext(None, None, False, (None, None))
+    return VoteContext(row[0], row[1], bool(row[2]), (row[3], row[4]))
 
 
 def visible_count(discussion_id: int) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import paging, policy, ratelimit, signals
-from participate.auth.loader import session_identity, use_user
+from participate.auth.loader import use_user
 from participate.discussion import operations, queries
 from participate.discussion.forms import (
     DeleteForm,
@@ -313,7 +313,7 @@ def vote(statement_id: int) -> Any:
     asks the policy about that data and writes. JSON for fetch, else a redirect back to
     where the vote was cast (the card, by default)."""
     ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
-    context = queries.vote_context(statement_id, session_identity())
+    context = queries.vote_context(statement_id)
     statement = context.statement
     use_user(context.user)
     if statement is None:

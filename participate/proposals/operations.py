@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -348,13 +349,7 @@ class _EndorseSql:
         )
 
 
-_ENDORSE_SQL: dict[str, _EndorseSql] = {}
-
-
-def _endorse_sql(dialect: str) -> _EndorseSql:
-    if dialect not in _ENDORSE_SQL:
-        _ENDORSE_SQL[dialect] = _EndorseSql(dialect)
-    return _ENDORSE_SQL[dialect]
+_endorse_sql = cache(_EndorseSql)  # one set of statements per dialect name
 
 
 def _establish(proposal: Proposal, now: datetime) -> bool:

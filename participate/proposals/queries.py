@@ -13,12 +13,14 @@ import statistics as stats
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from participate import policy
+from participate.auth.loader import session_account, session_params
 from participate.extensions import db
 from participate.models import (
     Agency,
@@ -403,45 +405,32 @@ class EndorseContext:
     held_count: int | None  # the count a moderator holds, or None when none is held
 
 
-_ENDORSE_CONTEXT: list[Any] = []
-
-
+@cache
 def _endorse_context_query() -> Any:
     """Built once (building and hashing it per request cost more than running it)."""
-    if not _ENDORSE_CONTEXT:
-        voter = and_(
-            User.id == bindparam("uid"),
-            User.session_version == bindparam("version"),
-            User.deleted_at.is_(None),
-        )
-        mobile = exists().where(PhoneNumber.user_id == User.id).label("mobile")
-        held = (
-            select(EndorsementHold.held_count)
-            .where(
-                EndorsementHold.proposal_id == Proposal.id,
-                EndorsementHold.released_at.is_(None),
-            )
-            .limit(1)
-            .scalar_subquery()
-            .label("held")
-        )
-        _ENDORSE_CONTEXT.append(
-            select(Proposal, User, mobile, held)
-            .select_from(Proposal)
-            .outerjoin(User, voter)
-            .where(Proposal.id == bindparam("proposal_id"))
-        )
-    return _ENDORSE_CONTEXT[0]
+    mobile = exists().where(PhoneNumber.user_id == User.id).label("mobile")
+    held = (
+        select(EndorsementHold.held_count)
+        .where(EndorsementHold.proposal_id == Proposal.id, EndorsementHold.released_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+        .label("held")
+    )
+    return (
+        select(Proposal, User, mobile, held)
+        .select_from(Proposal)
+        .outerjoin(User, session_account())
+        .where(Proposal.id == bindparam("proposal_id"))
+    )
 
 
-def endorse_context(proposal_id: int, identity: tuple[int, int] | None) -> EndorseContext:
+def endorse_context(proposal_id: int) -> EndorseContext:
     """The proposal, the endorser (the session's id and version: a suspension or a
     password change counts at once, nothing cached) with whether they verified a mobile
     number, and a moderator's hold on the count: one query for the busiest write of a
     popular proposal. The user is None when the session names no current account."""
-    uid, version = identity if identity is not None else (None, None)
     row = db.session.execute(
-        _endorse_context_query(), {"proposal_id": proposal_id, "uid": uid, "version": version}
+        _endorse_context_query(), {"proposal_id": proposal_id, **session_params()}
     ).first()
     if row is None:
         return EndorseContext(None, None, None)

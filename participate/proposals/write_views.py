@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from participate import policy, ratelimit
-from participate.auth.loader import session_identity, use_user
+from participate.auth.loader import use_user
 from participate.errors import RuleError, error_response, wants_json
 from participate.extensions import limiter
 from participate.identity.steps import STEP_CODES, step_url
@@ -171,7 +171,7 @@ def endorse(proposal_id: int) -> Response:
     with the proposal, the endorser's verified number and a held count in one query:
     ``queries.endorse_context``), a fixed-window limit per person, the proposal visible to
     them, then the operation (which asks the policy)."""
-    context = queries.endorse_context(proposal_id, session_identity())
+    context = queries.endorse_context(proposal_id)
     use_user(context.user)
     if context.user is None:
         return current_app.login_manager.unauthorized()
