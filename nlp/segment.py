@@ -270,11 +270,15 @@ def _prefix_pickle(path: Path) -> Path:
 
 def _load_prefix_dict(tok: Any, path: Path) -> bool:
     """The prefix dictionary from our own pickle of it (newer than the dictionary file):
-    0.25 s where jieba's marshal cache of the same 378,000 entries takes 0.65 s. The file
-    is ours, in the app's cache directory, like jieba's own (marshal is no safer)."""
+    0.25 s where jieba's marshal cache of the same 378,000 entries takes 0.65 s. Unpickling
+    can run code, so the file is read only when this process's user owns it and nobody
+    else may write it (the cache directory can fall back to the shared temp directory)."""
     cached = _prefix_pickle(path)
     try:
-        if cached.stat().st_mtime <= path.stat().st_mtime:
+        st = cached.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+        if st.st_mtime <= path.stat().st_mtime:
             return False
         with open(cached, "rb") as fh:
             freq, total = pickle.load(fh)  # noqa: S301 - our own cache file
@@ -288,7 +292,7 @@ def _save_prefix_dict(tok: Any, path: Path) -> None:
     cached = _prefix_pickle(path)
     tmp = cached.with_suffix(f".tmp{os.getpid()}")
     try:
-        with open(tmp, "wb") as fh:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             pickle.dump((tok.FREQ, tok.total), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cached)
     except OSError:  # a read-only cache: jieba's own cache still works

@@ -34,3 +34,21 @@ def test_jieba_loads_without_pkg_resources():
         cwd=segment.Path(segment.__file__).parent.parent,
     ).stdout
     assert out.startswith("False ['遵守', '相同', '規範']"), out
+
+
+def test_a_pickle_others_may_write_is_not_loaded():
+    """Unpickling runs code: a cache file group or others could have replaced is ignored
+    (the dictionary then comes from jieba's own cache)."""
+    tok = segment.tokenizer()
+    path = segment._merged_dictionary()
+    segment._save_prefix_dict(tok, path)
+    cached = segment._prefix_pickle(path)
+    assert cached.stat().st_mode & 0o777 == 0o600
+    fresh = segment._import_jieba().Tokenizer(dictionary=str(path))
+    cached.chmod(0o666)
+    try:
+        assert not segment._load_prefix_dict(fresh, path)
+        assert not fresh.initialized
+    finally:
+        cached.chmod(0o600)
+    assert segment._load_prefix_dict(fresh, path) and fresh.FREQ == tok.FREQ
