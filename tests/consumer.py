@@ -51,12 +51,15 @@ def consumer_process(
     redis_db: int,
     env_extra: dict[str, str] | None = None,
     workers: int = 1,
+    periodic: bool = True,
 ) -> Iterator[Huey]:
     """Yield a Huey instance on the consumer's storage, for enqueueing from the test.
 
     ``storage`` is "sqlite" or "redis" (skipped when no Redis answers); each test module
     passes its own ``redis_db``, and each consumer gets a queue name of its own, so two test
     runs on one Redis server (parallel CI jobs, several worktrees) never share a queue.
+    ``periodic=False`` starts it without its schedule, for a test that must know which task
+    wrote what (the per-minute heartbeat would otherwise race the test's own writes).
     """
     env = dict(os.environ)
     env.pop("PARTICIPATE_HUEY_IMMEDIATE", None)
@@ -80,6 +83,8 @@ def consumer_process(
         queue.flush()
     cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "participate.worker.huey"]
     cmd += ["-w", str(workers), "-k", "thread", "-d", "0.1", "-m", "0.5"]
+    if not periodic:
+        cmd.append("--no-periodic")
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
