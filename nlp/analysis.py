@@ -20,6 +20,7 @@ from nlp import repness as rp
 from nlp import stability as st
 from nlp import summary as sm
 from nlp import topics as tp
+from nlp.assignment import upper_tail
 from nlp.opinion import (
     Grouping,
     align_labels,
@@ -185,9 +186,7 @@ def analyze(
         if fdr is None:
             sig = z > rp.Z_90
         else:
-            from scipy.special import ndtr  # noqa: PLC0415
-
-            sig = rp.bh_reject(np.where(seen_all > 0, 1.0 - ndtr(z), np.nan), fdr)
+            sig = rp.bh_reject(np.where(seen_all > 0, upper_tail(z), np.nan), fdr)
         ok = sig & (p > 0.5) & (seen_all > 0)
         if k >= 1:
             gp_ = (group_cnt + 1.0) / (gs + 2.0)

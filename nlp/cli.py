@@ -56,7 +56,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     result = replace(result, timings={"import_s": import_s, "load_s": load_s, **result.timings})
     out = result.to_json_dict(include_timings=not args.no_timings)
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=args.indent)
+    # dumps, not dump: json.dump streams through the pure-Python encoder (0.4 s on 33,000
+    # participants' membership lists); dumps without indent takes the C one.
+    sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=args.indent))
     sys.stdout.write("\n")
     return 0
 

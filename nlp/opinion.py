@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse.linalg import svds
 
+from nlp.assignment import best_assignment
 from nlp.clustering import (  # re-exported: the public clustering API lived here first
     FIT_SAMPLE,
     SILHOUETTE_MARGIN,
@@ -422,7 +422,7 @@ def align_labels(
             continue
         inside = np.isin(member_ids, mem)
         overlap[:, j] = np.bincount(labels[inside], minlength=k)
-    r, c = linear_sum_assignment(-overlap)
+    r, c = best_assignment(-overlap)
     out = np.full(k, -1, dtype=np.int64)
     for i, j in zip(r, c, strict=True):
         if overlap[i, j] > 0:

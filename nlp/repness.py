@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+
+from nlp.assignment import upper_tail
 
 __all__ = [
     "Z_90",
@@ -182,7 +183,7 @@ def select_representative(
     if fdr is None:
         sig = (z > Z_90) & (zr > Z_90) & ok
     else:
-        pval = np.maximum(1.0 - ndtr(z), 1.0 - ndtr(zr))
+        pval = np.maximum(upper_tail(z), upper_tail(zr))
         pval = np.where(ok, pval, np.nan)
         sig = bh_reject(pval, fdr) & ok
     metric = ratio * zr * p * z

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from nlp.assignment import best_assignment
 from nlp.clustering import (
     FIT_SAMPLE,
     _kmeans,
@@ -135,7 +135,7 @@ def bootstrap_groups(
         # overlap over drawn participants (counted once each)
         overlap = np.zeros((k, k))
         np.add.at(overlap, (lab0[drawn], lab[drawn]), 1.0)
-        rows, cols = linear_sum_assignment(-overlap)
+        rows, cols = best_assignment(-overlap)
         mapped = np.empty(k, dtype=np.int64)
         mapped[cols] = rows
         same = mapped[lab] == lab0
