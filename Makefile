@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-dev migrate seed lint format test-sqlite test-postgres bench clean
+.PHONY: run test install install-dev bytecode migrate seed lint format test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
+# Bytecode for our own modules, written even where PYTHONDONTWRITEBYTECODE is set (as on
+# these machines): without it every process (the web workers, the job consumer, each
+# `flask` command, the suite's servers) compiles about 250 modules again, 0.3 s a start.
+# Only changed files are compiled again.
+bytecode: install
+	$(BIN)/python -m compileall -q -j0 participate nlp migrations wsgi.py
+
+migrate: install bytecode
 	$(BIN)/flask db upgrade head
 
 seed: migrate
@@ -42,7 +49,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 ## make test: ruff, then the suite on SQLite, then again on PostgreSQL when one answers
-test: install-dev
+test: install-dev bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m tests.run
