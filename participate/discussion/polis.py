@@ -309,6 +309,8 @@ def import_polis(
             _write_votes(discussion.id, statement, participant, value, ms, first, last, lap)
     del statement, participant
     lap("votes_indexes")
+    polis_bulk.refresh_statistics([*tables, User.__table__])
+    lap("statistics")
     audit.record(
         actor,
         "discussion.import_polis",

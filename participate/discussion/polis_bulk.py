@@ -138,6 +138,21 @@ def bulk_load(tables: list[Table]) -> Iterator[None]:
         conn.execute(AddConstraint(fk))
 
 
+def refresh_statistics(tables: list[Table]) -> None:
+    """PostgreSQL: ANALYZE the tables a bulk load just filled, inside its transaction.
+
+    Why: until autovacuum comes round, the planner still believes the tables hold what they
+    held before (a few rows), and reads a 2M-row discussion through a bitmap index scan:
+    the analysis run after an import read its votes in 0.87 s where a sequential scan takes
+    0.60 s. ANALYZE samples 30,000 rows a table (about 0.1 s). SQLite's planner keeps no
+    statistics unless asked, and its ANALYZE would scan every index: nothing there."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+    conn.exec_driver_sql(f"ANALYZE {names}")
+
+
 class KeyCheckError(RuntimeError):
     """A bulk write referred to a row that does not exist (the set-based check of
     :func:`keys_checked_once` found what a per-row foreign-key check would have refused)."""
@@ -380,6 +395,7 @@ __all__ = [
     "KeyCheckError",
     "bulk_load",
     "keys_checked_once",
+    "refresh_statistics",
     "read_export",
     "reserve_ids",
     "write_rows",
