@@ -8,10 +8,11 @@ in ``nlp`` imports it back.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -70,6 +71,31 @@ def _previous_parts(
     return (comps if np.any(comps) else None), groups
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _one_blas_thread(fn: _F) -> _F:
+    """Run ``fn`` with the BLAS library on one thread.
+
+    Why: the analysis hands BLAS only small dense problems (the SVD that ends ARPACK's
+    iterations, 783 x 30 at Pol.is's largest shape), where a second thread gains nothing.
+    On a busy machine (the web workers beside the job consumer) OpenBLAS's helper thread
+    waits for a core at every synchronisation: that SVD took 0.5 s instead of 0.03 s with
+    one other process running (measured, two cores). The limit is the process's while it
+    lasts (threadpoolctl) and is put back after.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_one_blas_thread
 def analyze(
     participants: Sequence[Hashable] | np.ndarray,
     statements: Sequence[Hashable] | np.ndarray,
