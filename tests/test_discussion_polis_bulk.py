@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from nlp.polis_io import read_records
 from participate.discussion import polis_bulk
@@ -161,3 +161,41 @@ def test_exclusive_import_keeps_keys_and_indexes(app, tmp_path):
         assert after == before and len(after["vote"]["keys"]) == 3
         assert after["vote"]["unique"] == ["uq_vote_participant_statement"]
         assert len(after["vote_history"]["indexes"]) == 3
+
+
+def test_imported_statements_are_found_by_search_once(app, client, tmp_path):
+    """The import indexes its statements in bulk after the commit: a reader's search finds
+    them, under the consultation's title, and importing the export again into another
+    consultation adds that one's rows without duplicating the first's."""
+    from participate import search as engine
+    from participate.extensions import db as _db
+    from participate.models import SearchDocument
+
+    src = _small_export(tmp_path / "src")
+    pid = _proposal(app)
+    result = app.test_cli_runner().invoke(args=["import-polis", str(src), "--proposal", str(pid)])
+    assert result.exit_code == 0, result.output
+    page = client.get("/search?q=計程車").get_data(as_text=True)
+    assert "<mark>計程車</mark>與 UberX 應該遵守相同規範" in page
+    with app.app_context():
+        hits = engine.search("計程車").hits
+        assert [(h.kind, h.proposal_id) for h in hits] == [("statement", pid)]
+        statements = _db.session.scalar(
+            select(func.count())
+            .select_from(SearchDocument)
+            .where(SearchDocument.kind == "statement")
+        )
+        assert statements == 2
+
+    other = _proposal(app)
+    again = app.test_cli_runner().invoke(args=["import-polis", str(src), "--proposal", str(other)])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        hits = engine.search("計程車").hits
+        assert sorted(h.proposal_id for h in hits) == sorted([pid, other])
+        rows = _db.session.execute(
+            select(SearchDocument.item_id, func.count())
+            .where(SearchDocument.kind == "statement")
+            .group_by(SearchDocument.item_id)
+        ).all()
+        assert len(rows) == 4 and all(n == 1 for _, n in rows)

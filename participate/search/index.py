@@ -280,12 +280,24 @@ def rebuild(echo: Any = None) -> int:
 
 def index_discussion(discussion_id: int) -> int:
     """Index every statement of one discussion: for bulk writers (the Pol.is importer) that
-    insert statements without an operation. Returns how many were indexed."""
-    from participate.models import Statement
+    insert statements without an operation. Returns how many were indexed.
 
-    ids = db.session.scalars(
-        select(Statement.id).where(Statement.discussion_id == discussion_id)
+    In bulk: the proposal read once, the statements in one query, their old rows removed
+    and the new ones inserted a thousand at a time. Statement by statement it was four
+    queries each (the agencies read again every time): 3 s after a 783-statement import.
+    """
+    from participate.models import Discussion, Statement
+
+    discussion = db.session.get(Discussion, discussion_id)
+    proposal = discussion.proposal if discussion is not None else None
+    statements = db.session.scalars(
+        select(Statement).where(Statement.discussion_id == discussion_id).order_by(Statement.id)
     ).all()
-    for sid in ids:
-        index_statement(sid)
-    return len(ids)
+    t = SearchDocument.__table__
+    for start in range(0, len(statements), 1000):
+        chunk = statements[start : start + 1000]
+        db.session.execute(
+            delete(t).where(t.c.kind == "statement", t.c.item_id.in_([st.id for st in chunk]))
+        )
+        db.session.execute(t.insert(), [_row(statement_doc(st, proposal)) for st in chunk])
+    return len(statements)
