@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from participate.config import INSTANCE, ROOT, load_config
 
@@ -118,11 +118,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _engine_options(app: Flask) -> None:
     """No liveness ping per checkout on SQLite (a file does not go away the way a server
     connection does; the ping was a statement on every request's checkout). PostgreSQL
-    keeps it, so a restarted server costs one retried checkout rather than an error."""
-    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    keeps it, so a restarted server costs one retried checkout rather than an error, and
+    connects with a timeout (``DATABASE_CONNECT_TIMEOUT``) unless the URL names one."""
+    url = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.get_backend_name() == "sqlite":
         options["pool_pre_ping"] = False
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT") or 0)
+        if timeout > 0:
+            connect_args = dict(options.get("connect_args") or {})
+            connect_args.setdefault("connect_timeout", timeout)
+            options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")

@@ -106,6 +106,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database_url()),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds a new PostgreSQL connection may take (unless the URL sets connect_timeout):
+        # without it a database host that stopped answering holds each request's thread
+        # for the system's TCP timeout, minutes, instead of failing it with a 503.
+        "DATABASE_CONNECT_TIMEOUT": _int("DATABASE_CONNECT_TIMEOUT", 10),
         # Bodies over the limit answer 413 before they are read (see the constants above).
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH),
         "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,

@@ -532,6 +532,44 @@ def test_unreachable_database_is_a_json_503_for_the_api_and_fetch(unreachable_ap
     assert api["error"]["code"] == "unavailable" and api["error"]["message"]
 
 
+def test_a_database_host_that_never_answers_is_a_503_not_a_hung_request(app: Flask):
+    """A host that takes the connection and never speaks (a hung server, a half-open
+    network path): the connection gives up after ``DATABASE_CONNECT_TIMEOUT`` seconds and
+    the reader gets the 503, instead of a thread held for the system's TCP timeout."""
+    import socket
+    import threading
+
+    from participate import create_app
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes the handshake; nobody ever answers
+    port = silent.getsockname()[1]
+    other = create_app(
+        {
+            **app.config,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+            "DATABASE_CONNECT_TIMEOUT": 1,
+        }
+    )
+    answered: dict[str, Any] = {}
+
+    def ask() -> None:
+        answered["api"] = other.test_client().get("/api/v1/proposals")
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(60)  # a bound for a hung request, far above the one-second timeout
+    try:
+        assert not asking.is_alive(), "the request still waits on a host that never answers"
+        assert answered["api"].status_code == 503
+        assert answered["api"].get_json()["error"]["code"] == "unavailable"
+    finally:
+        silent.close()
+        with other.app_context():
+            db.engine.dispose()
+
+
 def test_which_database_errors_mean_unavailable(app):
     """A lost connection or a refused one is a 503; SQLite busy and a lost race keep their
     answers (a 409 at the commit), and a bad statement stays a bug (500)."""
