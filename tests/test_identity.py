@@ -7,6 +7,7 @@ number is raced from two threads (run on SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+import csv
 import re
 import threading
 from datetime import timedelta
@@ -361,7 +362,9 @@ def test_integrity_figures_on_a_seeded_burst(app, client, login, cast):
     assert staff.get(f"/proposals/{pid}/integrity").status_code == 404
 
 
-def test_a_moderator_holds_the_count_and_publishes_the_outcome(app, client, login, cast, make_user):
+def test_a_moderator_holds_the_count_and_publishes_the_outcome(
+    app, client, login, cast, make_user, tmp_path
+):
     app.config["ENDORSEMENT_THRESHOLD"] = 3
     with app.test_request_context():
         freeze(app, T0)
@@ -391,6 +394,22 @@ def test_a_moderator_holds_the_count_and_publishes_the_outcome(app, client, logi
     other = login(app.test_client(), make_user())
     resp = other.post(f"/proposals/{pid}/endorse", headers={"Accept": "application/json"})
     assert resp.get_json() == {"count": 1, "established": False, "under_review": True}
+    # Everywhere else the public reads the count, it is the held one too: the list, the
+    # API and the open data (the live count, 4 now, is the moderators' to review).
+    listing = client.get("/proposals/?status=endorsing").get_data(as_text=True)
+    card = listing[listing.index(f'href="/proposals/{pid}"') :]
+    card = card[: card.index("</li>")]
+    assert "1 人附議" in card and "審查中" in card and "4 人附議" not in card
+    api = client.get(f"/api/v1/proposals/{pid}").get_json()
+    assert (api["endorsement_count"], api["endorsement_count_under_review"]) == (1, True)
+    with app.app_context():
+        from participate.opendata.build import build
+
+        app.config["OPENDATA_DIR"] = str(tmp_path / "opendata")
+        build()
+    with (tmp_path / "opendata" / "proposals.csv").open(encoding="utf-8", newline="") as fh:
+        mine = next(r for r in csv.DictReader(fh) if r["id"] == str(pid))
+    assert mine["endorsement_count"] == "1"
 
     resp = client.post(
         f"/proposals/{pid}/integrity/release", data={"outcome": "查無異常，附議有效。"}
@@ -398,6 +417,8 @@ def test_a_moderator_holds_the_count_and_publishes_the_outcome(app, client, logi
     assert resp.status_code == 302
     page = client.get(f"/proposals/{pid}").get_data(as_text=True)
     assert 'id="count-under-review"' not in page and 'id="endorse-count">4<' in page
+    api = client.get(f"/api/v1/proposals/{pid}").get_json()
+    assert (api["endorsement_count"], api["endorsement_count_under_review"]) == (4, False)
     assert "查無異常，附議有效。" in page
     with app.app_context():
         assert db.session.get(Proposal, pid).status == S.ESTABLISHED

@@ -149,6 +149,7 @@ class Proposal(Schema):
     proposed_agency_ids = fields.List(fields.Integer(), required=True)
     responsible_agency_ids = fields.List(fields.Integer(), required=True)
     endorsement_count = fields.Integer(required=True)
+    endorsement_count_under_review = fields.Boolean(required=True)
     endorsement_threshold = fields.Integer(allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
     opened_at = fields.DateTime(allow_none=True, required=True)

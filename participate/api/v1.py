@@ -249,7 +249,9 @@ def proposal_dict(p: Proposal, now: datetime, statement_count: int = 0) -> dict[
         "owner_agency_id": p.owner_agency_id,
         "proposed_agency_ids": [a.id for a in p.proposed_agencies],
         "responsible_agency_ids": [a.id for a in p.responsible_agencies],
-        "endorsement_count": p.endorsement_count or 0,
+        # The public count: held at its value while moderators review the endorsements.
+        "endorsement_count": p.public_endorsement_count,
+        "endorsement_count_under_review": p.endorsement_count_under_review,
         "endorsement_threshold": threshold if p.kind == ProposalKind.PROPOSAL else None,
         "created_at": aware(p.created_at),
         "opened_at": aware(p.opened_at),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from participate.extensions import db
+from participate.models.proposals import Proposal
 from participate.timeutil import utcnow
 
 
@@ -82,3 +83,15 @@ class EndorsementHold(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     outcome: Mapped[str | None] = mapped_column(Text)
+
+
+# The held count travels with the proposal (``Proposal.public_endorsement_count``): one
+# indexed subquery per loaded proposal, instead of a query per proposal in a list.
+Proposal.held_endorsement_count = column_property(
+    select(EndorsementHold.held_count)
+    .where(EndorsementHold.proposal_id == Proposal.id, EndorsementHold.released_at.is_(None))
+    .order_by(EndorsementHold.id.desc())
+    .limit(1)
+    .correlate_except(EndorsementHold)
+    .scalar_subquery()
+)

@@ -170,6 +170,22 @@ class Proposal(db.Model):
     def is_consultation(self) -> bool:
         return self.kind == ProposalKind.CONSULTATION
 
+    # ``held_endorsement_count``: the count a moderator holds pending review, or None; a
+    # column property defined beside EndorsementHold (models/identity.py), loaded with the
+    # proposal by one indexed subquery, so lists show it without a query per row.
+
+    @property
+    def public_endorsement_count(self) -> int:
+        """The count readers are shown everywhere (page, lists, API, open data): the held
+        value while a moderator reviews the endorsements, the live count otherwise. Why:
+        a hold that the page honoured and the API did not would publish what it holds."""
+        held = getattr(self, "held_endorsement_count", None)
+        return int(held) if held is not None else int(self.endorsement_count or 0)
+
+    @property
+    def endorsement_count_under_review(self) -> bool:
+        return getattr(self, "held_endorsement_count", None) is not None
+
 
 class ProposalMeasure(db.Model):
     """One suggested measure (or, in a consultation, one question to the public)."""

@@ -215,7 +215,7 @@ def build(target: Path | None = None) -> dict[str, Any]:
                         | ({p.owner_agency_id} if p.owner_agency_id else set())
                     )
                 ),
-                p.endorsement_count,
+                p.public_endorsement_count,
                 _iso(p.created_at),
                 _iso(p.opened_at),
                 _iso(p.deadline),

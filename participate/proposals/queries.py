@@ -28,7 +28,6 @@ from participate.models import (
     ContentStatus,
     Discussion,
     Endorsement,
-    EndorsementHold,
     Follow,
     Notification,
     PhoneNumber,
@@ -400,24 +399,16 @@ def statistics(now: datetime) -> Statistics:
 class EndorseContext:
     """What the endorsement's policy asks about, read in one query."""
 
-    proposal: Proposal | None
+    proposal: Proposal | None  # its held_endorsement_count loaded with it
     user: User | None  # with ``verified_mobile`` set (what ``policy.has_mobile`` reads)
-    held_count: int | None  # the count a moderator holds, or None when none is held
 
 
 @cache
 def _endorse_context_query() -> Any:
     """Built once (building and hashing it per request cost more than running it)."""
     mobile = exists().where(PhoneNumber.user_id == User.id).label("mobile")
-    held = (
-        select(EndorsementHold.held_count)
-        .where(EndorsementHold.proposal_id == Proposal.id, EndorsementHold.released_at.is_(None))
-        .limit(1)
-        .scalar_subquery()
-        .label("held")
-    )
     return (
-        select(Proposal, User, mobile, held)
+        select(Proposal, User, mobile)
         .select_from(Proposal)
         .outerjoin(User, session_account())
         .where(Proposal.id == bindparam("proposal_id"))
@@ -425,16 +416,17 @@ def _endorse_context_query() -> Any:
 
 
 def endorse_context(proposal_id: int) -> EndorseContext:
-    """The proposal, the endorser (the session's id and version: a suspension or a
-    password change counts at once, nothing cached) with whether they verified a mobile
-    number, and a moderator's hold on the count: one query for the busiest write of a
-    popular proposal. The user is None when the session names no current account."""
+    """The proposal (with a moderator's hold on its count, a column property of the
+    proposal), the endorser (the session's id and version: a suspension or a password
+    change counts at once, nothing cached) with whether they verified a mobile number:
+    one query for the busiest write of a popular proposal. The user is None when the
+    session names no current account."""
     row = db.session.execute(
         _endorse_context_query(), {"proposal_id": proposal_id, **session_params()}
     ).first()
     if row is None:
-        return EndorseContext(None, None, None)
+        return EndorseContext(None, None)
     user = row[1]
     if user is not None:
         user.verified_mobile = bool(row[2])
-    return EndorseContext(row[0], user, row[3])
+    return EndorseContext(row[0], user)

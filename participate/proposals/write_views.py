@@ -188,7 +188,7 @@ def endorse(proposal_id: int) -> Response:
             return redirect(step_url(exc.code, back))
         return rule_error(exc, back)
     if wants_json():
-        held = context.held_count  # a held count stays at its held value
+        held = proposal.held_endorsement_count  # a held count stays at its held value
         return jsonify(
             {
                 "count": held if held is not None else result.count,
