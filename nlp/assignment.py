@@ -25,7 +25,7 @@ def upper_tail(z: np.ndarray | float) -> np.ndarray:
     exact, and no cancellation to 0 for large z (it matters only for ordering p-values).
     """
     arr = np.asarray(z, dtype=np.float64)
-    return (0.5 * _ERFC(arr / math.sqrt(2.0))).astype(np.float64)
+    return np.asarray(0.5 * _ERFC(arr / math.sqrt(2.0)), dtype=np.float64)
 
 
 def best_assignment(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
