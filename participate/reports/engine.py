@@ -122,13 +122,9 @@ class Inputs:
 
 def _warm_up(texts: list[str]) -> None:
     try:
-        import nlp.analysis  # noqa: F401 - scipy and the rest of the analysis
-        from nlp import segment, topics
+        from nlp.analysis import segment_ahead  # and with it scipy and the rest
 
-        segment.tokenizer()  # the segmenter's dictionary
-        for text in texts:  # memoised: the topics and keywords then find them segmented
-            segment.tokens(text)
-            topics._words(text)
+        segment_ahead(texts)
     except Exception:  # noqa: BLE001, S110 - the run itself meets and reports the same error
         pass
 
