@@ -67,7 +67,7 @@ class VoteStatement:
     """The statement a vote is for, as the vote reads it: its id, whether it is shown, and
     its discussion. Read as columns, not as ORM entities: loading a Statement with its
     Discussion and Proposal (their text columns, identity map, row processors) was the
-    largest part of a vote's CPU, for three attributes the vote needs."""
+    largest part of a vote's CPU, for the few attributes the vote and its policy read."""
 
     id: int
     discussion_id: int
