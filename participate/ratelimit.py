@@ -14,8 +14,9 @@ share them, and ``RATELIMIT_ENABLED`` switches this off with the rest.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from limits import RateLimitItem, parse_many
@@ -26,6 +27,7 @@ from participate.auth.loader import session_identity
 from participate.extensions import limiter
 
 _STRATEGY: dict[int, FixedWindowRateLimiter] = {}
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 
 class Limited(TooManyRequests):
@@ -69,3 +71,18 @@ def person_key() -> str:
     if identity is not None:
         return f"user:{identity[0]}"
     return f"ip:{request.remote_addr}"
+
+
+def counts_itself(view: _View) -> _View:
+    """Mark a view that counts its hits with :func:`enforce` (the vote): Flask-Limiter's
+    check before every request (resolving the route's limits, blueprint exemptions and
+    meta limits, which such a view does not have) is skipped for it."""
+    view.counts_itself = True  # type: ignore[attr-defined]
+    return view
+
+
+@limiter.request_filter
+def _counted_by_its_view() -> bool:
+    """Flask-Limiter's request filter: the views marked :func:`counts_itself`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "counts_itself", False)

@@ -65,13 +65,19 @@ def _mark_second_factor(user: User) -> None:
         user.second_factor_verified = mfa.session_verified(user)  # type: ignore[attr-defined]
 
 
-def use_user(user: User | None) -> None:
+def use_user(user: User | None) -> Any:
     """Give Flask-Login the user a view loaded itself (validated by its query the way
     :func:`load_user` validates), so ``current_user`` needs no second read; a staff
-    account gets the second-factor mark :func:`load_user` gives it."""
+    account gets the second-factor mark :func:`load_user` gives it. Returns what
+    ``current_user`` now is (the account, or the anonymous user), so the view can hand the
+    object itself to its operation instead of the proxy."""
     if user is not None:
         _mark_second_factor(user)
-    g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+        g._login_user = user
+        return user
+    anonymous = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    g._login_user = anonymous
+    return anonymous
 
 
 def load_user(user_id: str) -> User | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -48,6 +48,9 @@ from participate.moderation.screening import ScreenRequest, ScreenResult, screen
 from participate.reports import scheduler
 from participate.text import accept_text, render_reply
 from participate.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from participate.discussion.queries import VoteStatement
 
 __all__ = [
     "MAX_NESTING",
@@ -111,7 +114,7 @@ def _require_participation(
 
 
 def _require_participation_in(
-    user: Any, statement: Statement, now: datetime, locked: bool | None
+    user: Any, statement: Statement | VoteStatement, now: datetime, locked: bool | None
 ) -> None:
     refusal = policy.participation_refusal(
         user, statement.discussion, now, statement.id, locked=locked, action="vote"
@@ -365,6 +368,7 @@ _VT = Vote.__table__
 _HT = VoteHistory.__table__
 _ST = Statement.__table__
 _COUNTS = (_ST.c.agree_count, _ST.c.disagree_count, _ST.c.pass_count)
+_COUNT_NAMES = ("agree_count", "disagree_count", "pass_count")
 
 
 class _VoteSql:
@@ -456,7 +460,7 @@ _vote_sql = cache(_VoteSql)  # one set of statements per dialect name
 
 def vote(
     user: User,
-    statement: Statement,
+    statement: Statement | VoteStatement,
     value: int,
     now: datetime | None = None,
     locked: bool | None = None,
@@ -475,7 +479,8 @@ def vote(
     discussion's analysis state with the statement (``analysis``: the
     ``(requested_at, scheduled_for)`` pair ``queries.vote_context`` reads; None when not
     read) and a run is already requested and queued (``scheduler.waiting``): then the vote
-    is one transaction and nothing after it.
+    is one transaction and nothing after it. ``statement`` is a loaded Statement (the API,
+    scripts) or the columns ``queries.vote_context`` read (the site's vote).
     """
     now = now or utcnow()
     _require_participation_in(user, statement, now, locked)
@@ -521,17 +526,19 @@ def vote(
 
 
 def _voted(
-    statement: Statement,
+    statement: Statement | VoteStatement,
     value: int,
     previous: int | None,
     counts: Any,
     analysis: tuple[Any, Any] | None,
     now: datetime,
 ) -> VoteResult:
-    """After the vote's writes: the loaded statement shows the counters SQL moved (no
-    reload), and the analysis is asked for unless a run already waits."""
-    for col, number in zip(("agree_count", "disagree_count", "pass_count"), counts, strict=True):
-        set_committed_value(statement, col, number)
+    """After the vote's writes: a loaded Statement shows the counters SQL moved (no
+    reload; ``queries.VoteStatement`` holds no counters), and the analysis is asked for
+    unless a run already waits."""
+    if isinstance(statement, Statement):
+        for col, number in zip(_COUNT_NAMES, counts, strict=True):
+            set_committed_value(statement, col, number)
     if analysis is None or not scheduler.waiting(analysis, now):
         outbox.add(vote_changed, statement.discussion_id)
     return VoteResult(statement.id, value, previous, True, *counts)

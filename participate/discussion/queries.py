@@ -7,11 +7,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from participate.auth.loader import session_account, session_params
 from participate.extensions import db
@@ -20,6 +21,7 @@ from participate.models import (
     ContentStatus,
     Discussion,
     Proposal,
+    ProposalStatus,
     Reply,
     Statement,
     ThreadLock,
@@ -41,11 +43,43 @@ def load_statement(statement_id: int) -> Statement | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VoteProposal:
+    """The proposal's lifecycle as ``lifecycle.discussion_is_open`` reads it: the stored
+    status, the deadline and when the response was published."""
+
+    status: ProposalStatus
+    deadline: datetime | None
+    responded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteDiscussion:
+    """The discussion as the vote's policy reads it (``participation_refusal``)."""
+
+    id: int
+    proposal_id: int
+    proposal: VoteProposal
+
+
+@dataclass(frozen=True, slots=True)
+class VoteStatement:
+    """The statement a vote is for, as the vote reads it: its id, whether it is shown, and
+    its discussion. Read as columns, not as ORM entities: loading a Statement with its
+    Discussion and Proposal (their text columns, identity map, row processors) was the
+    largest part of a vote's CPU, for the few attributes the vote and its policy read."""
+
+    id: int
+    discussion_id: int
+    status: ContentStatus
+    discussion: VoteDiscussion
+
+
 @dataclass(frozen=True)
 class VoteContext:
     """What the vote's policy and its analysis request ask about, read in one query."""
 
-    statement: Statement | None
+    statement: VoteStatement | None
     user: User | None
     locked: bool
     # The discussion's analysis state when the vote read it, (requested_at, scheduled_for),
@@ -55,7 +89,9 @@ class VoteContext:
 
 @cache
 def _vote_context_query() -> Any:
-    """Built once: building and hashing the statement per vote cost more than running it."""
+    """Built once: building and hashing the statement per vote cost more than running it.
+    The account is an ORM entity (it becomes ``current_user``, which pages render); the
+    statement, discussion and proposal are only the columns the vote reads."""
     locked = (
         exists()
         .where(
@@ -64,14 +100,23 @@ def _vote_context_query() -> Any:
         )
         .label("locked")
     )
-    # Plain joins filled in with contains_eager, not joinedload: the same row without the
-    # eager loader's aliasing set up on every execution.
     return (
-        select(Statement, User, locked, AnalysisState.requested_at, AnalysisState.scheduled_for)
+        select(
+            User,
+            Statement.id,
+            Statement.discussion_id,
+            Statement.status,
+            Discussion.proposal_id,
+            Proposal.status,
+            Proposal.deadline,
+            Proposal.responded_at,
+            locked,
+            AnalysisState.requested_at,
+            AnalysisState.scheduled_for,
+        )
         .select_from(Statement)
         .join(Discussion, Discussion.id == Statement.discussion_id)
         .join(Proposal, Proposal.id == Discussion.proposal_id)
-        .options(contains_eager(Statement.discussion).contains_eager(Discussion.proposal))
         .outerjoin(User, session_account())
         .outerjoin(AnalysisState, AnalysisState.discussion_id == Statement.discussion_id)
         .where(Statement.id == bindparam("statement_id"))
@@ -90,7 +135,11 @@ def vote_context(statement_id: int) -> VoteContext:
     row = db.session.execute(_vote_context_query(), params).first()
     if row is None:
         return VoteContext(None, None, False, (None, None))
-    return VoteContext(row[0], row[1], bool(row[2]), (row[3], row[4]))
+    user, sid, did, status, pid, p_status, deadline, responded_at, locked, req, sched = row
+    discussion = VoteDiscussion(did, pid, VoteProposal(p_status, deadline, responded_at))
+    return VoteContext(
+        VoteStatement(sid, did, status, discussion), user, bool(locked), (req, sched)
+    )
 
 
 def visible_count(discussion_id: int) -> int:

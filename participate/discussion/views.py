@@ -305,47 +305,54 @@ def card(proposal_id: int) -> Any:
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
+@ratelimit.counts_itself  # Flask-Limiter's per-request check is skipped too
 @limiter.exempt  # limited by participate.ratelimit (one round trip), not per call here
 def vote(statement_id: int) -> Any:
     """The hot path: a fixed-window limit per person (``participate.ratelimit``: one
     round trip), one query loads the statement, its discussion and proposal, the voter,
     the lock and the analysis state (``queries.vote_context``), then the vote operation
     asks the policy about that data and writes. JSON for fetch, else a redirect back to
-    where the vote was cast (the card, by default)."""
+    where the vote was cast (the card, by default). The request and the voter are looked
+    up once (each use of Flask's ``request`` or ``current_user`` proxy is a context-variable
+    lookup), and the way back is built only for the answers that use it."""
     ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
     context = queries.vote_context(statement_id)
     statement = context.statement
-    use_user(context.user)
+    user = use_user(context.user)
     if statement is None:
         abort(404)
-    raw = request.form.get("value")
-    if raw is None and request.is_json:
-        raw = str((request.get_json(silent=True) or {}).get("value", ""))
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    raw = req.form.get("value")
+    is_json = req.is_json
+    if raw is None and is_json:
+        raw = str((req.get_json(silent=True) or {}).get("value", ""))
     value = VOTE_WORDS.get((raw or "").strip().lower())
-    back = _safe_next(
-        request.form.get("next"), url_for(".card", proposal_id=statement.discussion.proposal_id)
-    )
-    json_wanted = wants_json() or request.is_json
+    json_wanted = is_json or wants_json()
+
+    def back() -> str:
+        default = url_for(".card", proposal_id=statement.discussion.proposal_id)
+        return _safe_next(req.form.get("next"), default)
+
     if value is None:
         message = _("Choose agree, disagree or pass.")
         if json_wanted:
             return error_response(400, "invalid", message, {"value": [message]})
         flash(message, "error")
-        return redirect(back)
+        return redirect(back())
     try:
         result = operations.vote(
-            current_user, statement, value, locked=context.locked, analysis=context.analysis
+            user, statement, value, locked=context.locked, analysis=context.analysis
         )
     except RuleError as exc:
         if json_wanted:
             return _rule_error(exc)
         if exc.status == 401:
-            return redirect(url_for("auth.login", next=back))
+            return redirect(url_for("auth.login", next=back()))
         page = _refusal_page(exc)
         if page is not None:
             return page
         flash(exc.message, "error")
-        return redirect(back)
+        return redirect(back())
     if json_wanted:
         return jsonify(
             {
@@ -360,7 +367,7 @@ def vote(statement_id: int) -> Any:
                 },
             }
         )
-    return redirect(back)
+    return redirect(back())
 
 
 # --- Threads ----------------------------------------------------------------------------
