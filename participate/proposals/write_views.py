@@ -165,6 +165,7 @@ def submit(proposal_id: int) -> Response:
 
 
 @bp.route("/proposals/<int:proposal_id>/endorse", methods=["POST"])
+@ratelimit.counts_itself  # Flask-Limiter's per-request check is skipped too
 @limiter.exempt  # limited by participate.ratelimit (one round trip), not per call here
 def endorse(proposal_id: int) -> Response:
     """The busiest write of a popular proposal: logged in (the session's account, read
@@ -172,16 +173,16 @@ def endorse(proposal_id: int) -> Response:
     ``queries.endorse_context``), a fixed-window limit per person, the proposal visible to
     them, then the operation (which asks the policy)."""
     context = queries.endorse_context(proposal_id)
-    use_user(context.user)
+    user = use_user(context.user)  # the account itself, not the current_user proxy
     if context.user is None:
         return current_app.login_manager.unauthorized()
     ratelimit.enforce(current_app.config["WRITE_RATE_LIMIT"], "endorse", ratelimit.person_key())
     proposal = context.proposal
-    if proposal is None or not policy.can_view_proposal(current_user, proposal):
+    if proposal is None or not policy.can_view_proposal(user, proposal):
         abort(404)
     back = url_for("proposals.show", proposal_id=proposal.id)
     try:
-        result = operations.endorse(current_user, proposal.id, now())
+        result = operations.endorse(user, proposal.id, now())
     except RuleError as exc:
         if exc.code in STEP_CODES and not wants_json():
             flash(exc.message, "error")
