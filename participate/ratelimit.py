@@ -83,6 +83,8 @@ def counts_itself(view: _View) -> _View:
 
 @limiter.request_filter
 def _counted_by_its_view() -> bool:
-    """Flask-Limiter's request filter: the views marked :func:`counts_itself`."""
-    view = current_app.view_functions.get(request.endpoint or "")
+    """Flask-Limiter's request filter: the views marked :func:`counts_itself`. The mark on
+    the view function decides (no list of names here); the matched rule only leads to it."""
+    rule = request.url_rule
+    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
     return getattr(view, "counts_itself", False)
