@@ -74,11 +74,12 @@ def person_key() -> str:
 
 
 def counts_itself(view: _View) -> _View:
-    """Mark a view that counts its hits with :func:`enforce` (the vote): Flask-Limiter's
-    check before every request (resolving the route's limits, blueprint exemptions and
-    meta limits, which such a view does not have) is skipped for it."""
+    """A view that counts its hits with :func:`enforce` (the vote, the endorsement):
+    exempt from Flask-Limiter's limits, and its check before every request (resolving the
+    route's limits, blueprint exemptions and meta limits, which such a view does not have)
+    is skipped too."""
     view.counts_itself = True  # type: ignore[attr-defined]
-    return view
+    return limiter.exempt(view)
 
 
 @limiter.request_filter

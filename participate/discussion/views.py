@@ -305,8 +305,7 @@ def card(proposal_id: int) -> Any:
 
 
 @bp.route("/discussion/statements/<int:statement_id>/vote", methods=["POST"])
-@ratelimit.counts_itself  # Flask-Limiter's per-request check is skipped too
-@limiter.exempt  # limited by participate.ratelimit (one round trip), not per call here
+@ratelimit.counts_itself  # limited by participate.ratelimit (one round trip), not Flask-Limiter
 def vote(statement_id: int) -> Any:
     """The hot path: a fixed-window limit per person (``participate.ratelimit``: one
     round trip), one query loads the statement, its discussion and proposal, the voter,

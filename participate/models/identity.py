@@ -9,8 +9,9 @@ deleted, see :mod:`participate.identity.operations`), not about the account.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, String, Text, and_, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from participate.extensions import db
@@ -85,11 +86,17 @@ class EndorsementHold(db.Model):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
+def unreleased_hold_on(proposal_id: Any) -> ColumnElement[bool]:
+    """A hold on the proposal's count that is not released yet (an id or a column): the
+    one condition the policy's query and the proposal's held count both use."""
+    return and_(EndorsementHold.proposal_id == proposal_id, EndorsementHold.released_at.is_(None))
+
+
 # The held count travels with the proposal (``Proposal.public_endorsement_count``): one
 # indexed subquery per loaded proposal, instead of a query per proposal in a list.
 Proposal.held_endorsement_count = column_property(
     select(EndorsementHold.held_count)
-    .where(EndorsementHold.proposal_id == Proposal.id, EndorsementHold.released_at.is_(None))
+    .where(unreleased_hold_on(Proposal.id))
     .order_by(EndorsementHold.id.desc())
     .limit(1)
     .correlate_except(EndorsementHold)

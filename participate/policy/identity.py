@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from participate.extensions import db
 from participate.models import EndorsementHold, PhoneNumber
+from participate.models.identity import unreleased_hold_on
 from participate.policy.core import acts_for, is_authenticated, is_moderator, is_verified
 from participate.policy.mfa import has_government_identity
 
@@ -123,9 +124,7 @@ def can_hold_count(user: Any, proposal: Any) -> bool:
 def active_hold(proposal_id: int) -> EndorsementHold | None:
     """The hold on the proposal's count, if a moderator holds it now."""
     return db.session.scalar(
-        select(EndorsementHold)
-        .where(EndorsementHold.proposal_id == proposal_id, EndorsementHold.released_at.is_(None))
-        .limit(1)
+        select(EndorsementHold).where(unreleased_hold_on(proposal_id)).limit(1)
     )
 
 

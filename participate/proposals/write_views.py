@@ -165,8 +165,7 @@ def submit(proposal_id: int) -> Response:
 
 
 @bp.route("/proposals/<int:proposal_id>/endorse", methods=["POST"])
-@ratelimit.counts_itself  # Flask-Limiter's per-request check is skipped too
-@limiter.exempt  # limited by participate.ratelimit (one round trip), not per call here
+@ratelimit.counts_itself  # limited by participate.ratelimit (one round trip), not Flask-Limiter
 def endorse(proposal_id: int) -> Response:
     """The busiest write of a popular proposal: logged in (the session's account, read
     with the proposal, the endorser's verified number and a held count in one query:
@@ -189,12 +188,11 @@ def endorse(proposal_id: int) -> Response:
             return redirect(step_url(exc.code, back))
         return rule_error(exc, back)
     if wants_json():
-        held = proposal.held_endorsement_count  # a held count stays at its held value
-        return jsonify(
+        return jsonify(  # the public count: a held count stays at its held value
             {
-                "count": held if held is not None else result.count,
+                "count": proposal.public_endorsement_count,  # the operation's count, or held
                 "established": result.established,
-                "under_review": held is not None,
+                "under_review": proposal.endorsement_count_under_review,
             }
         )
     if result.established:
