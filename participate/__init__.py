@@ -67,6 +67,9 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
         timezone_selector=select_timezone,
         default_translation_directories=str(ROOT / "participate" / "translations"),
     )
+    from participate.ratelimit_storage import thread_safe
+
+    app.config["RATELIMIT_STORAGE_URI"] = thread_safe(app.config.get("RATELIMIT_STORAGE_URI"))
     limiter.init_app(app)
     login_manager.init_app(app)
 
