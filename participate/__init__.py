@@ -42,6 +42,7 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from participate import security
+    from participate.signed import RememberingSessionInterface
 
     # The edge, before any blueprint adds a route: every <int:...> is an id in the database's
     # range (out-of-range ones answer 404 from routing), no text segment holds a control
@@ -51,6 +52,7 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     app.url_map.converters["default"] = app.url_map.converters["string"] = security.TextConverter
     app.url_map.converters["path"] = security.TextPathConverter
     app.json = security.BoundedJSONProvider(app)
+    app.session_interface = RememberingSessionInterface()
     security.trust_proxies(app)
 
     from participate.extensions import babel, csrf, db, limiter, login_manager, migrate
