@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from participate.config import INSTANCE, ROOT, load_config
+from participate.sqlite_writer import BUSY_TIMEOUT, TurnTakingConnection
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -146,6 +148,9 @@ def _engine_options(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "sqlite":
         options["pool_pre_ping"] = False
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("factory", TurnTakingConnection)
+        options["connect_args"] = connect_args
     elif url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT") or 0)
         if timeout > 0:
@@ -158,10 +163,10 @@ def _engine_options(app: Flask) -> None:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """WAL and a busy timeout make SQLite hold up under several gunicorn workers."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

@@ -1,0 +1,195 @@
+"""SQLite writers take turns in a queue instead of sleeping on SQLite's busy handler.
+
+SQLite lets one connection write at a time. A second writer gets "busy", and the busy handler
+behind ``PRAGMA busy_timeout`` sleeps and retries with growing pauses (1, 2, 5, 10, 15, 20,
+25 ms...). Under a burst of votes from several gunicorn threads and workers most writers
+are asleep in those pauses while the lock is free: the CPU idles, throughput falls, and a
+few unlucky votes wait hundreds of milliseconds.
+
+So each process's writers queue on a lock, and the one at the front takes an advisory file
+lock (``flock``) beside the database that the other processes' fronts wait on, from the first
+write of its transaction until the commit or rollback. The thread that takes the lock is
+woken as soon as it is free; SQLite's own lock is then uncontended and its busy handler a
+fallback (for a process that does not take part, such as the ``sqlite3`` shell).
+
+Reads never queue (WAL lets them run beside a writer). What counts as a write is decided from
+the statement's first word, conservatively: anything that is not a read or a transaction
+command. Mistaking one either way costs only speed, never correctness: SQLite's own locking
+still decides. A waiter gives up queueing after the busy timeout and goes on to SQLite's own
+locking, as before; and a thread that already holds the turn through another connection
+does not queue again (it would wait on itself).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from typing import Any
+
+# How long a writer waits, for its turn and then (PRAGMA busy_timeout) for SQLite's lock.
+BUSY_TIMEOUT = 10.0
+# First words of statements that write nothing: no turn needed.
+_READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK",
+                    "COMMIT", "END", "VALUES", "ANALYZE"})  # fmt: skip
+# Pauses between tries of another process's turn: short, since the turn is a transaction of
+# a few statements; never the busy handler's tens of milliseconds.
+_FIRST_PAUSE, _LONGEST_PAUSE = 0.0001, 0.002
+
+
+def _writes(sql: str) -> bool:
+    head = sql.lstrip()[:10].split(None, 1)
+    return bool(head) and head[0].upper() not in _READS
+
+
+class _Turn:
+    """One database file's writers in this process: the queue (a lock), the thread at its
+    front, and the file lock that front holds against the other processes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path + ".writer-lock"
+        self.queue = threading.Lock()
+        self.owner: int | None = None
+        self.fd: int | None = None
+        self.pid = 0
+
+    def _file(self) -> int:
+        if self.fd is None or self.pid != os.getpid():  # a forked child opens its own
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.pid = os.getpid()
+        return self.fd
+
+    def take(self, timeout: float) -> bool:
+        """Wait for the turn; False (go on without it) when this thread holds it already
+        through another connection, or after ``timeout`` seconds."""
+        me = threading.get_ident()
+        if self.owner == me or not self.queue.acquire(timeout=timeout):
+            return False
+        self.owner = me
+        deadline = time.monotonic() + timeout
+        pause = _FIRST_PAUSE
+        try:
+            fd = self._file()
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(pause)
+                    pause = min(pause * 2, _LONGEST_PAUSE)
+        except OSError:  # no lock file (a read-only directory): SQLite's locking alone
+            pass
+        self.owner = None
+        self.queue.release()
+        return False
+
+    def give_back(self) -> None:
+        try:
+            if self.fd is not None and self.pid == os.getpid():
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.owner = None
+            self.queue.release()
+
+
+_turns: dict[str, _Turn] = {}
+_turns_lock = threading.Lock()
+
+
+def _turn_for(database: Any, uri: bool) -> _Turn | None:
+    """The turn of a database file; None for an in-memory or URI-named database."""
+    name = os.fspath(database) if isinstance(database, (str, os.PathLike)) else None
+    if not name or uri or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = os.path.realpath(name)
+    with _turns_lock:
+        turn = _turns.get(path)
+        if turn is None:
+            turn = _turns[path] = _Turn(path)
+        return turn
+
+
+def _forget_after_fork() -> None:
+    """A forked child starts with no turn held: a lock held by another thread of the
+    parent would never be released in the child."""
+    global _turns_lock
+    _turns.clear()
+    _turns_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+class TurnTakingCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        connection: TurnTakingConnection = self.connection  # type: ignore[assignment]
+        if connection.turn is not None and not connection.has_turn and _writes(sql):
+            connection.take_turn()
+            try:
+                result = super().execute(sql, parameters)
+            finally:
+                if not connection.in_transaction:  # autocommit, or a failed statement
+                    connection.end_turn()
+            return result
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:
+        connection: TurnTakingConnection = self.connection  # type: ignore[assignment]
+        if connection.turn is not None and not connection.has_turn and _writes(sql):
+            connection.take_turn()
+            try:
+                result = super().executemany(sql, seq_of_parameters)
+            finally:
+                if not connection.in_transaction:
+                    connection.end_turn()
+            return result
+        return super().executemany(sql, seq_of_parameters)
+
+
+class TurnTakingConnection(sqlite3.Connection):
+    """A sqlite3 connection whose writes wait for their turn (``connect(factory=...)``)."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        self.turn: _Turn | None = None
+        self.has_turn = False
+        super().__init__(database, *args, **kwargs)
+        self.turn = _turn_for(database, bool(kwargs.get("uri")))
+
+    def take_turn(self) -> None:
+        if self.turn is not None:
+            self.has_turn = self.turn.take(BUSY_TIMEOUT)
+
+    def end_turn(self) -> None:
+        if self.has_turn:
+            self.has_turn = False
+            self.turn.give_back()  # type: ignore[union-attr]
+
+    def cursor(self, factory: Any = TurnTakingCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+
+    def __del__(self) -> None:
+        # A connection dropped without commit, rollback or close (its thread died) must
+        # not keep every other writer of this process waiting for the turn's timeout.
+        self.end_turn()
