@@ -105,7 +105,9 @@ class RememberingCSRFProtect(CSRFProtect):
         config = current_app.config
         if request.method not in config["WTF_CSRF_METHODS"]:
             return
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+        # Flask-WTF's exemptions: no matched route (the 404 or 405 answers), or a view or
+        # blueprint marked exempt.
+        if apply_exemptions and (request.url_rule is None or self._is_exempt()):
             return
         secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
         field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"

@@ -155,3 +155,18 @@ def test_exempt_views_stay_exempt(app, client, make_user, login):
         base_url="https://localhost",
     )
     assert resp.status_code == 401, resp.get_data(as_text=True)
+
+
+def test_a_path_with_no_route_answers_404_not_a_csrf_error(app, client, make_user, login):
+    # As Flask-WTF does: no matched route, no CSRF check (the 404 says what is wrong).
+    login(client, make_user())
+    mine = _cookie(client, app)
+    token = _page_token(app, mine)
+    assert _post(app, mine, token).status_code == 404  # the pair is remembered
+    resp = _fresh(app, mine).post(
+        "/no/such/page",
+        data={"value": "agree"},
+        headers={"X-CSRFToken": token},
+        base_url="https://localhost",
+    )
+    assert resp.status_code == 404
