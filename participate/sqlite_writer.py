@@ -126,28 +126,24 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 
 class TurnTakingCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        connection: TurnTakingConnection = self.connection  # type: ignore[assignment]
-        if connection.turn is not None and not connection.has_turn and _writes(sql):
-            connection.take_turn()
-            try:
-                result = super().execute(sql, parameters)
-            finally:
-                if not connection.in_transaction:  # autocommit, or a failed statement
-                    connection.end_turn()
-            return result
-        return super().execute(sql, parameters)
+        return self._in_turn(super().execute, sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:
+        return self._in_turn(super().executemany, sql, seq_of_parameters)
+
+    def _in_turn(self, run: Any, sql: str, parameters: Any) -> Any:
+        """Run a statement, first waiting for the turn if it is the transaction's first
+        write; give the turn back at once when no transaction holds it (autocommit, or a
+        statement that failed before its transaction began)."""
         connection: TurnTakingConnection = self.connection  # type: ignore[assignment]
-        if connection.turn is not None and not connection.has_turn and _writes(sql):
-            connection.take_turn()
-            try:
-                result = super().executemany(sql, seq_of_parameters)
-            finally:
-                if not connection.in_transaction:
-                    connection.end_turn()
-            return result
-        return super().executemany(sql, seq_of_parameters)
+        if connection.turn is None or connection.has_turn or not _writes(sql):
+            return run(sql, parameters)
+        connection.take_turn()
+        try:
+            return run(sql, parameters)
+        finally:
+            if not connection.in_transaction:
+                connection.end_turn()
 
 
 class TurnTakingConnection(sqlite3.Connection):
@@ -172,20 +168,19 @@ class TurnTakingConnection(sqlite3.Connection):
         return super().cursor(factory)
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.end_turn()
+        self._then_end_turn(super().commit)
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.end_turn()
+        self._then_end_turn(super().rollback)
 
     def close(self) -> None:
+        self._then_end_turn(super().close)
+
+    def _then_end_turn(self, end: Any) -> None:
+        """The transaction ends (or the connection closes), then the turn: even when the
+        end fails, so no failure keeps the other writers waiting."""
         try:
-            super().close()
+            end()
         finally:
             self.end_turn()
 

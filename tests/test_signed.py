@@ -141,6 +141,13 @@ def test_a_remembered_csrf_token_keeps_the_https_referrer_rule(app, client, make
     assert _post(app, mine, token, **secure, **ours).status_code == 404
 
 
+def _post_https(app: Flask, cookie: str, token: str, path: str) -> Any:
+    """A POST over HTTPS with the remembered pair and no referrer."""
+    return _fresh(app, cookie).post(
+        path, json={"value": 1}, headers={"X-CSRFToken": token}, base_url="https://localhost"
+    )
+
+
 def test_exempt_views_stay_exempt(app, client, make_user, login):
     # The API authenticates by its own tokens and is exempt from CSRF: a remembered pair
     # sent there over HTTPS without a referrer must not bring the referrer rule to it.
@@ -148,12 +155,7 @@ def test_exempt_views_stay_exempt(app, client, make_user, login):
     mine = _cookie(client, app)
     token = _page_token(app, mine)
     assert _post(app, mine, token).status_code == 404  # the pair is remembered
-    resp = _fresh(app, mine).post(
-        "/api/v1/statements/999999/vote",
-        json={"value": 1},
-        headers={"X-CSRFToken": token},
-        base_url="https://localhost",
-    )
+    resp = _post_https(app, mine, token, "/api/v1/statements/999999/vote")
     assert resp.status_code == 401, resp.get_data(as_text=True)
 
 
@@ -163,10 +165,4 @@ def test_a_path_with_no_route_answers_404_not_a_csrf_error(app, client, make_use
     mine = _cookie(client, app)
     token = _page_token(app, mine)
     assert _post(app, mine, token).status_code == 404  # the pair is remembered
-    resp = _fresh(app, mine).post(
-        "/no/such/page",
-        data={"value": "agree"},
-        headers={"X-CSRFToken": token},
-        base_url="https://localhost",
-    )
-    assert resp.status_code == 404
+    assert _post_https(app, mine, token, "/no/such/page").status_code == 404
