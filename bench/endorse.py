@@ -25,8 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.wrkload import (  # noqa: E402
     app_env,
+    cpu_accounting,
     database,
     describe,
+    describe_cpu,
     floor,
     gunicorn,
     run_wrk,
@@ -138,9 +140,12 @@ def main() -> int:
         )
         bare = floor(args.workers, args.threads, args.seconds, args.connections)
         with gunicorn("wsgi:app", env, args.workers, args.threads) as base:
-            result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
+            cpu: dict = {}
+            with cpu_accounting(cpu):
+                result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
         print(describe("bare", bare))
         print(describe("endorse", result))
+        print(describe_cpu(result, cpu))
         print(f"ratio endorse/bare: {result['rate'] / bare['rate']:.3f}")
         state = stored(env, setup["proposal_id"])
         expected_max = min(args.threshold, result["ok"] + args.connections)

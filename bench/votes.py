@@ -26,7 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.wrkload import app_env, database, describe, floor, gunicorn, run_wrk, signed_sessions  # noqa: E402
+from bench.wrkload import (  # noqa: E402
+    app_env,
+    cpu_accounting,
+    database,
+    describe,
+    describe_cpu,
+    floor,
+    gunicorn,
+    run_wrk,
+    signed_sessions,
+)
 
 
 def prepare(env: dict[str, str], participants: int, statements: int) -> dict:
@@ -191,9 +201,12 @@ def main() -> int:
         bare = floor(args.workers, args.threads, args.seconds, args.connections)
         target = "bench.wsgi_without_vote_hooks:app" if args.without_hooks else "wsgi:app"
         with gunicorn(target, env, args.workers, args.threads) as base:
-            result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
+            cpu: dict = {}
+            with cpu_accounting(cpu):
+                result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
         print(describe("bare", bare))
         print(describe("votes", result))
+        print(describe_cpu(result, cpu))
         print(f"ratio votes/bare: {result['rate'] / bare['rate']:.3f}")
         db_state = stored(env, setup["discussion_id"])
         lost = max(0, result["ok"] - db_state["votes"])

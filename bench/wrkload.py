@@ -298,3 +298,57 @@ def describe(name: str, r: dict) -> str:
         f"({r['ok']} ok of {r['requests']} in {r['seconds']:.1f} s, "
         f"4xx {r.get('s4xx', 0)}, 5xx {r.get('s5xx', 0)}, socket errors {r['socket_errors']})"
     )
+
+
+def _cpu_seconds(pid: str) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[str, str]:
+    """The processes a run's CPU goes to, by kind (from /proc; Linux only)."""
+    kinds = {"gunicorn": "gunicorn", "redis-server": "redis", "postgres": "postgres"}
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        for needle, kind in kinds.items():
+            if needle in cmd.split(" ", 1)[0] or (kind == "gunicorn" and needle in cmd):
+                found[pid] = kind
+                break
+    return found
+
+
+def _machine_busy() -> float:
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def cpu_accounting(into: dict) -> Iterator[None]:
+    """CPU seconds spent during the block by gunicorn, Redis and PostgreSQL, and by the
+    whole machine (wrk and the kernel's share of the sockets are in that rest): where a
+    request's cost lands, beyond the rate alone."""
+    before = {pid: _cpu_seconds(pid) for pid in _processes()}
+    busy, started = _machine_busy(), time.monotonic()
+    yield
+    for pid, kind in _processes().items():
+        into[kind] = into.get(kind, 0.0) + _cpu_seconds(pid) - before.get(pid, 0.0)
+    into["machine"] = _machine_busy() - busy
+    into["capacity"] = (time.monotonic() - started) * (os.cpu_count() or 1)
+
+
+def describe_cpu(r: dict, cpu: dict) -> str:
+    """CPU milliseconds per acknowledged request, by process."""
+    n = max(1, r["ok"])
+    kinds = [k for k in ("gunicorn", "redis", "postgres") if cpu.get(k)]
+    parts = ", ".join(f"{k} {1000 * cpu[k] / n:.2f}" for k in kinds)
+    return (
+        f"CPU ms per request: {parts}; whole machine {1000 * cpu['machine'] / n:.2f} "
+        f"(busy {100 * cpu['machine'] / cpu['capacity']:.0f}% of {os.cpu_count()} cores)"
+    )
