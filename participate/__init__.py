@@ -148,9 +148,6 @@ def _engine_options(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "sqlite":
         options["pool_pre_ping"] = False
-        connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("factory", TurnTakingConnection)
-        options["connect_args"] = connect_args
     elif url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT") or 0)
         if timeout > 0:
@@ -158,6 +155,15 @@ def _engine_options(app: Flask) -> None:
             connect_args.setdefault("connect_timeout", timeout)
             options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_turns(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    """SQLite connections whose writers take turns (participate.sqlite_writer). Set as the
+    engine connects rather than in the engine's options, which an app's config carries
+    along: an app made from a SQLite app's config for another database must not get it."""
+    if dialect.name == "sqlite":
+        cparams.setdefault("factory", TurnTakingConnection)
 
 
 @event.listens_for(Engine, "connect")
