@@ -138,12 +138,14 @@ def main() -> int:
             f"gunicorn: {args.workers} workers x {args.threads} threads; wrk 2 threads, "
             f"{args.connections} connections, {args.seconds:g} s; threshold {args.threshold}"
         )
-        bare = floor(args.workers, args.threads, args.seconds, args.connections)
+        bare_cpu: dict = {}
+        bare = floor(args.workers, args.threads, args.seconds, args.connections, bare_cpu)
         with gunicorn("wsgi:app", env, args.workers, args.threads) as base:
             cpu: dict = {}
             with cpu_accounting(cpu):
                 result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
         print(describe("bare", bare))
+        print(describe_cpu(bare, bare_cpu))
         print(describe("endorse", result))
         print(describe_cpu(result, cpu))
         print(f"ratio endorse/bare: {result['rate'] / bare['rate']:.3f}")

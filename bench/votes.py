@@ -198,13 +198,15 @@ def main() -> int:
             f"redis={'yes' if args.redis else 'no'}; limits {'off' if args.no_limits else 'on'}; "
             f"vote hooks {'off' if args.without_hooks else 'on'}"
         )
-        bare = floor(args.workers, args.threads, args.seconds, args.connections)
+        bare_cpu: dict = {}
+        bare = floor(args.workers, args.threads, args.seconds, args.connections, bare_cpu)
         target = "bench.wsgi_without_vote_hooks:app" if args.without_hooks else "wsgi:app"
         with gunicorn(target, env, args.workers, args.threads) as base:
             cpu: dict = {}
             with cpu_accounting(cpu):
                 result = run_wrk(base, "/", args.seconds, args.connections, jobs=jobs)
         print(describe("bare", bare))
+        print(describe_cpu(bare, bare_cpu))
         print(describe("votes", result))
         print(describe_cpu(result, cpu))
         print(f"ratio votes/bare: {result['rate'] / bare['rate']:.3f}")

@@ -284,11 +284,15 @@ def run_wrk(
     return result
 
 
-def floor(workers: int, threads: int, seconds: float, connections: int) -> dict:
-    """The framework's floor: bench/bare_app.py (one Flask route returning JSON)."""
+def floor(
+    workers: int, threads: int, seconds: float, connections: int, cpu: dict | None = None
+) -> dict:
+    """The framework's floor: bench/bare_app.py (one Flask route returning JSON); ``cpu``
+    receives its CPU accounting."""
     with gunicorn("bench.bare_app:app", {}, workers, threads) as base:
         run_wrk(base, "/bare", 1, connections)  # warm up
-        return run_wrk(base, "/bare", seconds, connections)
+        with cpu_accounting(cpu if cpu is not None else {}):
+            return run_wrk(base, "/bare", seconds, connections)
 
 
 def describe(name: str, r: dict) -> str:
