@@ -15,6 +15,7 @@ way through Flask's and Flask-WTF's checks.
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any
 
@@ -23,7 +24,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Request
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import same_origin
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer
 
 # About 300 bytes a cookie and its payload: 20,000 of them are a few MB per process, and
 # hold every person active in the last minutes of a national consultation's busiest hour.
@@ -94,8 +95,10 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
 class RememberingCSRFProtect(CSRFProtect):
     """Flask-WTF's CSRF protection, with a token remembered once it has passed for the
     session token it was issued for (the pair: a token is only good with its own session).
-    The rest of the check is Flask-WTF's: which methods are checked, the exemptions, the
-    referrer rule on HTTPS, the error."""
+    A token seen for the first time is checked once, here, as Flask-WTF checks it (the
+    signature, its age, equal to the session's token); one that fails goes to Flask-WTF's
+    own check for its error. The rest is Flask-WTF's rules: which methods are checked, the
+    exemptions, the referrer rule on HTTPS."""
 
     def __init__(self, app: Flask | None = None, size: int = REMEMBERED) -> None:
         self._seen = _Remembered(size)
@@ -109,18 +112,9 @@ class RememberingCSRFProtect(CSRFProtect):
         # blueprint marked exempt.
         if apply_exemptions and (request.url_rule is None or self._is_exempt()):
             return
-        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
         field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
-        pair = (self._get_csrf_token(), session.get(field))
-        signed_at = self._seen.get(pair, secret) if pair[0] and pair[1] else None
-        if signed_at is None or not _fresh(signed_at, time_limit):
-            super().protect()  # the full check: raises CSRFError when it fails
-            if g.get("csrf_valid") and pair[0] and pair[1]:
-                stamp = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(
-                    pair[0], return_timestamp=True
-                )[1]
-                self._seen.put(pair, int(stamp.timestamp()))
+        if not self._good(self._get_csrf_token(), session.get(field)):
+            super().protect()  # raises the CSRFError that says what is wrong
             return
         if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
             if not request.referrer:
@@ -128,3 +122,24 @@ class RememberingCSRFProtect(CSRFProtect):
             if not same_origin(request.referrer, f"https://{request.host}/"):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True
+
+    def _good(self, token: Any, expected: Any) -> bool:
+        """The signed ``token`` is ours, young enough, and carries the session's token."""
+        if not (isinstance(token, str) and token and isinstance(expected, str) and expected):
+            return False
+        config = current_app.config
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        pair = (token, expected)
+        signed_at = self._seen.get(pair, secret)
+        if signed_at is not None and _fresh(signed_at, time_limit):
+            return True
+        signer = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+        try:
+            carried, stamp = signer.loads(token, max_age=time_limit, return_timestamp=True)
+        except BadData:
+            return False
+        if not (isinstance(carried, str) and hmac.compare_digest(carried, expected)):
+            return False
+        self._seen.put(pair, int(stamp.timestamp()))
+        return True

@@ -166,3 +166,32 @@ def test_a_path_with_no_route_answers_404_not_a_csrf_error(app, client, make_use
     token = _page_token(app, mine)
     assert _post(app, mine, token).status_code == 404  # the pair is remembered
     assert _post_https(app, mine, token, "/no/such/page").status_code == 404
+
+
+def _raw_session_token(app: Flask, cookie: str) -> str:
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)  # type: ignore[attr-defined]
+    return data["csrf_token"]
+
+
+def test_a_first_seen_token_is_checked_for_its_age_and_its_referrer(app, client, make_user, login):
+    login(client, make_user())
+    mine = _cookie(client, app)
+    _page_token(app, mine)  # the session now holds its raw token
+    raw = _raw_session_token(app, mine)
+
+    class TwoHoursAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 7200
+
+    old = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=TwoHoursAgo)
+    token = old.dumps(raw)
+    limit = app.config["WTF_CSRF_TIME_LIMIT"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    try:
+        assert _post(app, mine, token).status_code == 400  # two hours old: expired
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = limit
+    fresh = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+    assert _post_https(app, mine, fresh, MISSING_STATEMENT).status_code == 400  # no referrer
+    ours = {"headers": {"Referer": "https://localhost/"}, "base_url": "https://localhost"}
+    assert _post(app, mine, fresh, **ours).status_code == 404
