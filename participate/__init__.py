@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 
 from participate.config import INSTANCE, ROOT, load_config
 from participate.sqlite_writer import BUSY_TIMEOUT, TurnTakingConnection
@@ -62,6 +64,8 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
 
     _engine_options(app)
     db.init_app(app)
+    with app.app_context():
+        _ping_when_idle(db.engine, float(app.config.get("DATABASE_PING_AFTER_IDLE") or 0))
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     ensure_compiled()
@@ -140,21 +144,49 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
 
 
 def _engine_options(app: Flask) -> None:
-    """No liveness ping per checkout on SQLite (a file does not go away the way a server
-    connection does; the ping was a statement on every request's checkout). PostgreSQL
-    keeps it, so a restarted server costs one retried checkout rather than an error, and
-    connects with a timeout (``DATABASE_CONNECT_TIMEOUT``) unless the URL names one."""
+    """No liveness ping on every checkout: it was a round trip (a statement on SQLite) on
+    every request. A file does not go away the way a server connection does; PostgreSQL's
+    connections are pinged when they come out of the pool after a rest
+    (:func:`_ping_when_idle`). PostgreSQL connects with a timeout
+    (``DATABASE_CONNECT_TIMEOUT``) unless the URL names one."""
     url = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"]))
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if url.get_backend_name() == "sqlite":
-        options["pool_pre_ping"] = False
-    elif url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+    options["pool_pre_ping"] = False
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT") or 0)
         if timeout > 0:
             connect_args = dict(options.get("connect_args") or {})
             connect_args.setdefault("connect_timeout", timeout)
             options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _ping_when_idle(engine: Engine, idle: float) -> None:
+    """Ping a server connection only when it comes out of the pool after a rest of
+    ``idle`` seconds or more (``DATABASE_PING_AFTER_IDLE``): a
+    restarted server (or a dropped idle connection) then costs one retried checkout, not a
+    failed request, as a ping on every checkout did; under load, when connections go back
+    to work within milliseconds, no request pays the round trip. A connection that broke
+    while busy fails its own request, and SQLAlchemy then discards the pool's others."""
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine.pool, "checkin")
+    def _rested(dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < idle:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's own error for a dead connection
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the connection did not answer its ping")
 
 
 @event.listens_for(Engine, "do_connect")
