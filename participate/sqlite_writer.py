@@ -8,9 +8,11 @@ few unlucky votes wait hundreds of milliseconds.
 
 So each process's writers queue on a lock, and the one at the front takes an advisory file
 lock (``flock``) beside the database that the other processes' fronts wait on, from the first
-write of its transaction until the commit or rollback. The thread that takes the lock is
-woken as soon as it is free; SQLite's own lock is then uncontended and its busy handler a
-fallback (for a process that does not take part, such as the ``sqlite3`` shell).
+write of its transaction until the commit or rollback. A process that has just finished a
+turn lets another process that is already waiting go first (see ``_Turn``). A waiter
+tries every half millisecond at most, and SQLite's own lock is then uncontended: its busy
+handler is a fallback (for a process that does not take part, such as the ``sqlite3``
+shell).
 
 Reads never queue (WAL lets them run beside a writer). What counts as a write is decided from
 the statement's first word, conservatively: anything that is not a read or a transaction
@@ -36,7 +38,9 @@ _READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEAS
                     "COMMIT", "END", "VALUES", "ANALYZE"})  # fmt: skip
 # Pauses between tries of another process's turn: short, since the turn is a transaction of
 # a few statements; never the busy handler's tens of milliseconds.
-_FIRST_PAUSE, _LONGEST_PAUSE = 0.0001, 0.002
+_FIRST_PAUSE, _LONGEST_PAUSE = 0.0001, 0.0005
+# How long a process lets another one that is already waiting go first.
+_COURTESY = 0.005
 
 
 def _writes(sql: str) -> bool:
@@ -44,22 +48,40 @@ def _writes(sql: str) -> bool:
     return bool(head) and head[0].upper() not in _READS
 
 
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 class _Turn:
     """One database file's writers in this process: the queue (a lock), the thread at its
-    front, and the file lock that front holds against the other processes."""
+    front, and the two files it shares with the other processes. The front holds the
+    first (``.writer-lock``) for its transaction. While it waits for another process's
+    turn to end it holds the second (``.writer-wait``) shared: a sign that a process
+    finishing a turn reads before taking the next one, and then lets the waiting process
+    go first. Without it, the threads of one process hand the turn to each other (a local
+    lock wakes at once) while the other process's front, between its tries, never gets it:
+    that process's writes stall and half the machine idles."""
 
     def __init__(self, path: str) -> None:
         self.path = path + ".writer-lock"
+        self.waiting_path = path + ".writer-wait"
         self.queue = threading.Lock()
         self.owner: int | None = None
-        self.fd: int | None = None
+        self.fds: tuple[int, int] | None = None
         self.pid = 0
 
-    def _file(self) -> int:
-        if self.fd is None or self.pid != os.getpid():  # a forked child opens its own
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+    def _files(self) -> tuple[int, int]:
+        if self.fds is None or self.pid != os.getpid():  # a forked child opens its own
+            self.fds = (
+                os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600),
+                os.open(self.waiting_path, os.O_RDWR | os.O_CREAT, 0o600),
+            )
             self.pid = os.getpid()
-        return self.fd
+        return self.fds
 
     def take(self, timeout: float) -> bool:
         """Wait for the turn; False (go on without it) when this thread holds it already
@@ -69,28 +91,42 @@ class _Turn:
             return False
         self.owner = me
         deadline = time.monotonic() + timeout
-        pause = _FIRST_PAUSE
         try:
-            fd = self._file()
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        break
+            turn, waiting = self._files()
+            self._after_those_waiting(waiting, deadline)
+            if _try_lock(turn, fcntl.LOCK_EX):
+                return True
+            fcntl.flock(waiting, fcntl.LOCK_SH)  # held for microseconds by courtesy checks
+            try:
+                pause = _FIRST_PAUSE
+                while time.monotonic() < deadline:
                     time.sleep(pause)
                     pause = min(pause * 2, _LONGEST_PAUSE)
+                    if _try_lock(turn, fcntl.LOCK_EX):
+                        return True
+            finally:
+                fcntl.flock(waiting, fcntl.LOCK_UN)
         except OSError:  # no lock file (a read-only directory): SQLite's locking alone
             pass
         self.owner = None
         self.queue.release()
         return False
 
+    @staticmethod
+    def _after_those_waiting(waiting: int, deadline: float) -> None:
+        """Let a process that already waits for the turn have it first (for a few
+        milliseconds at most: its front tries every half millisecond)."""
+        until = min(deadline, time.monotonic() + _COURTESY)
+        while not _try_lock(waiting, fcntl.LOCK_EX):
+            if time.monotonic() > until:
+                return
+            time.sleep(_FIRST_PAUSE)
+        fcntl.flock(waiting, fcntl.LOCK_UN)
+
     def give_back(self) -> None:
         try:
-            if self.fd is not None and self.pid == os.getpid():
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            if self.fds is not None and self.pid == os.getpid():
+                fcntl.flock(self.fds[0], fcntl.LOCK_UN)
         finally:
             self.owner = None
             self.queue.release()

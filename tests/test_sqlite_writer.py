@@ -117,6 +117,57 @@ def test_a_second_connection_of_the_same_thread_does_not_wait_on_itself(
     assert outcome == ["database is locked"]
 
 
+def test_a_process_waiting_for_the_turn_gets_it_before_the_holder_takes_it_again(
+    database: Path,
+) -> None:
+    # This process writes and holds the turn; another process starts a write and waits.
+    # When this one commits and at once writes again, the waiting process goes first:
+    # the rows get their ids in the order 1, 2, 3 (a local re-take would have passed it by).
+    connection = _connect(database)
+    connection.cursor().execute("INSERT INTO counter (n) VALUES (1)")
+    script = f"""
+import sqlite3, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+from participate.sqlite_writer import TurnTakingConnection
+c = sqlite3.connect({str(database)!r}, factory=TurnTakingConnection, timeout=30)
+c.cursor().execute("INSERT INTO counter (n) VALUES (2)")
+c.commit()
+"""
+    other = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        waiting = os.open(f"{database}.writer-wait", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            for _ in range(1000):  # until the other process shows it waits (at most 10 s)
+                if not _try(waiting):
+                    break
+                threading.Event().wait(0.01)
+            else:
+                pytest.fail("the other process never waited for the turn")
+        finally:
+            os.close(waiting)
+        connection.commit()
+        connection.cursor().execute("INSERT INTO counter (n) VALUES (3)")
+        connection.commit()
+        assert other.wait(timeout=30) == 0
+    finally:
+        if other.poll() is None:
+            other.kill()
+    rows = connection.execute("SELECT n FROM counter WHERE n > 0 ORDER BY id")  # ids in turn
+    order = [n for (n,) in rows]
+    connection.close()
+    assert order == [1, 2, 3]
+
+
+def _try(fd: int) -> bool:
+    """Take and drop the lock at once; False when someone holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
+
+
 def test_threads_and_processes_writing_at_once_lose_nothing(database: Path) -> None:
     # Two processes of four threads each, 100 increments a thread, each its own
     # transaction that writes, then reads what it wrote: every increment lands, and no
