@@ -288,11 +288,26 @@ def floor(
     workers: int, threads: int, seconds: float, connections: int, cpu: dict | None = None
 ) -> dict:
     """The framework's floor: bench/bare_app.py (one Flask route returning JSON); ``cpu``
-    receives its CPU accounting."""
+    receives its CPU accounting.
+
+    wrk opens its keep-alive connections once, and gunicorn's workers accept them from
+    one socket: now and then most of them land on one worker, which then serves the whole
+    run on one core (about a third of the usual rate, the machine half idle). That is not
+    the framework's floor, so such a run is repeated (up to three runs; the last is kept)
+    until the machine was at least 90% busy."""
     with gunicorn("bench.bare_app:app", {}, workers, threads) as base:
         run_wrk(base, "/bare", 1, connections)  # warm up
-        with cpu_accounting(cpu if cpu is not None else {}):
-            return run_wrk(base, "/bare", seconds, connections)
+        for attempt in range(3):
+            used: dict = {}
+            with cpu_accounting(used):
+                result = run_wrk(base, "/bare", seconds, connections)
+            if used["machine"] >= 0.9 * used["capacity"]:
+                break
+            busy = 100 * used["machine"] / used["capacity"]
+            print(f"(floor run {attempt + 1}: the machine {busy:.0f}% busy; run again)")
+        if cpu is not None:
+            cpu.update(used)
+        return result
 
 
 def describe(name: str, r: dict) -> str:
