@@ -39,8 +39,11 @@ _READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEAS
 # Pauses between tries of another process's turn: short, since the turn is a transaction of
 # a few statements; never the busy handler's tens of milliseconds.
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.0001, 0.0005
-# How long a process lets another one that is already waiting go first.
-_COURTESY = 0.005
+# How long at most a process lets another one that is already waiting go first. The wait
+# ends as soon as the other takes the turn (within its half-millisecond tries); the bound
+# only matters when that process is slow to be scheduled on a busy machine, and then
+# letting it go first is still the fair thing.
+_COURTESY = 0.05
 
 
 def _writes(sql: str) -> bool:
@@ -114,8 +117,8 @@ class _Turn:
 
     @staticmethod
     def _after_those_waiting(waiting: int, deadline: float) -> None:
-        """Let a process that already waits for the turn have it first (for a few
-        milliseconds at most: its front tries every half millisecond)."""
+        """Let a process that already waits for the turn have it first (it tries every
+        half millisecond; ``_COURTESY`` bounds the wait)."""
         until = min(deadline, time.monotonic() + _COURTESY)
         while not _try_lock(waiting, fcntl.LOCK_EX):
             if time.monotonic() > until:
