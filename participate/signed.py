@@ -112,8 +112,8 @@ class RememberingCSRFProtect(CSRFProtect):
         # blueprint marked exempt.
         if apply_exemptions and (request.url_rule is None or self._is_exempt()):
             return
-        field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-        if not self._good(self._get_csrf_token(), session.get(field)):
+        # Flask-WTF's settings, with its defaults (set by its init_app).
+        if not self._good(self._get_csrf_token(), session.get(config["WTF_CSRF_FIELD_NAME"])):
             super().protect()  # raises the CSRFError that says what is wrong
             return
         if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
@@ -129,7 +129,7 @@ class RememberingCSRFProtect(CSRFProtect):
             return False
         config = current_app.config
         secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        time_limit = config["WTF_CSRF_TIME_LIMIT"]
         pair = (token, expected)
         signed_at = self._seen.get(pair, secret)
         if signed_at is not None and _fresh(signed_at, time_limit):

@@ -175,7 +175,7 @@ class TurnTakingCursor(sqlite3.Cursor):
         write; give the turn back at once when no transaction holds it (autocommit, or a
         statement that failed before its transaction began)."""
         connection: TurnTakingConnection = self.connection  # type: ignore[assignment]
-        if connection.turn is None or connection.has_turn or not _writes(sql):
+        if connection.turn is None or connection.turn_decided or not _writes(sql):
             return run(sql, parameters)
         connection.take_turn()
         try:
@@ -191,14 +191,20 @@ class TurnTakingConnection(sqlite3.Connection):
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         self.turn: _Turn | None = None
         self.has_turn = False
+        # This transaction asked for its turn already: it holds it, or it went on without
+        # it (a timeout, or the thread held it through another connection) and its later
+        # writes do not ask (and wait) again.
+        self.turn_decided = False
         super().__init__(database, *args, **kwargs)
         self.turn = _turn_for(database, bool(kwargs.get("uri")))
 
     def take_turn(self) -> None:
         if self.turn is not None:
             self.has_turn = self.turn.take(BUSY_TIMEOUT)
+            self.turn_decided = True
 
     def end_turn(self) -> None:
+        self.turn_decided = False
         if self.has_turn:
             self.has_turn = False
             self.turn.give_back()  # type: ignore[union-attr]
