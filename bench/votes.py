@@ -111,11 +111,15 @@ def stored(env: dict[str, str], discussion_id: int) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from participate import create_app
+    from participate.boundary import unit
+    from participate.discussion import tallies
     from participate.extensions import db
     from participate.models import AnalysisState, Statement, Vote, VoteHistory
 
     app = create_app()
     with app.app_context():
+        with unit():  # PostgreSQL: the votes' tallies into the counters (no consumer ran)
+            tallies.fold(discussion_id)
         votes = db.session.scalar(
             select(func.count()).select_from(Vote).where(Vote.discussion_id == discussion_id)
         )

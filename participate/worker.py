@@ -5,6 +5,7 @@ consumer knows each task by name. Web processes import a task where they queue i
 """
 
 from participate.api import tasks as api_tasks  # noqa: F401 - registers the tasks
+from participate.discussion import tallies as discussion_tallies  # noqa: F401
 from participate.identity import tasks as identity_tasks  # noqa: F401
 from participate.jobs import huey
 from participate.moderation import alerts as moderation_alerts  # noqa: F401

@@ -24,6 +24,7 @@ from participate.api import schemas as s
 from participate.api.errors import ApiError
 from participate.api.openapi import API_VERSION, build_spec, operation
 from participate.api.tokens import authenticate, token_rate_key
+from participate.discussion import tallies
 from participate.errors import RuleError, error_response
 from participate.extensions import csrf, db, limiter
 from participate.models import (
@@ -440,6 +441,7 @@ def statements(proposal_id: int) -> Response:
         total = Statement.agree_count + Statement.disagree_count + Statement.pass_count
         q = q.order_by(total.desc(), Statement.id)
     items, meta, pages = _paginate(q, a["page"], a["per_page"])
+    tallies.show_live(items)  # the votes not folded into the counters yet (PostgreSQL)
     links = _page_links(".statements", a["page"], pages)
     payload = {"items": [statement_dict(x, p.id) for x in items], "meta": meta, "links": links}
     return _with_link_header(_json(payload, s.StatementPage()), links)

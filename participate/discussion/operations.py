@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
 from participate.boundary import savepoint
+from participate.discussion import tallies
 from participate.discussion.visibility import request_analysis, set_status, vote_changed
 from participate.errors import RuleError
 from participate.extensions import db
@@ -371,6 +372,46 @@ _COUNTS = (_ST.c.agree_count, _ST.c.disagree_count, _ST.c.pass_count)
 _COUNT_NAMES = ("agree_count", "disagree_count", "pass_count")
 
 
+def _deltas(value: int, previous: int | None) -> tuple[int, int, int]:
+    """How (agree, disagree, pass) move when a vote becomes ``value`` from ``previous``."""
+    return tuple(  # type: ignore[return-value]
+        (v == value) - (v == previous) for v in (1, -1, 0)
+    )
+
+
+def _live_counts(deltas: tuple[int, int, int], only_if: str) -> str:
+    """PostgreSQL: the statement's counters plus its unfolded tallies plus ``deltas`` (a
+    data-modifying CTE's own change is not in its statement's snapshot)."""
+    cols = ", ".join(
+        f"s.{name} + {d} + COALESCE(sum(t.{name}), 0)"
+        for name, d in zip(_COUNT_NAMES, deltas, strict=True)
+    )
+    return (
+        f"SELECT {cols} FROM statement s"
+        " LEFT JOIN statement_tally t ON t.statement_id = s.id"
+        f" WHERE s.id = :statement_id{only_if} GROUP BY s.id"
+    )
+
+
+def _tally_move(deltas: tuple[int, int, int], source: str) -> str:
+    """PostgreSQL: CTE ``moved`` adds ``deltas`` to the voter's tally row (made when
+    missing), then the live counts; ``source`` is ``FROM ins`` for a first vote, so that
+    nothing moves when the vote was not new."""
+    a, d, p = deltas
+    return (
+        "moved AS ("
+        " INSERT INTO statement_tally AS st (statement_id, shard, agree_count,"
+        " disagree_count, pass_count)"
+        f" SELECT :statement_id, :shard, {a}, {d}, {p} {source}"
+        " ON CONFLICT (statement_id, shard) DO UPDATE SET"
+        " agree_count = st.agree_count + excluded.agree_count,"
+        " disagree_count = st.disagree_count + excluded.disagree_count,"
+        " pass_count = st.pass_count + excluded.pass_count"
+        " RETURNING 1"
+        f") {_live_counts(deltas, ' AND EXISTS (SELECT 1 FROM moved)')}"
+    )
+
+
 class _VoteSql:
     """The vote's statements, built once per dialect with bound parameters: building and
     hashing a statement per request (coercions, cache keys) cost more CPU than running it.
@@ -416,13 +457,17 @@ class _VoteSql:
             created_at=bindparam("now"),
         )
         self.counts = select(*_COUNTS).where(_ST.c.id == s)
-        # PostgreSQL: a first vote (the common case) is one statement, one round trip:
-        # the vote, its history row and the counter move as data-modifying CTEs, which
-        # PostgreSQL runs together; no row comes back when the person had voted already,
-        # and the change path below runs instead. (SQLite has no data-modifying CTEs.)
+        # PostgreSQL: the counters move in the voter's tally row, not the statement's
+        # (``participate.discussion.tallies``: no lock all voters of a statement queue
+        # for), and a first vote (the common case) is one statement, one round trip: the
+        # vote, its history row and the tally move as data-modifying CTEs, which
+        # PostgreSQL runs together, and the statement's live counts come back. No row
+        # comes back when the person had voted already, and the change path below runs
+        # instead. (SQLite has no data-modifying CTEs, and one writer at a time anyway.)
         self.first: dict[int, Any] = {}
+        self.tally: dict[tuple[int, int | None], Any] = {}
         if dialect == "postgresql":
-            for value, col in VOTE_VALUES.items():
+            for value in VOTE_VALUES:
                 self.first[value] = text(
                     "WITH ins AS ("
                     " INSERT INTO vote (discussion_id, statement_id, participant_id, value,"
@@ -434,12 +479,14 @@ class _VoteSql:
                     " value, created_at)"
                     " SELECT :discussion_id, :statement_id, :participant_id, :value, :now"
                     " FROM ins"
-                    "), moved AS ("
-                    f" UPDATE statement SET {col} = {col} + 1"
-                    " WHERE id = :statement_id AND EXISTS (SELECT 1 FROM ins)"
-                    " RETURNING agree_count, disagree_count, pass_count"
-                    ") SELECT agree_count, disagree_count, pass_count FROM moved"
+                    f"), {_tally_move(_deltas(value, None), 'FROM ins')}"
                 )
+                for old in VOTE_VALUES:
+                    if old != value:
+                        self.tally[(value, old)] = text(
+                            f"WITH {_tally_move(_deltas(value, old), '')}"
+                        )
+            self.counts = text(_live_counts((0, 0, 0), ""))
         # One counter statement per (new value, old value): the moves are constants.
         self.move: dict[tuple[int, int | None], Any] = {}
         for new_value, new_col in VOTE_VALUES.items():
@@ -471,8 +518,10 @@ def vote(
     The policy first (on the loaded data: ``locked`` when the caller read the lock with
     the statement, as ``queries.vote_context`` does; else one query), then: try to insert
     the vote (INSERT ... ON CONFLICT DO NOTHING); on conflict read the old value under a
-    row lock and update it; append the history row; move the statement's counters by the
-    difference, last, so the statement's row is held for the shortest time. Two concurrent
+    row lock and update it; append the history row; move the counters by the difference,
+    last: the statement's own on SQLite, the voter's tally row on PostgreSQL (folded into
+    the statement's soon after: ``participate.discussion.tallies``); the answer carries
+    the statement's live counts either way. Two concurrent
     votes by one person end as one row because the unique (participant, statement)
     constraint decides. A vote asks for a fresh analysis after the commit (the outbox
     keeps one such effect per discussion and transaction), unless the caller read the
@@ -507,9 +556,10 @@ def vote(
     pair = {"participant_id": user.id, "statement_id": statement.id}
     previous: int | None = None
     if sql.first:  # PostgreSQL: no row back means the vote conflicted (a change)
-        counts = connection.execute(sql.first[value], params).first()
+        shard = {"statement_id": statement.id, "shard": tallies.shard_of(user.id)}
+        counts = connection.execute(sql.first[value], params | shard).first()
         if counts is not None:
-            return _voted(statement, value, None, counts, analysis, now)
+            return _voted(statement, value, None, counts, analysis, now, spread=True)
         first_vote = False
     else:
         first_vote = connection.execute(sql.insert, params).scalar() is not None
@@ -521,8 +571,11 @@ def vote(
             return VoteResult(statement.id, value, previous, False, *counts)
         connection.execute(sql.change, {"vote_id": row.id, "value": value, "now": now})
     connection.execute(sql.history, params)
-    counts = connection.execute(sql.move[(value, previous)], pair).one()
-    return _voted(statement, value, previous, counts, analysis, now)
+    if sql.first:
+        counts = connection.execute(sql.tally[(value, previous)], shard).one()
+    else:
+        counts = connection.execute(sql.move[(value, previous)], pair).one()
+    return _voted(statement, value, previous, counts, analysis, now, spread=bool(sql.first))
 
 
 def _voted(
@@ -532,6 +585,7 @@ def _voted(
     counts: Any,
     analysis: tuple[Any, Any] | None,
     now: datetime,
+    spread: bool,
 ) -> VoteResult:
     """After the vote's writes: a loaded Statement shows the counters SQL moved (no
     reload; ``queries.VoteStatement`` holds no counters), and the analysis is asked for
@@ -541,4 +595,6 @@ def _voted(
             set_committed_value(statement, col, number)
     if analysis is None or not scheduler.waiting(analysis, now):
         outbox.add(vote_changed, statement.discussion_id)
+    if spread:  # PostgreSQL: the vote moved a tally row, folded soon after
+        outbox.add(tallies.fold_soon, statement.discussion_id)
     return VoteResult(statement.id, value, previous, True, *counts)

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from participate.auth.loader import session_account, session_params
+from participate.discussion import tallies
 from participate.extensions import db
 from participate.models import (
     AnalysisState,
@@ -206,6 +207,7 @@ def statement_page(
             .offset((max(page, 1) - 1) * size)
         )
     )
+    tallies.show_live(statements)  # sorted by the folded counters, shown with every vote
     return statements, total
 
 

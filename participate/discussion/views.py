@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import paging, policy, ratelimit, signals
 from participate.auth.loader import use_user
-from participate.discussion import operations, queries
+from participate.discussion import operations, queries, tallies
 from participate.discussion.forms import (
     DeleteForm,
     EditReplyForm,
@@ -381,6 +381,7 @@ def _render_thread(
     statement: Statement, form: ReplyForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     now = utcnow()
+    tallies.show_live([statement])  # the votes not folded into its counters yet
     page = paging.page_arg()
     replies = queries.reply_page(statement, page)
     total = statement.reply_count or 0

@@ -22,6 +22,7 @@ from participate.models.discussion import (  # noqa: F401
     Report,
     ReportReason,
     Statement,
+    StatementTally,
     Vote,
     VoteHistory,
     VoteValue,

@@ -115,6 +115,29 @@ class Statement(db.Model):
         return self.status == ContentStatus.VISIBLE
 
 
+class StatementTally(db.Model):
+    """Votes not yet added to their statement's counters, spread over ``shard`` rows.
+
+    On PostgreSQL a vote moves one of these rows (its voter's shard) instead of the
+    statement's own counters, which every voter of a popular statement would otherwise
+    queue for, row lock after row lock, until each commit; ``participate.discussion.tallies``
+    folds them into the statement row in batches and adds what is not folded yet where an
+    exact live figure is shown. The deltas may be negative (a changed vote). SQLite has one
+    writer at a time anyway, so there the vote moves the statement's counters directly and
+    this table stays empty.
+    """
+
+    __tablename__ = "statement_tally"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True
+    )
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    agree_count: Mapped[int] = mapped_column(Integer, default=0)
+    disagree_count: Mapped[int] = mapped_column(Integer, default=0)
+    pass_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Reply(db.Model):
     """A reply in the thread under a statement, possibly answering another reply.
 
