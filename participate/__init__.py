@@ -79,6 +79,9 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
 
     app.config["RATELIMIT_STORAGE_URI"] = thread_safe(app.config.get("RATELIMIT_STORAGE_URI"))
     limiter.init_app(app)
+    from participate import ratelimit
+
+    ratelimit.skip_before_views_that_count_themselves(app)
     login_manager.init_app(app)
 
     from participate import models  # noqa: F401 - registers every table on the metadata
