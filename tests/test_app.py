@@ -59,6 +59,16 @@ def test_security_headers_and_csp_nonce(client):
     assert client.get("/").headers["Content-Security-Policy"] != csp  # fresh nonce per request
 
 
+def test_an_answer_without_a_page_gets_the_policy_without_a_nonce(client):
+    """JSON and redirects have no script to allow: the same policy, no nonce made for it."""
+    for resp in (client.get("/healthz"), client.get("/api/v1/proposals")):
+        assert resp.status_code == 200 and resp.is_json
+        csp = resp.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "nonce" not in csp
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert resp.headers["X-Frame-Options"] == "DENY"
+
+
 def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.setenv("PARTICIPATE_ENV", "production")
     monkeypatch.delenv("PARTICIPATE_SECRET_KEY", raising=False)
