@@ -27,6 +27,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from participate.discussion import tallies
 from participate.extensions import db
 from participate.timeutil import aware, utcnow
 
@@ -296,6 +297,7 @@ def build(target: Path | None = None) -> dict[str, Any]:
         )
         if not visible:
             continue
+        tallies.show_live(visible)  # the counts match the votes file (PostgreSQL's tallies)
         nxt = max(numbers.values(), default=-1) + 1
         for st in visible:
             author = None

@@ -17,6 +17,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participate.discussion import tallies
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import ContentStatus, Discussion, Proposal, Statement
@@ -149,6 +150,7 @@ def linked_statements_for(point: Any, proposal: Proposal | None = None) -> list[
             )
         )
     }
+    tallies.show_live(rows.values())  # "current votes": with those not folded yet
     reasons: dict[int, str] = {}
     if proposal is None and rows:
         discussion = db.session.get(Discussion, next(iter(rows.values())).discussion_id)

@@ -24,6 +24,7 @@ from participate.models import (
     ContentStatus,
     PolisParticipant,
     Statement,
+    StatementTally,
 )
 from participate.timeutil import aware, utcnow
 
@@ -153,16 +154,23 @@ def visible_texts(discussion_id: int) -> dict[int, str]:
 
 def vote_count(discussion_id: int) -> int:
     """Current votes of the discussion (to say how many arrived since the analysis): the sum
-    of its statements' tallies, which every vote keeps (one row per statement, where
-    counting the votes themselves reads 2M index entries at Pol.is's largest shape)."""
-    st = Statement.__table__
+    of its statements' counters, which every vote keeps (one row per statement, where
+    counting the votes themselves reads 2M index entries at Pol.is's largest shape), plus
+    the votes not folded into them yet (``participate.discussion.tallies``; PostgreSQL)."""
+    st, tt = Statement.__table__, StatementTally.__table__
+    unfolded = (
+        select(func.sum(tt.c.agree_count + tt.c.disagree_count + tt.c.pass_count))
+        .join(st, st.c.id == tt.c.statement_id)
+        .where(st.c.discussion_id == discussion_id)
+        .scalar_subquery()
+    )
+    folded = (
+        select(func.sum(st.c.agree_count + st.c.disagree_count + st.c.pass_count))
+        .where(st.c.discussion_id == discussion_id)
+        .scalar_subquery()
+    )
     return int(
-        db.session.scalar(
-            select(
-                func.coalesce(func.sum(st.c.agree_count + st.c.disagree_count + st.c.pass_count), 0)
-            ).where(st.c.discussion_id == discussion_id)
-        )
-        or 0
+        db.session.scalar(select(func.coalesce(folded, 0) + func.coalesce(unfolded, 0))) or 0
     )
 
 
