@@ -114,7 +114,7 @@ def fold(discussion_id: int | None = None) -> int:
     One fold per discussion at a time (a transaction-scoped advisory lock, tried, never
     waited for): two folds of one discussion could otherwise lock its statements' rows in
     opposite orders and deadlock; the one that finds the lock taken leaves the deltas to
-    the next fold, which a vote since has already asked for."""
+    the next fold (a later vote's, or :func:`fold_all` within the minute)."""
     if not spread():
         return 0
     if discussion_id is not None:
