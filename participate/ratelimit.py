@@ -118,20 +118,10 @@ def person_key() -> str:
 
 def counts_itself(view: _View) -> _View:
     """A view that counts its hits with :func:`enforce` (the vote, the endorsement):
-    exempt from Flask-Limiter's limits, and its check before every request (resolving the
-    route's limits, blueprint exemptions and meta limits, which such a view does not have)
-    is skipped too."""
+    exempt from Flask-Limiter's limits, and its check before every request is skipped
+    (:func:`skip_before_views_that_count_themselves`)."""
     view.counts_itself = True  # type: ignore[attr-defined]
     return limiter.exempt(view)
-
-
-@limiter.request_filter
-def _counted_by_its_view() -> bool:
-    """Flask-Limiter's request filter: the views marked :func:`counts_itself`. The mark on
-    the view function decides (no list of names here); the matched rule only leads to it."""
-    rule = request.url_rule
-    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
-    return getattr(view, "counts_itself", False)
 
 
 def skip_before_views_that_count_themselves(app: Flask) -> None:
@@ -139,12 +129,14 @@ def skip_before_views_that_count_themselves(app: Flask) -> None:
     :func:`counts_itself` it still names the endpoint, calls the request filters and
     resolves the meta limits' exemptions before finding nothing to count: a few percent of
     a vote's CPU (measured with py-spy in ``bench/votes.py``). Its before-request hook is
-    wrapped to return at once for such a view; every other request is checked as before,
-    and the request filter above stays for the limiter's other entry points."""
+    wrapped to return at once for such a view (the mark on the view function decides, no
+    list of names); every other request is checked as before. A Flask-Limiter that
+    registers its check some other way stops the app from starting, rather than letting
+    the votes be counted twice."""
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit
-    if check not in hooks:  # the limiter is not registered on this app as expected
-        return
+    if check not in hooks:
+        raise RuntimeError("Flask-Limiter's before-request check was not found")
     views = app.view_functions
 
     def check_unless_counted() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from threading import Lock
+from typing import Any
 
 from huey import crontab
 from sqlalchemy import func, select, text
@@ -90,6 +91,18 @@ def unfolded(statement_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
         .group_by(_TT.c.statement_id)
     )
     return {sid: (int(a), int(d), int(p)) for sid, a, d, p in rows}
+
+
+def unfolded_in(discussion_id: Any) -> Any:
+    """SQL: the votes of a discussion not in its statements' counters yet (NULL for none),
+    for a query that adds them to the counters' sum."""
+    st = Statement.__table__
+    return (
+        select(func.sum(_TT.c.agree_count + _TT.c.disagree_count + _TT.c.pass_count))
+        .join(st, st.c.id == _TT.c.statement_id)
+        .where(st.c.discussion_id == discussion_id)
+        .scalar_subquery()
+    )
 
 
 def show_live(statements: Iterable[Statement]) -> None:

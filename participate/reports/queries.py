@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from participate.discussion import tallies
 from participate.extensions import db
 from participate.models import (
     Analysis,
@@ -24,7 +25,6 @@ from participate.models import (
     ContentStatus,
     PolisParticipant,
     Statement,
-    StatementTally,
 )
 from participate.timeutil import aware, utcnow
 
@@ -157,13 +157,8 @@ def vote_count(discussion_id: int) -> int:
     of its statements' counters, which every vote keeps (one row per statement, where
     counting the votes themselves reads 2M index entries at Pol.is's largest shape), plus
     the votes not folded into them yet (``participate.discussion.tallies``; PostgreSQL)."""
-    st, tt = Statement.__table__, StatementTally.__table__
-    unfolded = (
-        select(func.sum(tt.c.agree_count + tt.c.disagree_count + tt.c.pass_count))
-        .join(st, st.c.id == tt.c.statement_id)
-        .where(st.c.discussion_id == discussion_id)
-        .scalar_subquery()
-    )
+    st = Statement.__table__
+    unfolded = tallies.unfolded_in(discussion_id)
     folded = (
         select(func.sum(st.c.agree_count + st.c.disagree_count + st.c.pass_count))
         .where(st.c.discussion_id == discussion_id)
