@@ -130,9 +130,12 @@ def skip_before_views_that_count_themselves(app: Flask) -> None:
     resolves the meta limits' exemptions before finding nothing to count: a few percent of
     a vote's CPU (measured with py-spy in ``bench/votes.py``). Its before-request hook is
     wrapped to return at once for such a view (the mark on the view function decides, no
-    list of names); every other request is checked as before. A Flask-Limiter that
-    registers its check some other way stops the app from starting, rather than letting
-    the votes be counted twice."""
+    list of names); every other request is checked as before. With limits switched off
+    (``RATELIMIT_ENABLED``) Flask-Limiter registers no check, and there is nothing to wrap;
+    switched on, a Flask-Limiter that registers its check some other way stops the app
+    from starting, rather than letting the votes be counted twice."""
+    if not limiter.enabled:
+        return
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit
     if check not in hooks:
