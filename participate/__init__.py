@@ -50,14 +50,13 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
 
     # The edge, before any blueprint adds a route: every <int:...> is an id in the database's
     # range (out-of-range ones answer 404 from routing), no text segment holds a control
-    # character, every JSON body has a bounded depth, and the client's address and scheme
-    # come from the trusted proxies, if any.
+    # character, every JSON body has a bounded depth (the client's address and scheme come
+    # from the trusted proxies: last, below).
     app.url_map.converters["int"] = security.IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = security.TextConverter
     app.url_map.converters["path"] = security.TextPathConverter
     app.json = security.BoundedJSONProvider(app)
     app.session_interface = RememberingSessionInterface()
-    security.trust_proxies(app)
 
     from participate.extensions import babel, csrf, db, limiter, login_manager, migrate
     from participate.i18n import ensure_compiled, select_locale, select_timezone
@@ -143,6 +142,9 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
         area.init_app(app)
     register_cli(app)
     boundary.init_app(app)  # last: it commits before the other after-request functions run
+    # The outermost WSGI layer: every layer inside it (the vote's lane too) sees the
+    # client's address and scheme as the trusted proxies gave them.
+    security.trust_proxies(app)
     return app
 
 

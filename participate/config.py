@@ -134,6 +134,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_RATE_LIMIT": _env("REGISTER_RATE_LIMIT", "10 per hour"),
         "WRITE_RATE_LIMIT": _env("WRITE_RATE_LIMIT", "60 per minute"),
         "VOTE_RATE_LIMIT": _env("VOTE_RATE_LIMIT", "600 per minute"),
+        # The site's JSON votes answered in front of Flask (participate.discussion.lane);
+        # off, every vote goes through the view (the same answers, slower).
+        "VOTE_LANE": _bool("VOTE_LANE", True),
         # The duplicate warning asks while people type (one request per pause), per person
         # (per address when logged out); past the limit it stays quiet until the minute ends,
         # and the check when the statement is posted still warns.

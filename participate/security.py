@@ -203,6 +203,15 @@ def _hsts(response: Response) -> Response:
     return response
 
 
+def plain_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers :func:`_headers` and :func:`_hsts` give a response without a page (no
+    nonce): for the vote's lane, which answers without Flask's after-request functions."""
+    headers = [("Content-Security-Policy", _CSP_PLAIN), *_FIXED_HEADERS]
+    if secure and current_app.config["ENV_NAME"] == "production":
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.after_request(_hsts)

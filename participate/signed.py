@@ -75,8 +75,13 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not app.secret_key:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
+        return self.load(app, request.cookies.get(self.get_cookie_name(app)))
+
+    def load(self, app: Flask, value: str | None) -> SecureCookieSession:
+        """The session a cookie's ``value`` carries (empty when there is none or it is not
+        ours): what :meth:`open_session` gives Flask, and what the vote's lane
+        (``participate.discussion.lane``) reads without a request context."""
+        if not value or not app.secret_key:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
         known = self._seen.get(value, (app.secret_key, app.config["SECRET_KEY_FALLBACKS"]))
@@ -113,17 +118,17 @@ class RememberingCSRFProtect(CSRFProtect):
         if apply_exemptions and (request.url_rule is None or self._is_exempt()):
             return
         # Flask-WTF's settings, with its defaults (set by its init_app).
-        if not self._good(self._get_csrf_token(), session.get(config["WTF_CSRF_FIELD_NAME"])):
+        if not self.good(self._get_csrf_token(), session.get(config["WTF_CSRF_FIELD_NAME"])):
             super().protect()  # raises the CSRFError that says what is wrong
             return
         if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
             if not request.referrer:
                 self._error_response("The referrer header is missing.")
-            if not same_origin(request.referrer, f"https://{request.host}/"):
+            if not referred_from(request.referrer, request.host):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True
 
-    def _good(self, token: Any, expected: Any) -> bool:
+    def good(self, token: Any, expected: Any) -> bool:
         """The signed ``token`` is ours, young enough, and carries the session's token."""
         if not (isinstance(token, str) and token and isinstance(expected, str) and expected):
             return False
@@ -143,3 +148,8 @@ class RememberingCSRFProtect(CSRFProtect):
             return False
         self._seen.put(pair, int(stamp.timestamp()))
         return True
+
+
+def referred_from(referrer: str | None, host: str) -> bool:
+    """Flask-WTF's rule for a write over HTTPS: the page that sent it is on this host."""
+    return bool(referrer) and same_origin(referrer, f"https://{host}/")

@@ -32,7 +32,9 @@
   function submitVote(form, value) {
     if (busy) { return; }
     busy = true;
-    var body = new FormData(form);
+    // Sent urlencoded, the way the plain form sends it: the server's quick lane for votes
+    // reads this body, and a few dozen bytes need no multipart.
+    var body = new URLSearchParams(new FormData(form));
     body.set("value", value);
     fetch(form.action, {
       method: "POST",

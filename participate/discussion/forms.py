@@ -9,6 +9,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from participate.models.discussion import REPLY_MAX_LENGTH, STATEMENT_MAX_LENGTH, ReportReason
 
+# The vote's one field, as the buttons send it (words) or as scripts do (numbers).
+VOTE_WORDS = {"agree": 1, "disagree": -1, "pass": 0, "1": 1, "-1": -1, "0": 0}
+
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value

@@ -124,15 +124,18 @@ def _vote_context_query() -> Any:
     )
 
 
-def vote_context(statement_id: int) -> VoteContext:
+def vote_context(statement_id: int, identity: tuple[int, int] | None = None) -> VoteContext:
     """Everything the vote asks about, in one query: the statement with its discussion and
     proposal, the voter (the session's id and version, so a suspension, a password change
     or a role change counts at once: the row is read in the vote's own request, no cache to
     invalidate), whether a moderators' lock covers the thread, and the discussion's analysis
     state (so a vote made while a run is already scheduled writes nothing more). The user
     is None when the session names no current account (logged out, or its version was
-    bumped); the statement is None when there is no such statement."""
-    params = {"statement_id": statement_id, **session_params()}
+    bumped); the statement is None when there is no such statement. The voter is the one
+    the request's session names, or ``identity`` (the session's ``(id, version)``) when the
+    caller read the cookie itself (the vote's lane)."""
+    who = session_params() if identity is None else {"uid": identity[0], "version": identity[1]}
+    params = {"statement_id": statement_id, **who}
     row = db.session.execute(_vote_context_query(), params).first()
     if row is None:
         return VoteContext(None, None, False, (None, None))

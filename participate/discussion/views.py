@@ -32,8 +32,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import paging, policy, ratelimit, signals
 from participate.auth.loader import use_user
-from participate.discussion import operations, queries, tallies
+from participate.discussion import lane, operations, queries, tallies
 from participate.discussion.forms import (
+    VOTE_WORDS,
     DeleteForm,
     EditReplyForm,
     ReplyForm,
@@ -53,7 +54,6 @@ bp = Blueprint("discussion", __name__)
 
 PAGE_SIZE = queries.PAGE_SIZE
 REPLY_PAGE_SIZE = queries.REPLY_PAGE_SIZE
-VOTE_WORDS = {"agree": 1, "disagree": -1, "pass": 0, "1": 1, "-1": -1, "0": 0}
 SORTS = queries.SORTS
 # Refusals answered with an error page (403) rather than a note on the page: the person
 # cannot fix them by logging in or confirming an address.
@@ -314,7 +314,8 @@ def vote(statement_id: int) -> Any:
     where the vote was cast (the card, by default). The request and the voter are looked
     up once (each use of Flask's ``request`` or ``current_user`` proxy is a context-variable
     lookup), and the way back is built only for the answers that use it."""
-    ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
+    if not request.environ.get(lane.COUNTED):  # the lane counted it before handing it over
+        ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
     context = queries.vote_context(statement_id)
     statement = context.statement
     user = use_user(context.user)
@@ -595,5 +596,6 @@ def init_app(app: Flask) -> None:
     from participate.discussion import cli, data
 
     app.register_blueprint(bp)
+    lane.install(app)
     signals.connect(signals.personal_data, data.personal_data)
     cli.register(app)
