@@ -23,7 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
@@ -282,7 +282,8 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     The policy reads the proposal as it is; then, in this order: the endorsement is
     inserted (``INSERT ... ON CONFLICT DO NOTHING``: the unique key (proposal, user)
     decides a double, which is a plain 409), the follow too, and last the count moves in
-    one ``UPDATE ... WHERE status = endorsing RETURNING`` on the proposal's row. That
+    one ``UPDATE ... WHERE status = endorsing RETURNING`` on the proposal's row (on
+    PostgreSQL the three are one statement, data-modifying CTEs: one round trip). That
     statement is the only one that waits on the row, so concurrent endorsers hold it from
     that UPDATE to their commit only, not for the whole request: the count stays exact
     (each increment sees the last committed one), the endorsement that reaches the
@@ -300,14 +301,19 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     connection = db.session.connection()
     sql = _endorse_sql(connection.dialect.name)
     pair = {"proposal_id": proposal.id, "user_id": user.id, "now": now}
-    if connection.execute(sql.endorse, pair).scalar() is None:
-        raise _already_endorsed()
-    connection.execute(sql.follow, pair)
-    row = connection.execute(sql.count, {"proposal_id": proposal.id}).first()
-    if row is None:  # established (or withdrawn) by a commit since the policy's read
+    if sql.at_once is not None:  # PostgreSQL: the three writes in one statement
+        inserted, counted = connection.execute(sql.at_once, pair).one()
+        if not inserted:
+            raise _already_endorsed()
+    else:
+        if connection.execute(sql.endorse, pair).scalar() is None:
+            raise _already_endorsed()
+        connection.execute(sql.follow, pair)
+        counted = connection.execute(sql.count, {"proposal_id": proposal.id}).scalar()
+    if counted is None:  # established (or withdrawn) by a commit since the policy's read
         db.session.refresh(proposal)
         raise _endorse_refusal(user, proposal, now)
-    count = int(row[0])
+    count = int(counted)
     set_committed_value(proposal, "endorsement_count", count)
     established = _establish(proposal, now)  # not while a moderator holds the count
     if established:
@@ -347,6 +353,43 @@ class _EndorseSql:
             .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
             .returning(pt.c.endorsement_count)
         )
+        # PostgreSQL: the same three writes as data-modifying CTEs of one statement, one
+        # round trip instead of three (SQLite has no such CTEs). The follow and the count
+        # read what the endorsement's insert returned, so a double (no row inserted)
+        # writes nothing; the count is None when the status changed under it.
+        self.at_once: Any = None
+        if dialect == "postgresql":
+            inserted = (
+                insert(et)
+                .values(pair)
+                .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
+                .returning(et.c.proposal_id, et.c.user_id, et.c.created_at)
+                .cte("inserted")
+            )
+            followed = (
+                insert(ft)
+                .from_select(
+                    ["proposal_id", "user_id", "created_at"],
+                    select(inserted.c.proposal_id, inserted.c.user_id, inserted.c.created_at),
+                )
+                .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
+                .cte("followed")
+            )
+            counted = (
+                update(pt)
+                .where(
+                    pt.c.id == bindparam("proposal_id"),
+                    pt.c.status == S.ENDORSING,
+                    exists(select(inserted.c.user_id)),
+                )
+                .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
+                .returning(pt.c.endorsement_count)
+                .cte("counted")
+            )
+            self.at_once = select(
+                exists(select(inserted.c.user_id)).label("inserted"),
+                select(counted.c.endorsement_count).scalar_subquery().label("counted"),
+            ).add_cte(followed)
 
 
 _endorse_sql = cache(_EndorseSql)  # one set of statements per dialect name
