@@ -105,8 +105,11 @@ def test_post_warn_vote_by_keyboard_and_reply(
     # Five votes on the card with A / D / P, without a page reload.
     page.goto(f"{live_server}/proposals/{proposal_id}/discussion/vote")
     page.evaluate("window.__noReload = true")
+    answered = app.wsgi_app.answered
     cast = _vote_five(page, by_keyboard=True)
     assert page.evaluate("window.__noReload") is True  # still the same document
+    # The script's votes took the server's quick lane (participate.discussion.lane).
+    assert app.wsgi_app.answered == answered + 5
     progress = page.locator("#vote-card .progress").inner_text()
     assert "5" in progress and "6" in progress  # 7 statements; the user's own is not offered
     values = {"agree": 1, "disagree": -1, "pass": 0}

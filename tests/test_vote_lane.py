@@ -187,3 +187,20 @@ def test_over_https_the_lane_keeps_the_referrer_rule(
     resp = client.post(_url(second), data={"value": "agree"}, headers=ours, **secure)
     assert resp.status_code == 200 and lane.answered == before + 1
     assert _votes(app) == (1, 1)
+
+
+def test_a_host_the_app_does_not_serve_is_left_to_flask(
+    app, client, make_user, login, make_discussion
+):
+    _pid, did = make_discussion()
+    (sid,) = add_statements(app, did, ["甲"])
+    login(client, make_user())
+    client.fetch_csrf()
+    app.config["TRUSTED_HOSTS"] = ["participate.example.tw"]
+    before = _lane(app).answered
+    resp = client.post(_url(sid), data={"value": "agree"}, headers=LANE)
+    assert resp.status_code == 400
+    assert _lane(app).answered == before and _votes(app) == (0, 0)
+    app.config["TRUSTED_HOSTS"] = ["participate.example.tw", "localhost"]
+    served = client.post(_url(sid), data={"value": "agree"}, headers=LANE)
+    assert served.status_code == 200 and _lane(app).answered == before + 1

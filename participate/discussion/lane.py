@@ -36,6 +36,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
 
@@ -115,6 +117,8 @@ class VoteLane:
         identity = parse_session_id(session.get("_user_id"))
         if identity is None:
             return None
+        if config["TRUSTED_HOSTS"] and not _trusted_host(environ, config["TRUSTED_HOSTS"]):
+            return None  # Flask answers 400 for a host it was told not to serve
         secure = environ.get("wsgi.url_scheme") == "https"
         if config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
             token = _csrf_token(environ, fields, config)
@@ -146,7 +150,7 @@ class VoteLane:
             boundary.commit()
         except Exception as exc:  # noqa: BLE001 - handed to the view, which answers it
             _roll_back()
-            if not isinstance(exc, RuleError):
+            if not isinstance(exc, RuleError | DBAPIError):  # a refusal, a lost race: expected
                 log.warning("the vote's lane handed over after an error", exc_info=True)
             return None
         body = _json(
@@ -215,6 +219,14 @@ def _csrf_token(environ: dict[str, Any], fields: dict[str, Any], config: Any) ->
         if token:
             return token
     return None
+
+
+def _trusted_host(environ: dict[str, Any], trusted: list[str]) -> bool:
+    try:
+        get_host(environ, trusted)
+    except SecurityError:
+        return False
+    return True
 
 
 def _json(app: Flask, payload: dict[str, Any]) -> bytes:
