@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participate import audit, outbox, policy, search
@@ -32,7 +31,6 @@ from participate.extensions import db
 from participate.models import (
     AgencyResponse,
     Decision,
-    Endorsement,
     Follow,
     Notification,
     NotificationKind,
@@ -45,6 +43,7 @@ from participate.models import (
 from participate.moderation.queue import open_proposal_review
 from participate.proposals import content
 from participate.proposals.content import ConsultationInput, PointInput, ProposalInput
+from participate.proposals.endorse_sql import endorse_sql
 from participate.proposals.lifecycle import (
     P,
     S,
@@ -299,7 +298,7 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     if not policy.can_endorse(user, proposal, now):
         raise _endorse_refusal(user, proposal, now)
     connection = db.session.connection()
-    sql = _endorse_sql(connection.dialect.name)
+    sql = endorse_sql(connection.dialect.name)
     pair = {"proposal_id": proposal.id, "user_id": user.id, "now": now}
     if sql.at_once is not None:  # PostgreSQL: the three writes in one statement
         inserted, counted = connection.execute(sql.at_once, pair).one()
@@ -319,80 +318,6 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     if established:
         db.session.flush()
     return EndorseResult(count=count, established=established)
-
-
-class _EndorseSql:
-    """The endorsement's statements, built once per dialect: building, coercing and
-    hashing them on every request cost more than running them."""
-
-    def __init__(self, dialect: str) -> None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        pair = {
-            "proposal_id": bindparam("proposal_id"),
-            "user_id": bindparam("user_id"),
-            "created_at": bindparam("now"),
-        }
-        et, ft, pt = Endorsement.__table__, Follow.__table__, Proposal.__table__
-        self.endorse = (
-            insert(et)
-            .values(pair)
-            .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
-            .returning(et.c.id)
-        )
-        self.follow = (
-            insert(ft)
-            .values(pair)
-            .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
-        )
-        self.count = (
-            update(pt)
-            .where(pt.c.id == bindparam("proposal_id"), pt.c.status == S.ENDORSING)
-            .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
-            .returning(pt.c.endorsement_count)
-        )
-        # PostgreSQL: the same three writes as data-modifying CTEs of one statement, one
-        # round trip instead of three (SQLite has no such CTEs). The follow and the count
-        # read what the endorsement's insert returned, so a double (no row inserted)
-        # writes nothing; the count is None when the status changed under it.
-        self.at_once: Any = None
-        if dialect == "postgresql":
-            inserted = (
-                insert(et)
-                .values(pair)
-                .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
-                .returning(et.c.proposal_id, et.c.user_id, et.c.created_at)
-                .cte("inserted")
-            )
-            followed = (
-                insert(ft)
-                .from_select(
-                    ["proposal_id", "user_id", "created_at"],
-                    select(inserted.c.proposal_id, inserted.c.user_id, inserted.c.created_at),
-                )
-                .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
-                .cte("followed")
-            )
-            counted = (
-                update(pt)
-                .where(
-                    pt.c.id == bindparam("proposal_id"),
-                    pt.c.status == S.ENDORSING,
-                    exists(select(inserted.c.user_id)),
-                )
-                .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
-                .returning(pt.c.endorsement_count)
-                .cte("counted")
-            )
-            self.at_once = select(
-                exists(select(inserted.c.user_id)).label("inserted"),
-                select(counted.c.endorsement_count).scalar_subquery().label("counted"),
-            ).add_cte(followed)
-
-
-_endorse_sql = cache(_EndorseSql)  # one set of statements per dialect name
 
 
 def _establish(proposal: Proposal, now: datetime) -> bool:
@@ -430,7 +355,7 @@ def _follow(user_id: int, proposal_id: int) -> None:
     the first write of the transaction)."""
     connection = db.session.connection()
     connection.execute(
-        _endorse_sql(connection.dialect.name).follow,
+        endorse_sql(connection.dialect.name).follow,
         {"proposal_id": proposal_id, "user_id": user_id, "now": utcnow()},
     )
 
