@@ -313,7 +313,9 @@ def vote(statement_id: int) -> Any:
     asks the policy about that data and writes. JSON for fetch, else a redirect back to
     where the vote was cast (the card, by default). The request and the voter are looked
     up once (each use of Flask's ``request`` or ``current_user`` proxy is a context-variable
-    lookup), and the way back is built only for the answers that use it."""
+    lookup), and the way back is built only for the answers that use it. The script's
+    votes are answered in front of Flask by ``discussion.lane`` with these same parts;
+    this view answers what the lane hands over (forms, visitors, refusals, staff)."""
     if not request.environ.get(lane.COUNTED):  # the lane counted it before handing it over
         ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
     context = queries.vote_context(statement_id)
