@@ -153,20 +153,7 @@ class VoteLane:
             if not isinstance(exc, RuleError | DBAPIError):  # a refusal, a lost race: expected
                 log.warning("the vote's lane handed over after an error", exc_info=True)
             return None
-        body = _json(
-            app,
-            {
-                "statement_id": result.statement_id,
-                "value": result.value,
-                "previous": result.previous,
-                "changed": result.changed,
-                "counts": {
-                    "agree": result.agree,
-                    "disagree": result.disagree,
-                    "pass": result.passes,
-                },
-            },
-        )
+        body = _json(app, result.answer())
         headers = [
             ("Content-Type", _JSON),
             ("Content-Length", str(len(body))),

@@ -364,6 +364,16 @@ class VoteResult:
     disagree: int
     passes: int
 
+    def answer(self) -> dict[str, Any]:
+        """What the site's script reads back (the view's and the lane's JSON)."""
+        return {
+            "statement_id": self.statement_id,
+            "value": self.value,
+            "previous": self.previous,
+            "changed": self.changed,
+            "counts": {"agree": self.agree, "disagree": self.disagree, "pass": self.passes},
+        }
+
 
 _VT = Vote.__table__
 _HT = VoteHistory.__table__

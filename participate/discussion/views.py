@@ -356,19 +356,7 @@ def vote(statement_id: int) -> Any:
         flash(exc.message, "error")
         return redirect(back())
     if json_wanted:
-        return jsonify(
-            {
-                "statement_id": result.statement_id,
-                "value": result.value,
-                "previous": result.previous,
-                "changed": result.changed,
-                "counts": {
-                    "agree": result.agree,
-                    "disagree": result.disagree,
-                    "pass": result.passes,
-                },
-            }
-        )
+        return jsonify(result.answer())
     return redirect(back())
 
 
