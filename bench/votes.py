@@ -12,6 +12,10 @@ hashing. Every request is a first vote of one participant on one statement (the 
 sized so that wrk does not run out: a participant's votes are spread over the run). wrk
 stops with requests in flight, so up to ``--connections`` votes may be stored without wrk
 having read their 2xx: "lost" is an acknowledged vote missing from the database, which must be 0.
+
+Each vote is sent as the site's script sends it (urlencoded, ``Accept: application/json``),
+so the vote's lane (``participate/discussion/lane.py``) answers it; with
+``PARTICIPATE_VOTE_LANE=0`` in the environment the view answers every vote instead.
 """
 
 from __future__ import annotations
