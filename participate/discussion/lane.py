@@ -99,11 +99,18 @@ class VoteLane:
         if value is None or not cookie:
             return None
         # The app's context, as Flask's request would have it: the one already pushed for
-        # this app (a test, a command calling the app), else a new one for this vote.
-        if has_app_context() and current_app._get_current_object() is self.app:  # type: ignore[attr-defined]
-            return self._in_app(environ, statement_id, value, fields, cookie)
-        with self.app.app_context():
-            return self._in_app(environ, statement_id, value, fields, cookie)
+        # this app (a test, a command calling the app), else a new one for this vote. What
+        # goes wrong unforeseen is the view's to answer too (its error pages, never a bare
+        # 500 from here): before the writes nothing is written, and after the commit the
+        # view finds the vote made and answers it unchanged.
+        try:
+            if has_app_context() and current_app._get_current_object() is self.app:  # type: ignore[attr-defined]
+                return self._in_app(environ, statement_id, value, fields, cookie)
+            with self.app.app_context():
+                return self._in_app(environ, statement_id, value, fields, cookie)
+        except Exception:  # noqa: BLE001 - handed over, and logged
+            log.warning("the vote's lane handed over after an error", exc_info=True)
+            return None
 
     def _in_app(
         self,
