@@ -55,11 +55,25 @@ def _strategy() -> FixedWindowRateLimiter:
     return strategy
 
 
-def enforce(limit: str, scope: str, key: str) -> None:
+# Where a request's WSGI environment records the scopes it was counted in already.
+_COUNTED = "participate.ratelimit.counted"
+
+
+def enforce(limit: str, scope: str, key: str, environ: dict[str, Any] | None = None) -> None:
     """Count one hit of ``key`` against ``limit`` ("600 per minute;…") in ``scope``; past
-    any of its windows, a 429 with the seconds until that window resets."""
+    any of its windows, a 429 with the seconds until that window resets.
+
+    Given the request's WSGI ``environ``, a request is counted once per scope, however
+    many layers ask: the vote's lane (``participate.discussion.lane``) counts a vote before
+    it answers or hands it to the view, and the view then asks again. A hit refused for
+    the budget is not recorded, so the layer after it refuses too."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
+    counted: set[str] | None = None
+    if environ is not None:
+        counted = environ.setdefault(_COUNTED, set())
+        if scope in counted:
+            return
     strategy = _strategy()
     storage: Any = limiter.storage
     own_line = type(storage) is RedisStorage
@@ -73,6 +87,8 @@ def enforce(limit: str, scope: str, key: str) -> None:
         if not allowed:
             reset = strategy.get_window_stats(item, scope, key).reset_time
             raise Limited(max(1, int(reset - time.time()) + 1))
+    if counted is not None:
+        counted.add(scope)
 
 
 _LINES = threading.local()

@@ -194,12 +194,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+_HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def _hsts_due(secure: bool) -> bool:
+    return secure and current_app.config["ENV_NAME"] == "production"
+
+
 def _hsts(response: Response) -> Response:
     """HSTS in production, on HTTPS responses only: RFC 6797 has browsers ignore it over plain
     HTTP, and sending it there only advertises a promise the request did not keep. Behind a
     proxy, ``request.is_secure`` comes from X-Forwarded-Proto (see :func:`trust_proxies`)."""
-    if current_app.config["ENV_NAME"] == "production" and request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if _hsts_due(request.is_secure):
+        response.headers.setdefault(*_HSTS)
     return response
 
 
@@ -207,8 +214,8 @@ def plain_headers(secure: bool) -> list[tuple[str, str]]:
     """The headers :func:`_headers` and :func:`_hsts` give a response without a page (no
     nonce): for the vote's lane, which answers without Flask's after-request functions."""
     headers = [("Content-Security-Policy", _CSP_PLAIN), *_FIXED_HEADERS]
-    if secure and current_app.config["ENV_NAME"] == "production":
-        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    if _hsts_due(secure):
+        headers.append(_HSTS)
     return headers
 
 

@@ -25,7 +25,8 @@ post (it answers with a redirect), a visitor, a refusal (the view says why, in t
 person's language), a spent budget, a statement that does not exist, a staff account (its
 second factor lives in the session), a failed commit, a body the lane does not read. What
 the lane hands over it has not written: its transaction is rolled back first, and a hit
-within the budget that it counted is not counted again (:data:`COUNTED`).
+within the budget that it counted is not counted again (``ratelimit.enforce`` counts a
+request once, by its WSGI environment).
 """
 
 from __future__ import annotations
@@ -52,10 +53,6 @@ from participate.extensions import csrf
 from participate.signed import RememberingSessionInterface, referred_from
 
 log = logging.getLogger(__name__)
-
-# Set in the WSGI environment once the lane has counted the request against the person's
-# vote budget: the view it hands over to does not count it again.
-COUNTED = "participate.vote_counted"
 
 _PATH = re.compile(rf"/discussion/statements/({security.IdConverter.regex})/vote")
 _FORM = "application/x-www-form-urlencoded"
@@ -139,14 +136,11 @@ class VoteLane:
                 and not referred_from(environ.get("HTTP_REFERER"), get_host(environ))
             ):
                 return None
+        key = ratelimit.key_of_person(identity[0])
         try:
-            ratelimit.enforce(
-                config["VOTE_RATE_LIMIT"], "vote", ratelimit.key_of_person(identity[0])
-            )
-        except Exception:  # noqa: BLE001 - past the budget (the view's own count, over it
-            # too, answers the 429) or the limiter's storage failed (the view meets it again)
-            return None
-        environ[COUNTED] = True
+            ratelimit.enforce(config["VOTE_RATE_LIMIT"], "vote", key, environ)
+        except ratelimit.Limited:
+            return None  # the view asks too, finds the budget spent, and answers the 429
         try:
             context = queries.vote_context(statement_id, identity)
             user, statement = context.user, context.statement
@@ -157,11 +151,12 @@ class VoteLane:
                 user, statement, value, locked=context.locked, analysis=context.analysis
             )
             boundary.commit()
-        except Exception as exc:  # noqa: BLE001 - handed to the view, which answers it
-            _roll_back()
-            if not isinstance(exc, RuleError | DBAPIError):  # a refusal, a lost race: expected
-                log.warning("the vote's lane handed over after an error", exc_info=True)
+        except (RuleError, DBAPIError):  # a refusal, a lost race: the view answers it
+            boundary.rollback()
             return None
+        except Exception:
+            boundary.rollback()
+            raise  # handed over too, and logged
         body = _json(app, result.answer())
         headers = [
             ("Content-Type", _JSON),
@@ -233,13 +228,6 @@ def _json(app: Flask, payload: dict[str, Any]) -> bytes:
     else:
         text = app.json.dumps(payload, separators=(",", ":"))
     return f"{text}\n".encode()
-
-
-def _roll_back() -> None:
-    try:
-        boundary.rollback()
-    except Exception:  # noqa: BLE001 - the connection is gone; the view meets it again
-        log.warning("rollback in the vote's lane failed", exc_info=True)
 
 
 def install(app: Flask) -> None:

@@ -316,8 +316,10 @@ def vote(statement_id: int) -> Any:
     lookup), and the way back is built only for the answers that use it. The script's
     votes are answered in front of Flask by ``discussion.lane`` with these same parts;
     this view answers what the lane hands over (forms, visitors, refusals, staff)."""
-    if not request.environ.get(lane.COUNTED):  # the lane counted it before handing it over
-        ratelimit.enforce(current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key())
+    # Once a request: the lane may have counted this vote before handing it over.
+    ratelimit.enforce(
+        current_app.config["VOTE_RATE_LIMIT"], "vote", ratelimit.person_key(), request.environ
+    )
     context = queries.vote_context(statement_id)
     statement = context.statement
     user = use_user(context.user)

@@ -26,58 +26,29 @@ class EndorseSql:
             "created_at": bindparam("now"),
         }
         et, ft, pt = Endorsement.__table__, Follow.__table__, Proposal.__table__
-        self.endorse = (
-            insert(et)
-            .values(pair)
-            .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
-            .returning(et.c.id)
-        )
-        self.follow = (
-            insert(ft)
-            .values(pair)
-            .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
-        )
-        self.count = (
+        endorse = insert(et).on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
+        follow = insert(ft).on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
+        count = (
             update(pt)
             .where(pt.c.id == bindparam("proposal_id"), pt.c.status == S.ENDORSING)
             .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
-            .returning(pt.c.endorsement_count)
         )
+        self.endorse = endorse.values(pair).returning(et.c.id)
+        self.follow = follow.values(pair)
+        self.count = count.returning(pt.c.endorsement_count)
         # PostgreSQL: the same three writes as data-modifying CTEs of one statement, one
         # round trip instead of three (SQLite has no such CTEs). The follow and the count
         # read what the endorsement's insert returned, so a double (no row inserted)
         # writes nothing; the count is None when the status changed under it.
         self.at_once: Any = None
         if dialect == "postgresql":
-            inserted = (
-                insert(et)
-                .values(pair)
-                .on_conflict_do_nothing(index_elements=[et.c.proposal_id, et.c.user_id])
-                .returning(et.c.proposal_id, et.c.user_id, et.c.created_at)
-                .cte("inserted")
-            )
-            followed = (
-                insert(ft)
-                .from_select(
-                    ["proposal_id", "user_id", "created_at"],
-                    select(inserted.c.proposal_id, inserted.c.user_id, inserted.c.created_at),
-                )
-                .on_conflict_do_nothing(index_elements=[ft.c.proposal_id, ft.c.user_id])
-                .cte("followed")
-            )
-            counted = (
-                update(pt)
-                .where(
-                    pt.c.id == bindparam("proposal_id"),
-                    pt.c.status == S.ENDORSING,
-                    exists(select(inserted.c.user_id)),
-                )
-                .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
-                .returning(pt.c.endorsement_count)
-                .cte("counted")
-            )
+            names = ["proposal_id", "user_id", "created_at"]
+            inserted = endorse.values(pair).returning(*(et.c[n] for n in names)).cte("inserted")
+            was_new = exists(select(inserted.c.user_id))
+            followed = follow.from_select(names, select(inserted)).cte("followed")
+            counted = count.where(was_new).returning(pt.c.endorsement_count).cte("counted")
             self.at_once = select(
-                exists(select(inserted.c.user_id)).label("inserted"),
+                was_new.label("inserted"),
                 select(counted.c.endorsement_count).scalar_subquery().label("counted"),
             ).add_cte(followed)
 
