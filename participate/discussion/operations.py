@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from participate import audit, outbox, policy, search
+from participate import audit, direct_sql, outbox, policy, search
 from participate.boundary import savepoint
 from participate.discussion import tallies
 from participate.discussion.visibility import request_analysis, set_status, vote_changed
@@ -425,7 +425,8 @@ def _tally_move(deltas: tuple[int, int, int], source: str) -> str:
 class _VoteSql:
     """The vote's statements, built once per dialect with bound parameters: building and
     hashing a statement per request (coercions, cache keys) cost more CPU than running it.
-    They run on the session's connection as Core, no ORM flush or identity map."""
+    They run on the session's connection, in its transaction, on the driver's cursor
+    (``participate.direct_sql``: compiled once, no ORM flush or identity map)."""
 
     def __init__(self, dialect: str) -> None:
         if dialect == "postgresql":
@@ -567,24 +568,23 @@ def vote(
     previous: int | None = None
     if sql.first:  # PostgreSQL: no row back means the vote conflicted (a change)
         shard = {"statement_id": statement.id, "shard": tallies.shard_of(user.id)}
-        counts = connection.execute(sql.first[value], params | shard).first()
+        counts = direct_sql.first(connection, sql.first[value], params | shard)
         if counts is not None:
             return _voted(statement, value, None, counts, analysis, now, spread=True)
         first_vote = False
     else:
-        first_vote = connection.execute(sql.insert, params).scalar() is not None
+        first_vote = direct_sql.first(connection, sql.insert, params) is not None
     if not first_vote:
-        row = connection.execute(sql.previous, pair).one()
-        previous = int(row.value)
+        vote_id, previous = direct_sql.first(connection, sql.previous, pair)
         if previous == value:
-            counts = connection.execute(sql.counts, pair).one()
+            counts = direct_sql.first(connection, sql.counts, pair)
             return VoteResult(statement.id, value, previous, False, *counts)
-        connection.execute(sql.change, {"vote_id": row.id, "value": value, "now": now})
-    connection.execute(sql.history, params)
+        direct_sql.run(connection, sql.change, {"vote_id": vote_id, "value": value, "now": now})
+    direct_sql.run(connection, sql.history, params)
     if sql.first:
-        counts = connection.execute(sql.tally[(value, previous)], shard).one()
+        counts = direct_sql.first(connection, sql.tally[(value, previous)], shard)
     else:
-        counts = connection.execute(sql.move[(value, previous)], pair).one()
+        counts = direct_sql.first(connection, sql.move[(value, previous)], pair)
     return _voted(statement, value, previous, counts, analysis, now, spread=bool(sql.first))
 
 

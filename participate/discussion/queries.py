@@ -11,9 +11,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, or_, select
+from sqlalchemy import bindparam, case, exists, func, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
+from participate import direct_sql
 from participate.auth.loader import session_account, session_params
 from participate.discussion import tallies
 from participate.extensions import db
@@ -89,10 +90,18 @@ class VoteContext:
 
 
 @cache
-def _vote_context_query() -> Any:
+def _account_attributes() -> tuple[tuple[str, Any], ...]:
+    """The account's mapped attributes and their columns, in the order the lane's query
+    selects them."""
+    return tuple((prop.key, prop.columns[0]) for prop in inspect(User).column_attrs)
+
+
+@cache
+def _vote_context_query(entity: bool = True) -> Any:
     """Built once: building and hashing the statement per vote cost more than running it.
-    The account is an ORM entity (it becomes ``current_user``, which pages render); the
-    statement, discussion and proposal are only the columns the vote reads."""
+    The account is an ORM entity (it becomes ``current_user``, which pages render), or,
+    for the vote's lane (``entity`` False), its columns; the statement, discussion and
+    proposal are only the columns the vote reads."""
     locked = (
         exists()
         .where(
@@ -103,7 +112,7 @@ def _vote_context_query() -> Any:
     )
     return (
         select(
-            User,
+            *((User,) if entity else tuple(column for _, column in _account_attributes())),
             Statement.id,
             Statement.discussion_id,
             Statement.status,
@@ -133,10 +142,13 @@ def vote_context(statement_id: int, identity: tuple[int, int] | None = None) -> 
     is None when the session names no current account (logged out, or its version was
     bumped); the statement is None when there is no such statement. The voter is the one
     the request's session names, or ``identity`` (the session's ``(id, version)``) when the
-    caller read the cookie itself (the vote's lane)."""
-    who = session_params() if identity is None else {"uid": identity[0], "version": identity[1]}
-    params = {"statement_id": statement_id, **who}
-    row = db.session.execute(_vote_context_query(), params).first()
+    caller read the cookie itself (the vote's lane); then the user is not in the session
+    (see :func:`_lane_row`)."""
+    if identity is None:
+        params = {"statement_id": statement_id, **session_params()}
+        row = db.session.execute(_vote_context_query(), params).first()
+    else:
+        row = _lane_row(statement_id, identity)
     if row is None:
         return VoteContext(None, None, False, (None, None))
     user, sid, did, status, pid, p_status, deadline, responded_at, locked, req, sched = row
@@ -144,6 +156,24 @@ def vote_context(statement_id: int, identity: tuple[int, int] | None = None) -> 
     return VoteContext(
         VoteStatement(sid, did, status, discussion), user, bool(locked), (req, sched)
     )
+
+
+def _lane_row(statement_id: int, identity: tuple[int, int]) -> tuple[Any, ...] | None:
+    """:func:`vote_context`'s row for the vote's lane, read on the driver's cursor
+    (``participate.direct_sql``): the account comes back as a User built from its columns
+    and not added to the session. Nothing renders it and nothing writes it: the vote's
+    policy reads its attributes and the vote its id. Loading it as an ORM entity
+    (identity map, row processing, expiry at the commit) was half of the query's CPU."""
+    params = {"statement_id": statement_id, "uid": identity[0], "version": identity[1]}
+    raw = direct_sql.first(db.session.connection(), _vote_context_query(False), params)
+    if raw is None:
+        return None
+    attributes = _account_attributes()
+    account = raw[: len(attributes)]
+    user = None
+    if account[0] is not None:  # the outer join found the session's account
+        user = User(**{key: value for (key, _), value in zip(attributes, account, strict=True)})
+    return (user, *raw[len(attributes) :])
 
 
 def visible_count(discussion_id: int) -> int:
