@@ -43,6 +43,12 @@ class Compiled:
         if compiled.post_compile_params or compiled.literal_execute_params:
             # An IN list or a literal rendered per call: the SQL changes per run.
             raise ValueError("direct_sql runs statements whose SQL is the same every time")
+        prefetch = [*compiled.insert_prefetch, *compiled.update_prefetch]
+        if prefetch:
+            # A column default or onupdate computed in Python (an ``updated_at``): SQLAlchemy
+            # computes it per execution, the cursor would not. The statement sets it.
+            names = ", ".join(str(column) for column in prefetch)
+            raise ValueError(f"set these columns in the statement itself: {names}")
         self.sql = compiled.string
         self.names = tuple(compiled.positiontup or ()) if compiled.positional else None
         self.binds: dict[str, _Processor] = {

@@ -7,17 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participate import direct_sql
+from participate.boundary import unit
 from participate.discussion import operations, queries
 from participate.extensions import db
-from participate.models import ContentStatus, Statement, User, Vote, VoteHistory
+from participate.models import ContentStatus, Proposal, Statement, User, Vote, VoteHistory
+from participate.proposals import operations as proposal_operations
+from participate.timeutil import aware
 from tests.discussion_fixtures import (  # noqa: F401 - fixtures
     add_statements,
     make_discussion,
 )
+from tests.proposals_fixtures import T0, cast, make_endorsing  # noqa: F401 - fixtures
 
 _VT = Vote.__table__
 
@@ -45,8 +49,8 @@ def test_a_votes_times_are_found_by_the_orm_as_written(app, make_user, make_disc
             ).all()
             assert found == [sid]
             vote = db.session.scalars(select(Vote).where(Vote.statement_id == sid)).one()
-            assert vote.created_at.replace(tzinfo=UTC) == when
-            assert vote.updated_at.replace(tzinfo=UTC) == when
+            assert aware(vote.created_at) == when
+            assert aware(vote.updated_at) == when
 
 
 def test_a_read_row_comes_back_in_the_columns_types(app, make_user, make_discussion):
@@ -99,3 +103,25 @@ def test_a_statement_whose_sql_changes_per_call_is_refused(app):
     many = select(_VT.c.id).where(_VT.c.id.in_(bindparam("ids", expanding=True)))
     with app.app_context(), pytest.raises(ValueError):
         direct_sql.first(db.session.connection(), many, {"ids": [1, 2]})
+
+
+def test_a_column_sqlalchemy_would_fill_per_run_is_refused(app):
+    """A Python-side default or onupdate (the proposal's ``updated_at``) is computed by
+    SQLAlchemy per execution; on the cursor it would silently not be: refused at once."""
+    pt = Proposal.__table__
+    bump = update(pt).where(pt.c.id == bindparam("pid")).values(endorsement_count=1)
+    with app.app_context(), pytest.raises(ValueError, match="updated_at"):
+        direct_sql.run(db.session.connection(), bump, {"pid": 1})
+
+
+def test_an_endorsement_still_stamps_the_proposals_update_time(app, app_ctx, cast):
+    """The endorsement's count statement sets ``updated_at`` itself, as its onupdate did."""
+    proposal = make_endorsing(cast)
+    later = T0 + timedelta(days=2)
+    with unit():
+        result = proposal_operations.endorse(cast.get("citizen"), proposal.id, later)
+    assert result.count == 1
+    db.session.expire_all()
+    stored = db.session.get(Proposal, proposal.id)
+    assert stored.endorsement_count == 1
+    assert aware(stored.updated_at) == later

@@ -31,7 +31,11 @@ class EndorseSql:
         count = (
             update(pt)
             .where(pt.c.id == bindparam("proposal_id"), pt.c.status == S.ENDORSING)
-            .values(endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1)
+            .values(
+                endorsement_count=func.coalesce(pt.c.endorsement_count, 0) + 1,
+                # Its onupdate, set here: the statement runs on the driver's cursor.
+                updated_at=bindparam("now"),
+            )
         )
         self.endorse = endorse.values(pair).returning(et.c.id)
         self.follow = follow.values(pair)

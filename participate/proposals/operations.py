@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from participate import audit, outbox, policy, search
+from participate import audit, direct_sql, outbox, policy, search
 from participate.errors import RuleError
 from participate.extensions import db
 from participate.models import (
@@ -300,15 +300,17 @@ def endorse(user: User, proposal_id: int, now: datetime | None = None) -> Endors
     connection = db.session.connection()
     sql = endorse_sql(connection.dialect.name)
     pair = {"proposal_id": proposal.id, "user_id": user.id, "now": now}
+    # On the driver's cursor (``participate.direct_sql``), as the vote's statements run.
     if sql.at_once is not None:  # PostgreSQL: the three writes in one statement
-        inserted, counted = connection.execute(sql.at_once, pair).one()
+        inserted, counted = direct_sql.first(connection, sql.at_once, pair)
         if not inserted:
             raise _already_endorsed()
     else:
-        if connection.execute(sql.endorse, pair).scalar() is None:
+        if direct_sql.first(connection, sql.endorse, pair) is None:
             raise _already_endorsed()
-        connection.execute(sql.follow, pair)
-        counted = connection.execute(sql.count, {"proposal_id": proposal.id}).scalar()
+        direct_sql.run(connection, sql.follow, pair)
+        row = direct_sql.first(connection, sql.count, {"proposal_id": proposal.id, "now": now})
+        counted = None if row is None else row[0]
     if counted is None:  # established (or withdrawn) by a commit since the policy's read
         db.session.refresh(proposal)
         raise _endorse_refusal(user, proposal, now)
