@@ -102,10 +102,10 @@ def compiled(statement: Any, dialect: Dialect) -> Compiled:
     return found[1]
 
 
-def _execute(connection: Connection, statement: Any, params: Mapping[str, Any]) -> Any:
-    """Run ``statement`` on a new cursor of the connection; the cursor, to fetch from."""
+def _execute(connection: Connection, prepared: Compiled, params: Mapping[str, Any]) -> Any:
+    """Run a compiled statement on a new cursor of the connection; the cursor, to fetch
+    from."""
     dialect = connection.dialect
-    prepared = compiled(statement, dialect)
     sql, parameters = prepared.sql, prepared.parameters(params)
     dbapi_connection = connection.connection.driver_connection
     cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -131,13 +131,14 @@ def _execute(connection: Connection, statement: Any, params: Mapping[str, Any]) 
 def first(connection: Connection, statement: Any, params: Mapping[str, Any]) -> Any:
     """The first row ``statement`` reads or returns, as a tuple through the columns'
     result processors; None when there is none."""
-    cursor = _execute(connection, statement, params)
+    prepared = compiled(statement, connection.dialect)
+    cursor = _execute(connection, prepared, params)
     try:
-        return compiled(statement, connection.dialect).row(cursor.fetchone())
+        return prepared.row(cursor.fetchone())
     finally:
         cursor.close()
 
 
 def run(connection: Connection, statement: Any, params: Mapping[str, Any]) -> None:
     """Run a statement that returns nothing."""
-    _execute(connection, statement, params).close()
+    _execute(connection, compiled(statement, connection.dialect), params).close()

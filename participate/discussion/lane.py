@@ -50,7 +50,7 @@ from participate.discussion import operations, queries
 from participate.discussion.forms import VOTE_WORDS
 from participate.errors import RuleError
 from participate.extensions import csrf
-from participate.signed import RememberingSessionInterface, referred_from
+from participate.signed import RememberingSessionInterface
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +127,12 @@ class VoteLane:
             return None  # Flask answers 400 for a host it was told not to serve
         secure = environ.get("wsgi.url_scheme") == "https"
         if config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
-            token = _csrf_token(environ, fields, config)
-            if not csrf.good(token, session.get(config["WTF_CSRF_FIELD_NAME"])):
-                return None
-            if (
-                secure
-                and config["WTF_CSRF_SSL_STRICT"]
-                and not referred_from(environ.get("HTTP_REFERER"), get_host(environ))
+            if not csrf.passes(
+                _csrf_token(environ, fields, config),
+                session.get(config["WTF_CSRF_FIELD_NAME"]),
+                secure,
+                environ.get("HTTP_REFERER"),
+                get_host(environ),
             ):
                 return None
         key = ratelimit.key_of_person(identity[0])
